@@ -12,6 +12,8 @@ from quizapp.commands import CommandError
 #: Modules that add sub-commands; each has ``register(subparsers)``.
 COMMAND_MODULES = [
     "quizapp.commands.optim",
+    "quizapp.commands.bank",
+    "quizapp.commands.progress",
 ]
 
 _NEGATIVE = re.compile(r"^-(\d|\.\d)")

@@ -1,0 +1,94 @@
+"""Grading a learner's typed answer against an instance."""
+from __future__ import annotations
+
+import math
+import re
+
+from quizapp.bank.model import Grade, Instance, Item
+from quizapp.bank.numeric import ACCEPTED, read_number
+
+_TRUE = {"true", "t", "1"}
+_FALSE = {"false", "f", "2"}
+
+
+def grade(item: Item, inst: Instance, text: str) -> Grade:
+    """correct None means the input could not be read: the message says what is accepted."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    if inst.kind == "numeric":
+        return _grade_numeric(item, inst, text)
+    if inst.kind == "true_false":
+        return _grade_true_false(inst, text)
+    return _grade_choice(inst, text)
+
+
+def _grade_numeric(item: Item, inst: Instance, text: str) -> Grade:
+    cleaned = text.strip()
+    unit = inst.unit.strip()
+    if unit and cleaned.lower().endswith(unit.lower()) and len(cleaned) > len(unit):
+        cleaned = cleaned[: -len(unit)].strip()  # "0.02 m" when the unit is m
+    if cleaned.endswith("%") and "%" not in unit:
+        return Grade(None, inst.answer_text,
+                     f"Percent signs are not accepted: write 0.25 for 25 %. {ACCEPTED}")
+    value, message = read_number(cleaned)
+    if value is None:
+        return Grade(None, inst.answer_text, message)
+    expected = float(inst.answer)
+    tol = item.answer.tolerance
+    shown = _read_display(inst.answer_display)
+    ok = tol.accepts(value, expected) or (shown is not None and value == shown)
+    if ok:
+        return Grade(True, inst.answer_text, f"Correct: {inst.answer_text}.", value)
+    return Grade(False, inst.answer_text,
+                 f"Not quite: the answer is {inst.answer_text} ({tol.describe()} accepted).", value)
+
+
+def _read_display(text: str) -> float | None:
+    if not text:
+        return None
+    value, _ = read_number(text)
+    return value
+
+
+def _grade_true_false(inst: Instance, text: str) -> Grade:
+    low = text.strip().lower()
+    if low in _TRUE:
+        given = True
+    elif low in _FALSE:
+        given = False
+    else:
+        return Grade(None, inst.answer_text,
+                     "Answer with 1 or true (t) for True, 2 or false (f) for False.")
+    shown = "True" if given else "False"
+    if given == inst.answer:
+        return Grade(True, inst.answer_text, f"Correct: {shown}.", given)
+    return Grade(False, inst.answer_text, f"Not quite: the statement is {inst.answer_text[3:]}.", given)
+
+
+_LEADING = re.compile(r"^\s*\(?\s*(\d{1,3})\s*[.)]?\s*$")
+
+
+def _grade_choice(inst: Instance, text: str) -> Grade:
+    choices = inst.choices or []
+    n = len(choices)
+    m = _LEADING.match(text)
+    pick: int | None = None
+    if m:
+        pick = int(m.group(1))
+        if not 1 <= pick <= n:
+            return Grade(None, inst.answer_text, f"Choose a number from 1 to {n}.")
+    else:
+        wanted = " ".join(text.split()).lower()
+        matches = [i + 1 for i, c in enumerate(choices) if " ".join(c.split()).lower() == wanted]
+        if len(matches) == 1 and wanted:
+            pick = matches[0]
+    if pick is None:
+        return Grade(None, inst.answer_text, f"Type the number of your choice, from 1 to {n}.")
+    if pick == inst.correct_choice:
+        return Grade(True, inst.answer_text, f"Correct: {inst.answer_text}.", pick)
+    return Grade(False, inst.answer_text, f"Not quite: the answer is {inst.answer_text}.", pick)
+
+
+def within(item: Item, given: float, expected: float) -> bool:
+    """True when ``given`` is accepted for ``expected`` under the item's tolerance."""
+    return item.answer.tolerance.accepts(given, expected) if math.isfinite(given) else False

@@ -1,0 +1,49 @@
+"""Reading a typed number: ``0.02``, ``.02``, ``2e-2``, ``-3``, ``+4``, ``1/50``."""
+from __future__ import annotations
+
+import math
+import re
+
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_PLAIN = re.compile(rf"^\s*({_NUMBER})\s*$")
+_FRACTION = re.compile(rf"^\s*({_NUMBER})\s*/\s*({_NUMBER})\s*$")
+MAX_INPUT = 100
+
+ACCEPTED = ("Type a number such as 0.02, .02, 2e-2, -3, +4 or a fraction 1/50 "
+            "(no commas, no units).")
+
+
+def read_number(text: object) -> tuple[float | None, str]:
+    """Return (value, "") or (None, message saying what is accepted)."""
+    if not isinstance(text, str):
+        return None, ACCEPTED
+    if len(text) > MAX_INPUT:
+        return None, f"That is too long to be a number. {ACCEPTED}"
+    cleaned = text.replace("\u2212", "-").strip()  # a typographic minus is fine
+    if not cleaned:
+        return None, f"Nothing was typed. {ACCEPTED}"
+    if "," in cleaned:
+        return None, ("Commas are not accepted, neither as thousands separators nor as a "
+                      f"decimal comma: write 1000 or 0.5. {ACCEPTED}")
+    m = _PLAIN.match(cleaned)
+    if m:
+        value = _to_float(m.group(1))
+    else:
+        m = _FRACTION.match(cleaned)
+        if not m:
+            return None, f"Could not read {text.strip()!r} as a number. {ACCEPTED}"
+        num, den = _to_float(m.group(1)), _to_float(m.group(2))
+        if den == 0:
+            return None, f"The fraction divides by zero. {ACCEPTED}"
+        value = num / den if num is not None and den is not None else None
+    if value is None or not math.isfinite(value):
+        return None, f"That number is too large. {ACCEPTED}"
+    return value, ""
+
+
+def _to_float(text: str) -> float | None:
+    try:
+        value = float(text)
+    except (ValueError, OverflowError):
+        return None
+    return value if math.isfinite(value) else None

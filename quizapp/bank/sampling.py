@@ -1,0 +1,233 @@
+"""Drawing an instance of an item for a seed: parameters, constraints, answer, text.
+
+The random generator is ``random.Random(f"{item_id}:{seed}")``: Python seeds a
+``Random`` from a string through SHA-512, so the same (item id, seed) gives the same
+draws on every machine and every run (Python's salted ``hash()`` is never used).
+Draw order is fixed: parameters in the order written, then (for choice items) one
+shuffle of the choices.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from decimal import Decimal
+from typing import Any
+
+from quizapp.bank.errors import FormulaError, InstanceError
+from quizapp.bank.formulas import evaluate
+from quizapp.bank.model import Instance, Item, Param
+from quizapp.bank.render import TemplateError, format_number, format_value
+
+MAX_ATTEMPTS = 1000  # draws tried before constraints are declared unsatisfiable
+DEFAULT_SIGFIGS = 3
+
+
+def rng_for(item_id: str, seed: int) -> random.Random:
+    return random.Random(f"{item_id}:{int(seed)}")
+
+
+class FieldError(InstanceError):
+    """An InstanceError that knows which field of the item caused it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.detail = message
+
+
+def round_sigfigs(value: float, digits: int) -> float:
+    if value == 0 or not math.isfinite(value):
+        return value
+    return float(f"{value:.{digits}g}")
+
+
+def _grid_value(p: Param, i: int) -> int | float:
+    if all(float(v).is_integer() for v in (p.lo, p.step)) and isinstance(p.lo, int) and isinstance(p.step, int):
+        return int(p.lo + i * p.step)
+    return float(Decimal(repr(float(p.lo))) + i * Decimal(repr(float(p.step))))
+
+
+def draw_param(p: Param, rng: random.Random, values: dict[str, Any]) -> Any:
+    if p.kind == "const":
+        return p.value
+    if p.kind == "choice":
+        return p.values[rng.randrange(len(p.values))]
+    if p.kind == "randint":
+        return rng.randint(int(p.lo), int(p.hi))
+    if p.kind == "range":
+        if p.step is not None:
+            return _grid_value(p, rng.randrange(p.count))
+        return round_sigfigs(rng.uniform(p.lo, p.hi), p.sigfigs or DEFAULT_SIGFIGS)
+    if p.kind == "loguniform":
+        v = math.exp(rng.uniform(math.log(p.lo), math.log(p.hi)))
+        return round_sigfigs(v, p.sigfigs or DEFAULT_SIGFIGS)
+    if p.kind == "derived":
+        try:
+            v = evaluate(p.formula, values)
+        except FormulaError as exc:
+            raise FieldError(f"params.{p.name}", f"{exc}{_with(values)}") from None
+        if isinstance(v, float):
+            if not math.isfinite(v):
+                raise FieldError(f"params.{p.name}", f"derived value is {v} (not a finite number)")
+            if p.sigfigs:
+                v = round_sigfigs(v, p.sigfigs)
+        return v
+    raise FieldError(f"params.{p.name}", f"unknown parameter kind {p.kind!r}")
+
+
+def draw_params(item: Item, seed: int, rng: random.Random | None = None) -> tuple[dict[str, Any], random.Random]:
+    """Draw every parameter, redrawing until all constraints hold (at most MAX_ATTEMPTS times)."""
+    rng = rng or rng_for(item.id, seed)
+    attempts = MAX_ATTEMPTS if item.constraints else 1
+    for _ in range(attempts):
+        values: dict[str, Any] = {}
+        for p in item.params:
+            values[p.name] = draw_param(p, rng, values)
+        if _constraints_hold(item, values):
+            return values, rng
+    shown = "; ".join(c.text for c in item.constraints)
+    raise FieldError("constraints", f"no draw out of {MAX_ATTEMPTS} satisfied the constraints ({shown}); "
+                                    "widen the parameter ranges or relax the constraints")
+
+
+def _constraints_hold(item: Item, values: dict[str, Any]) -> bool:
+    for c in item.constraints:
+        try:
+            ok = evaluate(c, values)
+        except FormulaError as exc:
+            raise FieldError("constraints", f"{c.text!r}: {exc}{_with(values)}") from None
+        if not isinstance(ok, bool):
+            raise FieldError("constraints", f"{c.text!r} must be a comparison that is true or false, "
+                                            f"got {ok!r}")
+        if not ok:
+            return False
+    return True
+
+
+def _number(field: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise FieldError(field, f"must give a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise FieldError(field, f"gave {v}, not a finite number")
+    return v
+
+
+def _display(item: Item, value: float, field: str) -> str:
+    try:
+        return format_value(value, item.answer.display, "answer")
+    except TemplateError as exc:
+        raise FieldError(field, str(exc)) from None
+
+
+def _eval(field: str, formula_or_value: Any, values: dict[str, Any]) -> Any:
+    from quizapp.bank.formulas import Formula
+
+    if isinstance(formula_or_value, Formula):
+        try:
+            return evaluate(formula_or_value, values)
+        except FormulaError as exc:
+            raise FieldError(field, f"{exc}{_with(values)}") from None
+    return formula_or_value
+
+
+def _with(values: dict[str, Any]) -> str:
+    if not values:
+        return ""
+    shown = ", ".join(f"{k} = {format_number(v)}" for k, v in list(values.items())[:8])
+    return f" (with {shown})"
+
+
+def instantiate(item: Item, seed: int) -> Instance:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise InstanceError(f"seed must be a whole number, got {seed!r}")
+    seed = int(seed)
+    values, rng = draw_params(item, seed)
+    ans = item.answer
+    choices: list[str] | None = None
+    correct_choice: int | None = None
+    choice_values: list[float] | None = None
+    choice_order: list[int] | None = None
+    unit_suffix = f" {ans.unit}" if ans.unit else ""
+    answer_display = ""
+
+    if ans.kind == "numeric":
+        answer = _number("answer.value", _eval("answer.value", ans.value, values))
+        answer_display = _display(item, answer, "answer.display")
+        answer_text = answer_display + unit_suffix
+        placeholder = answer_display
+    elif ans.kind == "true_false":
+        answer = _eval("answer.value", ans.value, values)
+        if not isinstance(answer, bool):
+            raise FieldError("answer.value", f"a true/false answer must be true or false, got {answer!r}")
+        choices = ["True", "False"]
+        correct_choice = 1 if answer else 2
+        answer_text = f"{correct_choice}. {choices[correct_choice - 1]}"
+        placeholder = choices[correct_choice - 1]
+    elif ans.kind == "choice":
+        try:
+            texts = [t.render(_display_values(values)) for t in ans.choices]
+        except (TemplateError, KeyError) as exc:
+            raise FieldError("answer.choices", str(exc)) from None
+        order = list(range(len(texts)))
+        rng.shuffle(order)
+        choices = [texts[i] for i in order]
+        correct_choice = order.index(ans.correct - 1) + 1
+        answer = correct_choice
+        answer_text = f"{correct_choice}. {choices[correct_choice - 1]}"
+        placeholder = choices[correct_choice - 1]
+        choice_order = [i + 1 for i in order]
+    elif ans.kind == "computed_choice":
+        raw = [_number(f"answer.choices[{i + 1}]", _eval(f"answer.choices[{i + 1}]", f, values))
+               for i, f in enumerate(ans.formulas)]
+        texts = [_display(item, v, "answer.display") + unit_suffix for v in raw]
+        order = list(range(len(texts)))
+        rng.shuffle(order)
+        choices = [texts[i] for i in order]
+        choice_values = [raw[i] for i in order]
+        choice_order = [i + 1 for i in order]
+        correct_choice = order.index(ans.correct - 1) + 1
+        answer = correct_choice
+        answer_text = f"{correct_choice}. {choices[correct_choice - 1]}"
+        placeholder = _display(item, raw[ans.correct - 1], "answer.display")
+        answer_display = placeholder
+    else:  # the loader never builds one
+        raise FieldError("answer.kind", f"unknown answer kind {ans.kind!r}")
+
+    shown = _display_values(values)
+    shown["answer"] = placeholder
+    try:
+        prompt = item.prompt.render(shown)
+    except TemplateError as exc:
+        raise FieldError("prompt", str(exc)) from None
+    try:
+        explanation = item.explanation.render(shown)
+    except TemplateError as exc:
+        raise FieldError("explanation", str(exc)) from None
+
+    return Instance(item_id=item.id, seed=seed, kind=ans.kind, params=_json_safe(values),
+                    prompt=prompt, choices=choices, answer=answer, correct_choice=correct_choice,
+                    answer_text=answer_text, explanation=explanation, topic=item.topic,
+                    answer_display=answer_display, unit=ans.unit, choice_values=choice_values,
+                    choice_order=choice_order)
+
+
+def _display_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Values for templates: the raw values, so that format specs like ``:.3g`` apply."""
+    return dict(values)
+
+
+def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, v in values.items():
+        if isinstance(v, float) and not math.isfinite(v):
+            raise FieldError(f"params.{name}", f"value is {v}, not a finite number")
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 2**53:
+            v = float(v)
+        out[name] = v
+    return out
+
+
+__all__ = ["instantiate", "draw_params", "rng_for", "round_sigfigs", "MAX_ATTEMPTS",
+           "format_number", "FieldError"]
