@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -58,10 +59,18 @@ class Dual:
     def __neg__(self):
         return Dual(-self.v, -self.dx, -self.dy)
 
+    @property
+    def constant(self) -> bool:
+        """True for a value that depends on neither x nor y (its derivatives are plain zeros)."""
+        return (isinstance(self.dx, float) and self.dx == 0.0
+                and isinstance(self.dy, float) and self.dy == 0.0)
+
     def __pow__(self, o):
         o = Dual.lift(o)
-        if isinstance(o.dx, float) and o.dx == 0.0 and isinstance(o.dy, float) and o.dy == 0.0:
+        if o.constant:
             k = o.v  # constant exponent: d(u^k) = k u^(k-1) du
+            if k == 0 or self.constant:  # u^0 = 1 even where u = 0; c^k is a constant
+                return Dual(self.v ** k, 0.0, 0.0)
             scale = k * self.v ** (k - 1)
             return Dual(self.v ** k, scale * self.dx, scale * self.dy)
         value = self.v ** o.v
@@ -71,6 +80,8 @@ class Dual:
                     value * (o.dy * log_u + o.v * self.dy / self.v))
 
     def chain(self, value, slope) -> "Dual":
+        if self.constant:  # f(c) is a constant even where f' is infinite, as sqrt(0)
+            return Dual(value, 0.0, 0.0)
         return Dual(value, slope * self.dx, slope * self.dy)
 
 
@@ -116,7 +127,8 @@ def _check_tree(tree: ast.AST) -> None:
                 exp = node.right
                 if isinstance(exp, ast.UnaryOp) and isinstance(exp.operand, ast.Constant):
                     exp = exp.operand
-                if isinstance(exp, ast.Constant) and abs(float(exp.value)) > MAX_CONST_POWER:
+                if (isinstance(exp, ast.Constant) and isinstance(exp.value, (int, float))
+                        and abs(exp.value) > MAX_CONST_POWER):
                     raise FormulaError(f"Exponent {exp.value} is too large (at most {MAX_CONST_POWER:g})")
             visit(node.left, depth + 1)
             visit(node.right, depth + 1)
@@ -125,9 +137,11 @@ def _check_tree(tree: ast.AST) -> None:
                 raise FormulaError("Only + and - may stand in front of a term")
             visit(node.operand, depth + 1)
         elif isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCS:
-                name = getattr(node.func, "id", "that")
-                raise FormulaError(f"Unknown function {name!r}; allowed: {', '.join(_FUNCS)}")
+            if not isinstance(node.func, ast.Name):
+                raise FormulaError(f"Only a function name may be called, e.g. sin(x); "
+                                   f"allowed: {', '.join(_FUNCS)}")
+            if node.func.id not in _FUNCS:
+                raise FormulaError(f"Unknown function {node.func.id!r}; allowed: {', '.join(_FUNCS)}")
             if len(node.args) != 1 or node.keywords:
                 raise FormulaError(f"{node.func.id}() takes exactly one argument")
             visit(node.args[0], depth + 1)
@@ -153,7 +167,9 @@ def parse(text: str) -> ast.Expression:
         raise FormulaError(f"Formula is too long ({len(text)} characters; at most {MAX_LENGTH})")
     source = text.replace("^", "**")
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid escape sequence": the text is refused anyway
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
         col = (exc.offset or 1)
         raise FormulaError(f"Cannot read the formula near character {col}") from None
@@ -180,9 +196,11 @@ def _evaluate(node: ast.AST, x: Dual, y: Dual) -> Any:
             return x
         if node.id == "y":
             return y
-        return Dual(_CONSTS[node.id], 0.0, 0.0)
+        return Dual(np.float64(_CONSTS[node.id]), 0.0, 0.0)
     if isinstance(node, ast.Constant):
-        return Dual(float(node.value), 0.0, 0.0)
+        # NumPy scalars, not Python floats: 1/0, 0^-1 or 10^400 give inf or nan (and are
+        # then refused as not finite) instead of raising, and (-8)^(1/3) is nan, not complex
+        return Dual(np.float64(node.value), 0.0, 0.0)
     raise FormulaError(f"Not allowed in a formula: {type(node).__name__}")  # pragma: no cover
 
 

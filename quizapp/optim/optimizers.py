@@ -92,6 +92,8 @@ class RAdamState(NamedTuple):
 
 def _as_hyper(name: str, value: Any, *, boolean: bool = False) -> Any:
     """Scalars stay Python numbers; sequences become (K, 1) arrays."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()  # a 0-d array is a scalar
     if isinstance(value, (bool, np.bool_)) or boolean:
         if isinstance(value, (list, tuple, np.ndarray)):
             arr = np.asarray(value, dtype=bool)
@@ -150,6 +152,26 @@ def _where(cond: Any, a: Array, b: Array) -> Array:
     return np.where(cond, a, b)
 
 
+def _powers(base: Any, scale: Any = 1) -> Callable[[int], Any]:
+    """``n -> base ** (n * scale)`` rounded as Python floats (C ``pow``) round it.
+
+    NumPy's vectorised ``power`` may differ from C ``pow`` in the last bit on some
+    CPUs, which would make a batched row differ from the same run alone (and from
+    torch, whose bias corrections are Python floats). So every distinct value of an
+    array hyper-parameter gets Python's power, computed once per step.
+    """
+    if not isinstance(base, np.ndarray) and not isinstance(scale, np.ndarray):
+        return lambda n: base ** (n * scale) if scale != 1 else base ** n
+    b, s = np.broadcast_arrays(np.asarray(base, dtype=float), np.asarray(scale, dtype=float))
+    pairs, inverse = np.unique(np.stack([b.ravel(), s.ravel()], axis=1), axis=0,
+                               return_inverse=True)
+    pairs = [(bb, ss) for bb, ss in pairs.tolist()]
+    inverse = inverse.reshape(b.shape)
+    if isinstance(scale, np.ndarray):
+        return lambda n: np.array([bb ** (n * ss) for bb, ss in pairs])[inverse]
+    return lambda n: np.array([bb ** n for bb, _ in pairs])[inverse]
+
+
 def _decay_grad(grads: Array, params: Array, weight_decay: Any) -> Array:
     """L2-style weight decay folded into the gradient (torch's non-decoupled form)."""
     if isinstance(weight_decay, float) and weight_decay == 0.0:
@@ -191,6 +213,7 @@ def sgd(lr: Any = 1e-3, momentum: Any = 0.0, dampening: Any = 0.0,
             buf = momentum * state.momentum_buffer + (1 - dampening) * d_p
         direction = _where(nesterov, d_p + momentum * buf, buf)
         direction = _where(uses_momentum, direction, d_p)
+        buf = _where(uses_momentum, buf, state.momentum_buffer)  # rows without momentum keep none
         return params + (-lr_t) * direction, SGDState(state.count + 1, buf)
 
     return Optimizer("sgd", dict(lr=lr, momentum=momentum, dampening=dampening,
@@ -287,6 +310,8 @@ def _adam_like(name: str, lr, beta1, beta2, eps, weight_decay, amsgrad, decouple
     weight_decay = _nonneg("weight_decay", weight_decay)
     amsgrad = _as_hyper("amsgrad", amsgrad, boolean=True)
 
+    beta1_pow, beta2_pow = _powers(beta1), _powers(beta2)
+
     def init(params: Array) -> AdamState:
         z = np.zeros_like(params)
         return AdamState(0, z, z.copy(), z.copy())
@@ -300,8 +325,8 @@ def _adam_like(name: str, lr, beta1, beta2, eps, weight_decay, amsgrad, decouple
             g = _decay_grad(grads, params, weight_decay)
         m = state.exp_avg + (1 - beta1) * (g - state.exp_avg)
         v = beta2 * state.exp_avg_sq + (1 - beta2) * (g * g)
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
+        bias_correction1 = 1 - beta1_pow(step)
+        bias_correction2 = 1 - beta2_pow(step)
         step_size = lr_t / bias_correction1
         bc2_sqrt = np.sqrt(bias_correction2)
         v_max = _where(amsgrad, np.maximum(state.max_exp_avg_sq, v), state.max_exp_avg_sq)
@@ -337,6 +362,9 @@ def nadam(lr: Any = 2e-3, beta1: Any = 0.9, beta2: Any = 0.999, eps: Any = 1e-8,
     momentum_decay = _nonneg("momentum_decay", momentum_decay)
     decoupled = _as_hyper("decoupled_weight_decay", decoupled_weight_decay, boolean=True)
 
+    beta2_pow = _powers(beta2)
+    mu_decay = _powers(0.96, momentum_decay)
+
     def init(params: Array) -> NAdamState:
         z = np.zeros_like(params)
         return NAdamState(0, z, z.copy(), np.ones((params.shape[0], 1)))
@@ -346,9 +374,9 @@ def nadam(lr: Any = 2e-3, beta1: Any = 0.9, beta2: Any = 0.999, eps: Any = 1e-8,
         decayed = params * (1 - lr_t * weight_decay)
         params = _where(decoupled, decayed, params)
         g = _where(decoupled, grads, _decay_grad(grads, params, weight_decay))
-        bias_correction2 = 1 - beta2 ** step
-        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
-        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
+        bias_correction2 = 1 - beta2_pow(step)
+        mu = beta1 * (1.0 - 0.5 * mu_decay(step))
+        mu_next = beta1 * (1.0 - 0.5 * mu_decay(step + 1))
         mu_product = state.mu_product * mu
         m = state.exp_avg + (1 - beta1) * (g - state.exp_avg)
         v = beta2 * state.exp_avg_sq + (1 - beta2) * (g * g)
@@ -373,6 +401,8 @@ def radam(lr: Any = 1e-3, beta1: Any = 0.9, beta2: Any = 0.999, eps: Any = 1e-8,
     weight_decay = _nonneg("weight_decay", weight_decay)
     decoupled = _as_hyper("decoupled_weight_decay", decoupled_weight_decay, boolean=True)
 
+    beta1_pow, beta2_pow = _powers(beta1), _powers(beta2)
+
     def init(params: Array) -> RAdamState:
         z = np.zeros_like(params)
         return RAdamState(0, z, z.copy())
@@ -384,11 +414,12 @@ def radam(lr: Any = 1e-3, beta1: Any = 0.9, beta2: Any = 0.999, eps: Any = 1e-8,
         g = _where(decoupled, grads, _decay_grad(grads, params, weight_decay))
         m = state.exp_avg + (1 - beta1) * (g - state.exp_avg)
         v = beta2 * state.exp_avg_sq + (1 - beta2) * (g * g)
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
+        beta2_step = beta2_pow(step)
+        bias_correction1 = 1 - beta1_pow(step)
+        bias_correction2 = 1 - beta2_step
         m_hat = m / bias_correction1
         rho_inf = 2 / (1 - beta2) - 1
-        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        rho_t = rho_inf - 2 * step * beta2_step / bias_correction2
         with np.errstate(invalid="ignore", divide="ignore"):
             rect = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
                            / ((rho_inf - 4) * (rho_inf - 2) * rho_t))

@@ -25,14 +25,32 @@ import numpy as np
 Schedule = Callable[[int], Any]
 
 
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"Invalid {name}: {value!r} ({name} must be a number)")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid {name}: {value!r} ({name} must be a number)") from None
+
+
 def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not float(value).is_integer() or int(value) < 1:
+    number = _number(name, value)
+    if not number.is_integer() or number < 1:
         raise ValueError(f"Invalid {name}: {value!r} ({name} must be a whole number >= 1)")
-    return int(value)
+    return int(number)
+
+
+def _power(gamma: float, n: int) -> float:
+    """``gamma ** n``, or inf where Python's float power would raise OverflowError."""
+    try:
+        return gamma ** n
+    except OverflowError:
+        return math.inf
 
 
 def _in_range(name: str, value: Any, lo: float, hi: float, *, lo_open=False) -> float:
-    value = float(value)
+    value = _number(name, value)
     ok = (value > lo if lo_open else value >= lo) and value <= hi
     if not ok or not math.isfinite(value):
         left = "(" if lo_open else "["
@@ -47,12 +65,12 @@ def constant(lr: Any) -> Schedule:
 def step(lr: Any, step_size: int, gamma: float = 0.1) -> Schedule:
     step_size = _positive_int("step_size", step_size)
     gamma = _in_range("gamma", gamma, 0.0, 1e6, lo_open=True)
-    return lambda t: lr * gamma ** (t // step_size)
+    return lambda t: lr * _power(gamma, t // step_size)
 
 
 def exponential(lr: Any, gamma: float) -> Schedule:
     gamma = _in_range("gamma", gamma, 0.0, 1e6, lo_open=True)
-    return lambda t: lr * gamma ** t
+    return lambda t: lr * _power(gamma, t)
 
 
 def cosine(lr: Any, T_max: int, eta_min: float = 0.0) -> Schedule:
@@ -77,9 +95,10 @@ def linear(lr: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
 def warmup_cosine(lr: Any, warmup_steps: int, total_steps: int, eta_min: float = 0.0,
                   start_factor: float = 0.0) -> Schedule:
     """Linear warmup from ``start_factor*lr`` to ``lr``, then cosine decay to ``eta_min``."""
-    warmup_steps = int(warmup_steps)
-    if warmup_steps < 0:
-        raise ValueError(f"Invalid warmup_steps: {warmup_steps!r} (must be >= 0)")
+    number = _number("warmup_steps", warmup_steps)
+    if not number.is_integer() or number < 0:
+        raise ValueError(f"Invalid warmup_steps: {warmup_steps!r} (warmup_steps must be a whole number >= 0)")
+    warmup_steps = int(number)
     total_steps = _positive_int("total_steps", total_steps)
     if total_steps <= warmup_steps:
         raise ValueError(f"Invalid total_steps: {total_steps!r} (must exceed warmup_steps={warmup_steps})")

@@ -49,7 +49,7 @@ class Run:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "path": self.path.tolist(),
+            "path": [[_num(x), _num(y)] for x, y in self.path],
             "loss": [_num(v) for v in self.loss],
             "lr": [_num(v) for v in self.lr],
             "diverged_at": self.diverged_at,
@@ -117,6 +117,27 @@ def _batched(name: str, value: Any, k: int | None) -> tuple[Any, int | None]:
     return value, k
 
 
+def _path_loss(surface: Surface, path: np.ndarray) -> np.ndarray:
+    """The loss at every point of a (K, n, 2) path (NaN where the path is NaN), in chunks
+    small enough that a data-set surface does not build one huge array."""
+    k, n, _ = path.shape
+    width = k * int(getattr(surface, "samples", 1))  # numbers touched per path step
+    chunk = max(1, (1 << 22) // max(width, 1))
+    if chunk >= n:
+        return surface.loss(path)
+    out = np.empty((k, n))
+    for s in range(0, n, chunk):
+        out[:, s:s + chunk] = surface.loss(path[:, s:s + chunk])
+    return out
+
+
+def _check_seed(value: Any) -> None:
+    whole = (isinstance(value, (int, np.integer))
+             or (isinstance(value, (float, np.floating)) and float(value).is_integer()))
+    if isinstance(value, (bool, np.bool_)) or not whole or value < 0:
+        raise ValueError(f"Invalid seed: {value!r} (seed must be a whole number >= 0)")
+
+
 def simulate_batch(surface: Surface | str, optimizer: str, *, steps: int,
                    start: Any = None, hyper: Mapping[str, Any] | None = None,
                    schedule: ScheduleSpec = None, clip_norm: Any = None,
@@ -139,6 +160,8 @@ def simulate_batch(surface: Surface | str, optimizer: str, *, steps: int,
     clip_norm, k = _batched("clip_norm", clip_norm, k)
     noise, k = _batched("noise", noise, k)
     seed, k = _batched("seed", seed, k)
+    for s in np.asarray(seed, dtype=object).reshape(-1):
+        _check_seed(s)
     starts = np.asarray(surface.start if start is None else start, dtype=float)
     if starts.ndim == 1:
         if starts.shape != (2,):
@@ -176,21 +199,21 @@ def simulate_batch(surface: Surface | str, optimizer: str, *, steps: int,
         noise_draws = np.stack(draws, axis=0)  # (K, steps, 2)
 
     path = np.full((k, steps + 1, 2), np.nan)
-    loss = np.full((k, steps + 1), np.nan)
     lrs = np.full((k, steps), np.nan)
     diverged_at = np.full(k, -1, dtype=np.int64)
     recorded: dict[str, list[np.ndarray]] = {}
 
+    # The hot loop: per step only the gradient, the update and one divergence test.
+    # The loss is computed afterwards for the whole path at once (same numbers).
     params = starts
     path[:, 0] = params
-    loss[:, 0] = surface.loss(params)
     state = opt.init(params)
     active = np.ones(k, dtype=bool)
+    all_active = True
     with np.errstate(all="ignore"):
         for t in range(steps):
             lr_t = lr_fn(t)
-            lr_col = np.broadcast_to(np.asarray(lr_t, dtype=float).reshape(-1, 1), (k, 1))
-            lrs[:, t] = lr_col[:, 0]
+            lrs[:, t] = np.reshape(lr_t, -1)
             grads = surface.grad(params, t)
             if noisy:
                 grads = grads + sigma * noise_draws[:, t]
@@ -199,22 +222,30 @@ def simulate_batch(surface: Surface | str, optimizer: str, *, steps: int,
                 coef = np.minimum(clip / (norm + CLIP_EPS), 1.0)
                 grads = grads * coef
             new_params, state = opt.update(grads, state, params, lr_t)
-            bad = active & ~(np.all(np.isfinite(new_params), axis=1)
-                             & np.all(np.abs(new_params) <= DIVERGENCE_LIMIT, axis=1))
-            diverged_at[bad] = t + 1
-            shown = active[:, None]
-            path[:, t + 1] = np.where(shown, new_params, np.nan)
-            loss[:, t + 1] = np.where(active, surface.loss(new_params), np.nan)
             if record_state:
                 recorded.setdefault("grad", []).append(grads)
                 recorded.setdefault("update", []).append(new_params - params)
                 for name, value in state._asdict().items():
                     if name != "count":
                         recorded.setdefault(name, []).append(np.broadcast_to(value, (k, value.shape[-1])).copy())
-            active &= ~bad
-            params = np.where(active[:, None], new_params, params)
+            # |p| <= limit is False for nan and inf too: one test covers "not finite" and "too big"
+            ok = (np.abs(new_params) <= DIVERGENCE_LIMIT).all(axis=1)
+            if all_active:
+                path[:, t + 1] = new_params
+                if ok.all():
+                    params = new_params
+                    continue
+                all_active = False
+                diverged_at[~ok] = t + 1
+                active = ok
+            else:
+                path[active, t + 1] = new_params[active]
+                diverged_at[active & ~ok] = t + 1
+                active = active & ok
             if not active.any():
                 break
+            params = np.where(active[:, None], new_params, params)
+    loss = _path_loss(surface, path)
     states = {name: np.stack(vals, axis=1) for name, vals in recorded.items()}
     return BatchRun(path, loss, lrs, diverged_at, states)
 
@@ -224,9 +255,12 @@ def simulate(surface: Surface | str, optimizer: str, *, steps: int, start: Any =
              clip_norm: float | None = None, noise: float = 0.0, seed: int = 0,
              record_state: bool = False) -> Run:
     """Run one configuration; the trajectory ends at divergence if there is one."""
-    for name, value in (hyper or {}).items():
-        if isinstance(value, (list, tuple, np.ndarray)):
+    singles = dict(hyper or {}, clip_norm=clip_norm, noise=noise, seed=seed)
+    for name, value in singles.items():
+        if np.ndim(value) > 0:
             raise ValueError(f"{name} must be a single value here (use simulate_batch for many)")
+    if start is not None and np.ndim(start) > 1:
+        raise ValueError("start must be a single point (x, y) here (use simulate_batch for many)")
     batch = simulate_batch(surface, optimizer, steps=steps, start=start, hyper=hyper,
                            schedule=schedule, clip_norm=clip_norm, noise=noise, seed=seed,
                            record_state=record_state)

@@ -39,7 +39,10 @@ class Surface:
         points = np.asarray(points, dtype=float)
         with np.errstate(all="ignore"):
             gx, gy = self.df(points[..., 0], points[..., 1])
-        return np.stack(np.broadcast_arrays(gx, gy), axis=-1)
+        out = np.empty(points.shape)
+        out[..., 0] = gx
+        out[..., 1] = gy
+        return out
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -267,12 +270,20 @@ SURFACE_NAMES: tuple[str, ...] = tuple(_BUILTIN) + ("regression",)
 
 def get(name: str, **kwargs: Any) -> Surface:
     """Surface ``name``; ``regression`` takes samples, batch_size and seed."""
-    if name == "regression":
-        return regression(**kwargs)
-    if name == "custom":
-        from quizapp.optim.formula import custom_surface
+    if name in ("regression", "custom"):
+        if name == "regression":
+            factory = regression
+        else:
+            from quizapp.optim.formula import custom_surface as factory
+        import inspect
 
-        return custom_surface(**kwargs)
+        valid = list(inspect.signature(factory).parameters)
+        unknown = sorted(set(kwargs) - set(valid))
+        if unknown:
+            raise ValueError(f"Unknown option {unknown[0]!r} for surface {name}; valid: {', '.join(valid)}")
+        if name == "custom" and "formula" not in kwargs:
+            raise ValueError("Surface custom needs a formula in x and y, e.g. formula='x^2 + 3*y^2'")
+        return factory(**kwargs)
     try:
         factory = _BUILTIN[name]
     except KeyError:
