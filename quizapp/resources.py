@@ -1,7 +1,6 @@
 """Where the shipped question bank and assets live, in a checkout or an install."""
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 _REPO = Path(__file__).resolve().parent.parent
@@ -11,7 +10,8 @@ def _locate(name: str) -> Path:
     in_repo = _REPO / name
     if in_repo.is_dir() and (_REPO / "pyproject.toml").is_file():
         return in_repo
-    return Path(str(resources.files(f"quizapp.{name}")))
+    # Installed: pyproject maps the top-level folders into the package.
+    return Path(__file__).resolve().parent / name
 
 
 def bank_dir() -> Path:
