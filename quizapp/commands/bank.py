@@ -53,6 +53,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--json", action="store_true", help='print {"correct", "expected", "message"}')
     g.set_defaults(handler=_grade)
 
+    from quizapp.commands.exchange import register_bank_commands
+
+    register_bank_commands(bank_sub)
+
 
 def _bank_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bank", action="append", metavar="PATH",

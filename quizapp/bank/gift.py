@@ -1,0 +1,907 @@
+"""GIFT, Moodle's plain-text question format: a writer for the bank and a reader into items.
+
+Writing (:func:`export_gift`): multiple choice (``choice`` and ``computed_choice``),
+true/false and numeric items. GIFT has no formulas, so a parameterised item becomes N
+concrete variants (seeds 0..N-1, identical variants dropped). Each topic gets a
+``$CATEGORY:`` line; each question a title ``::id::`` (``::id#seed::`` for a
+variant) and ``//`` comments that carry what GIFT cannot say (``[id:...]``,
+``[tag:...]``, ``[category:...]``, ``[difficulty:...]``, ``[tolerance:...]``, ...), so
+that reading the file back gives the same items. Numeric answers are written
+``{#value:tolerance}`` with the absolute tolerance the item accepts; the explanation is
+the general feedback (``####``); ``$...$`` math becomes ``\\(...\\)`` for MathJax.
+
+Reading (:func:`read_gift`, :func:`import_gift`): never raises on any text. It returns
+the item tables it could build (see :mod:`quizapp.bank.tomlwrite`), the questions it
+skipped with their line and type, and non-fatal notes. Read: multiple choice with one
+correct answer, true/false (with feedback), numerical (``value:tolerance``,
+``min..max``, several answers of which the full-credit one is kept), ``$CATEGORY:``,
+titles, ``//`` comments with ``[id:...]`` and ``[tag:...]``, the escapes ``\\~ \\= \\#
+\\{ \\} \\: \\\\ \\n``, ``[html]``/``[moodle]``/``[plain]``/``[markdown]`` markers,
+multi-line questions and missing-word questions (the blank becomes ``_____``).
+Skipped: essay, matching, short answer, description, multiple response, several answer
+blocks in one question, and malformed questions.
+"""
+from __future__ import annotations
+
+import html
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+from urllib.parse import unquote
+
+__all__ = [
+    "Concrete", "concrete_questions", "export_gift", "GiftExport", "read_gift", "import_gift",
+    "GiftImport", "Skipped", "Note", "escape", "slugify", "dollars_to_mathjax",
+    "mathjax_to_dollars", "MAX_GIFT_BYTES",
+]
+
+MAX_GIFT_BYTES = 5 * 1024 * 1024
+MAX_QUESTIONS = 2000   # the loader's limit of items per file
+SPECIAL = "~=#{}:"
+
+# ====================================================================== shared: concrete questions
+
+
+@dataclass
+class Concrete:
+    """One question with every value filled in: what GIFT (and Moodle) can hold."""
+
+    id: str                 # item id, or "<id>.v<seed>" for a variant
+    title: str              # item id, or "<id>#<seed>"
+    item: Any               # the bank Item
+    seed: int | None        # None for a non-parameterised item
+    kind: str               # choice | true_false | numeric
+    prompt: str
+    explanation: str
+    choices: list[str] | None = None   # in the order written in the item
+    correct: int | None = None         # 1-based
+    truth: bool | None = None
+    value: float | None = None
+    tolerance: float | None = None     # absolute
+
+
+def _render_choices(item, inst) -> tuple[list[str], int]:
+    """Choices in the order the item lists them (instances shuffle them)."""
+    ans = item.answer
+    try:
+        if ans.kind == "choice":
+            texts = [t.render(inst.params) for t in ans.choices]
+        else:
+            from quizapp.bank.formulas import evaluate
+            from quizapp.bank.render import format_value
+
+            unit = f" {ans.unit}" if ans.unit else ""
+            texts = [format_value(float(evaluate(f, inst.params)), ans.display) + unit
+                     for f in ans.formulas]
+        if sorted(texts) == sorted(inst.choices or []):
+            return texts, ans.correct
+    except Exception:  # noqa: BLE001 - fall back to the instance's own order
+        pass
+    return list(inst.choices or []), int(inst.correct_choice or 1)
+
+
+def concrete_questions(items: Iterable[Any], bank, variants: int = 5,
+                       notes: list[str] | None = None) -> Iterator[Concrete]:
+    """Concrete questions for ``items``: one per fixed item, up to ``variants`` per parameterised one."""
+    notes = notes if notes is not None else []
+    for item in items:
+        seeds: list[int | None] = list(range(variants)) if item.parameterised else [None]
+        seen: set[Any] = set()
+        for seed in seeds:
+            try:
+                inst = bank.instance(item.id, seed or 0)
+            except Exception as exc:  # noqa: BLE001 - a broken item must not stop the export
+                notes.append(f"{item.id}: seed {seed or 0}: cannot draw an instance ({exc}); left out")
+                continue
+            q = _concrete(item, inst, seed)
+            key = (q.prompt, q.explanation, tuple(q.choices or ()), q.correct, q.truth, q.value)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield q
+        if item.parameterised and len(seen) < variants:
+            notes.append(f"{item.id}: {len(seen)} distinct variant(s) out of {variants} seeds")
+
+
+def _concrete(item, inst, seed: int | None) -> Concrete:
+    qid = item.id if seed is None else f"{item.id}.v{seed}"
+    title = item.id if seed is None else f"{item.id}#{seed}"
+    q = Concrete(qid, title, item, seed, "numeric", inst.prompt, inst.explanation)
+    if inst.kind == "numeric":
+        q.value = float(inst.answer)
+        q.tolerance = float(item.answer.tolerance.bound(q.value))
+    elif inst.kind == "true_false":
+        q.kind = "true_false"
+        q.truth = bool(inst.answer)
+    else:
+        q.kind = "choice"
+        q.choices, q.correct = _render_choices(item, inst)
+    return q
+
+
+def number_text(value: float) -> str:
+    """Shortest text that reads back as exactly ``value`` (``3`` for 3.0)."""
+    if isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+# ====================================================================== text helpers
+
+
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def dollars_to_mathjax(text: str) -> str:
+    """``$x$`` -> ``\\(x\\)`` when the unescaped ``$`` pair up and no pair is empty."""
+    spots = [m.start() for m in _DOLLAR.finditer(text)]
+    if not spots or len(spots) % 2:
+        return text
+    pairs = list(zip(spots[0::2], spots[1::2]))
+    if any(b == a + 1 for a, b in pairs):
+        return text
+    out, last = [], 0
+    for a, b in pairs:
+        out.append(text[last:a])
+        out.append("\\(" + text[a + 1:b] + "\\)")
+        last = b + 1
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _pairs_to_dollars(text: str, opening: str, closing: str) -> str:
+    """Replace each ``opening...closing`` (non-empty inside) by ``$...$``; a linear scan."""
+    out, pos = [], 0
+    while True:
+        start = text.find(opening, pos)
+        if start < 0:
+            break
+        end = text.find(closing, start + len(opening))
+        if end < 0:
+            break
+        inner = text[start + len(opening):end]
+        if inner:
+            out.append(text[pos:start] + "$" + inner + "$")
+        else:
+            out.append(text[pos:end + len(closing)])
+        pos = end + len(closing)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def mathjax_to_dollars(text: str) -> str:
+    """``\\(x\\)`` and ``$$x$$`` -> ``$x$`` (the app draws ``$...$`` math)."""
+    if "\\(" in text:
+        text = _pairs_to_dollars(text, "\\(", "\\)")
+    if "$$" in text:
+        text = _pairs_to_dollars(text, "$$", "$$")
+    return text
+
+
+def escape(text: str) -> str:
+    """Escape for GIFT: ``~ = # { } :`` and backslash get a backslash; newlines become ``\\n``."""
+    out = []
+    for ch in text.replace("\r\n", "\n").replace("\r", "\n"):
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch in SPECIAL:
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _gift_text(text: str, html_mode: bool = False) -> str:
+    text = dollars_to_mathjax(text.strip())
+    if html_mode:
+        text = html.escape(text, quote=False).replace("\r\n", "\n").replace("\n", "<br>")
+    return escape(text)
+
+
+def slugify(text: str, max_len: int = 100) -> str:
+    """Lowercase id made of ``a-z 0-9 . _ -`` (accents folded, other runs become ``-``)."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9._-]+", "-", folded)
+    slug = re.sub(r"-{2,}", "-", slug).strip("-._")
+    return slug[:max_len].rstrip("-._")
+
+
+_META_ESCAPES = {"%": "%25", "[": "%5B", "]": "%5D", "\n": "%0A", "\r": "%0D"}
+
+
+def _meta(key: str, value: Any) -> str:
+    """``[key:value]`` for a ``//`` comment; ``% [ ]`` and line breaks percent-encoded."""
+    return f"[{key}:{''.join(_META_ESCAPES.get(ch, ch) for ch in str(value))}]"
+
+
+# ====================================================================== writer
+
+
+@dataclass
+class GiftExport:
+    text: str
+    questions: int
+    items: int
+    notes: list[str] = field(default_factory=list)
+
+
+def export_gift(bank, variants: int = 5, items: Iterable[Any] | None = None,
+                source: str = "") -> GiftExport:
+    """The GIFT text for ``items`` (default: every item of ``bank``)."""
+    if variants < 1:
+        raise ValueError("variants must be at least 1")
+    chosen = list(bank.items.values()) if items is None else list(items)
+    notes: list[str] = []
+    by_topic: dict[str, list[Any]] = {}
+    for item in chosen:
+        by_topic.setdefault(item.topic, []).append(item)
+    source = " ".join(source.split())
+    blocks = [f"// Questions exported by quizapp{(' from ' + source) if source else ''}.\n"
+              "// The [key:value] comments let `quizapp bank import` rebuild the items; "
+              "Moodle ignores them."]
+    count = 0
+    for topic, topic_items in by_topic.items():
+        title = bank.topics.get(topic, topic)
+        blocks.append(f"// {_meta('title', title)}\n$CATEGORY: $course$/top/{topic}")
+        for q in concrete_questions(topic_items, bank, variants, notes):
+            blocks.append(_gift_question(q))
+            count += 1
+    return GiftExport("\n\n".join(blocks) + "\n", count, len(chosen), notes)
+
+
+def _gift_question(q: Concrete) -> str:
+    item = q.item
+    lines = []
+    ident = [_meta("id", q.id)]
+    if q.seed is not None:
+        ident += [_meta("variant-of", item.id), _meta("seed", q.seed)]
+    lines.append("// " + " ".join(ident))
+    info = [_meta("category", item.category), _meta("difficulty", item.difficulty)]
+    ans = item.answer
+    if q.kind == "numeric":
+        tol = ans.tolerance
+        info.append(_meta("tolerance", f"{tol.kind}={number_text(tol.amount)}"))
+        if ans.display != ".4g":
+            info.append(_meta("display", ans.display))
+        if ans.unit:
+            info.append(_meta("unit", ans.unit))
+    if item.preset:
+        info.append(_meta("preset", item.preset))
+    lines.append("// " + " ".join(info))
+    if item.tags:
+        lines.append("// " + " ".join(_meta("tag", t) for t in item.tags))
+    # Moodle takes a multiple-choice answer block holding "->" for a matching question;
+    # such a question is written as [html] with ">" as "&gt;" (the reader undoes both).
+    as_html = q.kind == "choice" and any("->" in t for t in [q.explanation, *(q.choices or [])])
+    text = (lambda t: _gift_text(t, html_mode=True)) if as_html else _gift_text
+    prompt = text(q.prompt)
+    if as_html:
+        prompt = "[html]" + prompt
+    elif re.match(r"^\s*\[(html|moodle|plain|markdown)\]", prompt, re.I):
+        prompt = "[moodle]" + prompt
+    head = f"::{escape(q.title)}::{prompt}"
+    feedback = text(q.explanation)
+    general = f"####{feedback}" if feedback else ""
+    if q.kind == "numeric":
+        lines.append(f"{head} {{#{number_text(q.value)}:{number_text(q.tolerance)}{general}}}")
+    elif q.kind == "true_false":
+        lines.append(f"{head} {{{'TRUE' if q.truth else 'FALSE'}{general}}}")
+    else:
+        lines.append(head + " {")
+        for n, choice in enumerate(q.choices or [], 1):
+            mark = "=" if n == q.correct else "~"
+            lines.append(f"  {mark}{text(choice)}")
+        if general:
+            lines.append(f"  {general}")
+        lines.append("}")
+    return "\n".join(lines)
+
+
+# ====================================================================== reader: data
+
+
+@dataclass(frozen=True)
+class Skipped:
+    line: int
+    type: str       # essay | matching | short answer | description | multiple response | ...
+    reason: str
+    title: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "type": self.type, "reason": self.reason, "title": self.title}
+
+
+@dataclass(frozen=True)
+class Note:
+    line: int
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "message": self.message}
+
+
+@dataclass
+class GiftImport:
+    items: list[dict[str, Any]] = field(default_factory=list)   # item tables, each with "topic"
+    lines: list[int] = field(default_factory=list)              # line of each item
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    topics: dict[str, str] = field(default_factory=dict)        # topic -> title
+
+    def skipped_by_type(self) -> dict[str, int]:
+        return dict(Counter(s.type for s in self.skipped))
+
+    def summary(self) -> str:
+        text = f"imported {len(self.items)}; skipped {len(self.skipped)}"
+        if self.skipped:
+            text += " (" + ", ".join(f"{t}: {n}" for t, n in self.skipped_by_type().items()) + ")"
+        return text
+
+    def main_topic(self, default: str = "imported") -> str:
+        if not self.items:
+            return default
+        return Counter(t["topic"] for t in self.items).most_common(1)[0][0]
+
+    def toml(self, default_topic: str = "imported", header: str | None = None) -> str:
+        """The items as one TOML file (topic = the commonest topic; others set per item)."""
+        from quizapp.bank.tomlwrite import document_text
+
+        topic = self.main_topic(default_topic)
+        tables = []
+        for t in self.items:
+            t = dict(t)
+            if t.get("topic") == topic:
+                del t["topic"]
+            tables.append(t)
+        return document_text(topic, self.topics.get(topic, topic.replace("-", " ").capitalize()),
+                             tables, header=header)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"imported": len(self.items), "ids": [t["id"] for t in self.items],
+                "skipped": [s.to_json() for s in self.skipped],
+                "skipped_by_type": self.skipped_by_type(),
+                "notes": [n.to_json() for n in self.notes]}
+
+
+# ====================================================================== reader: lexing
+
+# escapes become private-use characters while the structure is parsed
+_ESC = {"\\": "\ue000", "~": "\ue001", "=": "\ue002", "#": "\ue003", "{": "\ue004", "}": "\ue005",
+        ":": "\ue006", "n": "\ue007"}
+_UNESC = {v: ("\n" if k == "n" else k) for k, v in _ESC.items()}
+_PUA = re.compile("[\ue000-\ue007]")
+_ESCAPE_RE = re.compile(r"\\([\\~=#{}:n])")
+_FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.I)
+_META = re.compile(r"\[([A-Za-z][A-Za-z_-]{0,20})\s*:([^\]\n]{0,300})\]")
+_WEIGHT = re.compile(r"^\s*%\s*(-?\d+(?:\.\d*)?|-?\.\d+)\s*%")
+_NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_RANGE = re.compile(rf"^\s*({_NUM})\s*\.\.\s*({_NUM})\s*$")
+_VALUE_TOL = re.compile(rf"^\s*({_NUM})\s*(?::\s*({_NUM})\s*)?$")
+_TAG = re.compile(r"<[^<>]{0,500}>")
+
+
+def _protect(text: str) -> str:
+    return _ESCAPE_RE.sub(lambda m: _ESC[m.group(1)], text)
+
+
+def _unprotect(text: str) -> str:
+    return _PUA.sub(lambda m: _UNESC[m.group(0)], text)
+
+
+@dataclass
+class _Block:
+    line: int                       # first line of the block (1-based)
+    lines: list[tuple[int, str]]    # (line number, text) of non-comment lines
+    comments: list[str]
+
+
+def _blocks(text: str) -> Iterator[_Block]:
+    current: _Block | None = None
+    for n, raw in enumerate(text.split("\n"), 1):
+        stripped = raw.strip()
+        if not stripped:
+            if current is not None:
+                yield current
+                current = None
+            continue
+        if current is None:
+            current = _Block(n, [], [])
+        if stripped.startswith("//"):
+            current.comments.append(stripped[2:])
+        else:
+            current.lines.append((n, stripped))
+    if current is not None:
+        yield current
+
+
+def _metadata(comments: list[str]) -> dict[str, list[str]]:
+    meta: dict[str, list[str]] = {}
+    for c in comments:
+        for m in _META.finditer(c):
+            meta.setdefault(m.group(1).lower(), []).append(unquote(m.group(2)).strip())
+    return meta
+
+
+def _clean_text(raw: str, fmt: str | None) -> str:
+    """Protected text -> plain text: escapes restored, format marker applied, math as $...$."""
+    text = _unprotect(raw)
+    if fmt == "html":
+        text = re.sub(r"(?i)<br\s*/?>|</p\s*>", "\n", text)
+        text = _TAG.sub("", text)
+        text = html.unescape(text)
+    text = mathjax_to_dollars(text)
+    return text.replace("\r", "").strip()
+
+
+def _split_format(raw: str, default: str | None) -> tuple[str, str | None]:
+    m = _FORMAT.match(raw)
+    if m:
+        return raw[m.end():], m.group(1).lower()
+    return raw, default
+
+
+def _template(text: str) -> str:
+    """Plain text -> bank template text (literal braces doubled)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _number(text: str) -> float | int | None:
+    try:
+        value = float(text)
+    except (ValueError, OverflowError):
+        return None
+    if not math.isfinite(value) or abs(value) > 1e12:
+        return None
+    if re.fullmatch(r"[+-]?\d+", text.strip()) and abs(value) < 2**53:
+        return int(text)
+    return value
+
+
+class _Skip(Exception):
+    def __init__(self, type_: str, reason: str):
+        super().__init__(reason)
+        self.type = type_
+        self.reason = reason
+
+
+# ====================================================================== reader: questions
+
+
+def read_gift(text: Any, default_topic: str = "imported") -> GiftImport:
+    """Parse GIFT text into item tables; never raises (bad input ends up in skipped/notes)."""
+    result = GiftImport()
+    try:
+        _read(text, default_topic, result)
+    except Exception as exc:  # noqa: BLE001 - a last safety net: report, never crash
+        result.notes.append(Note(0, f"internal error while reading: {type(exc).__name__}: {exc}"))
+    return result
+
+
+def _read(text: Any, default_topic: str, result: GiftImport) -> None:
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            result.notes.append(Note(0, "the file is not UTF-8 text"))
+            return
+    if not isinstance(text, str):
+        result.notes.append(Note(0, "not text"))
+        return
+    if len(text) > MAX_GIFT_BYTES:
+        result.notes.append(Note(0, f"the file is larger than {MAX_GIFT_BYTES // (1024 * 1024)} MB; "
+                                    "split it"))
+        return
+    default_topic = slugify(default_topic) or "imported"
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = _PUA.sub("\ufffd", text)
+    topic = default_topic
+    used_ids: set[str] = set()
+    counter = Counter()
+    for block in _blocks(text):
+        if len(result.items) + len(result.skipped) >= MAX_QUESTIONS:
+            result.notes.append(Note(block.line, f"more than {MAX_QUESTIONS} questions (the most one "
+                                                 "bank file holds); the rest of the file was not "
+                                                 "read: split it"))
+            return
+        meta = _metadata(block.comments)
+        if not block.lines:
+            continue
+        first = block.lines[0][1]
+        if first.upper().startswith("$CATEGORY:"):
+            topic = _category_topic(first[len("$CATEGORY:"):], default_topic, meta, result)
+            rest = block.lines[1:]
+            if not rest:
+                continue
+            block = _Block(rest[0][0], rest, [])
+            meta = {}
+        line = block.lines[0][0]  # the question's own first line (after its comments)
+        try:
+            table = _question(block, meta, topic)
+        except _Skip as skip:
+            result.skipped.append(Skipped(line, skip.type, skip.reason, _peek_title(block)))
+            continue
+        table["id"] = _unique_id(table, meta, topic, used_ids, counter, line, result)
+        notes = table.pop("_notes", [])
+        for message in notes:
+            result.notes.append(Note(line, f"{table['id']}: {message}"))
+        result.items.append(table)
+        result.lines.append(line)
+        result.topics.setdefault(topic, topic.replace("-", " ").capitalize())
+
+
+def _category_topic(path: str, default: str, meta: dict[str, list[str]], result: GiftImport) -> str:
+    parts = [p.strip() for p in path.split("/")]
+    parts = [p for p in parts if p and not p.startswith("$") and p.lower() != "top"]
+    if not parts:
+        return default
+    topic = slugify(parts[-1]) or default
+    title = (meta.get("title") or [parts[-1]])[-1]
+    result.topics[topic] = title[:200]
+    return topic
+
+
+def _peek_title(block: _Block) -> str:
+    first = block.lines[0][1] if block.lines else ""
+    m = re.match(r"^::(.*?)::", _protect(first))
+    shown = _unprotect(m.group(1)) if m else first
+    return shown.strip()[:60]
+
+
+def _question(block: _Block, meta: dict[str, list[str]], topic: str) -> dict[str, Any]:
+    raw = _protect("\n".join(text for _, text in block.lines))
+    title = ""
+    if raw.startswith("::"):
+        end = raw.find("::", 2)
+        if end < 0:
+            raise _Skip("malformed", "the title has no closing '::'")
+        title = _unprotect(raw[2:end]).strip()
+        raw = raw[end + 2:]
+    open_at = raw.find("{")
+    close_at = raw.find("}")
+    if open_at < 0:
+        if close_at >= 0:
+            raise _Skip("malformed", "a '}' without '{' (write \\} for a literal brace)")
+        raise _Skip("description", "no answer block {...}: a description, not a question")
+    close_at = raw.find("}", open_at)
+    if close_at < 0:
+        raise _Skip("malformed", "the answer block '{' is never closed")
+    before, answer, after = raw[:open_at], raw[open_at + 1:close_at], raw[close_at + 1:]
+    if "}" in before:
+        raise _Skip("malformed", "a '}' before the answer block (write \\} for a literal brace)")
+    if "{" in answer:
+        raise _Skip("malformed", "a '{' inside the answer block (write \\{ for a literal brace)")
+    if "{" in after or "}" in after:
+        raise _Skip("several answer blocks", "more than one answer block (embedded answers / cloze)")
+    before, fmt = _split_format(before, None)
+    prompt = _clean_text(before, fmt)
+    tail = _clean_text(after, fmt)
+    if tail:
+        prompt = (prompt + " _____ " + tail).strip()
+    if not prompt:
+        raise _Skip("malformed", "the question has no text")
+    general = ""
+    if "####" in answer:
+        answer, general_raw = answer.split("####", 1)
+        general_raw, gfmt = _split_format(general_raw, fmt)
+        general = _clean_text(general_raw, gfmt)
+    stripped = answer.strip()
+    if not stripped:
+        raise _Skip("essay", "an empty answer block {} is an essay question")
+    notes: list[str] = []
+    if stripped.startswith("#"):
+        answer_table, feedback = _numeric(stripped[1:], fmt, notes, meta)
+        default_category = "calculation"
+    elif _is_matching(stripped):
+        raise _Skip("matching", "'=a -> b' pairs make a matching question")
+    elif re.fullmatch(r"(?i)(t|true|f|false)", stripped.split("#", 1)[0].strip()):
+        answer_table, feedback = _true_false(stripped, fmt)
+        default_category = "true_false"
+    else:
+        answer_table, feedback = _choice(stripped, fmt, notes)
+        default_category = "choice"
+    table: dict[str, Any] = {"topic": topic}
+    category = (meta.get("category") or [""])[-1]
+    from quizapp.bank.model import CATEGORIES, PRESETS
+
+    table["category"] = category if category in CATEGORIES else default_category
+    difficulty = (meta.get("difficulty") or [""])[-1]
+    table["difficulty"] = int(difficulty) if difficulty in ("1", "2", "3") else 2
+    tags = [t for t in meta.get("tag", []) + meta.get("tags", []) if t]
+    if tags:
+        table["tags"] = list(dict.fromkeys(t[:100] for t in tags))
+    table["prompt"] = _template(prompt)
+    parts = [p for p in [general] + feedback if p]
+    table["explanation"] = _template("\n\n".join(parts)) if parts else "The answer is {answer}."
+    preset = (meta.get("preset") or [""])[-1]
+    if preset in PRESETS:
+        table["preset"] = preset
+    table["answer"] = answer_table
+    table["_title"] = title
+    table["_notes"] = notes
+    return table
+
+
+def _is_matching(text: str) -> bool:
+    """Only '=' answers, each of the form 'a -> b'."""
+    lead, answers = _answers(text)
+    return (bool(answers) and not lead.strip() and all(mark == "=" for mark, _ in answers)
+            and all("->" in body.partition("#")[0] for _, body in answers))
+
+
+def _answers(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Split protected answer text at unescaped ``=`` / ``~``: (leading text, [(mark, body)])."""
+    parts = re.split(r"([=~])", text)
+    lead = parts[0]
+    return lead, [(parts[i], parts[i + 1]) for i in range(1, len(parts) - 1, 2)]
+
+
+def _weight(body: str) -> tuple[float | None, str]:
+    m = _WEIGHT.match(body)
+    if not m:
+        return None, body
+    try:
+        return float(m.group(1)), body[m.end():]
+    except ValueError:  # pragma: no cover - the regex only matches numbers
+        return None, body[m.end():]
+
+
+def _feedback(body: str, fmt: str | None) -> tuple[str, str]:
+    text, _, fb = body.partition("#")
+    text, tfmt = _split_format(text, fmt)
+    fb, ffmt = _split_format(fb, fmt)
+    return _clean_text(text, tfmt), _clean_text(fb, ffmt)
+
+
+def _choice(text: str, fmt: str | None, notes: list[str]) -> tuple[dict[str, Any], list[str]]:
+    lead, answers = _answers(text)
+    if lead.strip():
+        raise _Skip("malformed", f"text before the first '=' or '~' in the answer block: "
+                                 f"{_unprotect(lead.strip())[:40]!r}")
+    if not any(mark == "~" for mark, _ in answers):
+        raise _Skip("short answer", "only '=' answers: a short-answer question (typed words)")
+    choices, full, partial, feedback = [], [], 0, []
+    for mark, body in answers:
+        weight, body = _weight(body)
+        text_, fb = _feedback(body, fmt)
+        if not text_:
+            raise _Skip("malformed", "an empty answer in a multiple-choice question")
+        if mark == "=":
+            weight = 100.0 if weight is None else weight
+        else:
+            weight = 0.0 if weight is None else weight
+        if weight >= 100 - 1e-9:
+            full.append(len(choices))
+        elif weight > 0:
+            partial += 1
+        elif weight < 0:
+            notes.append(f"the penalty {weight:g}% on {text_[:30]!r} is dropped (the bank has no penalties)")
+        choices.append(text_)
+        if fb:
+            feedback.append(f"{text_}: {fb}")
+    if partial or len(full) > 1:
+        raise _Skip("multiple response", "several answers earn credit (%n% weights or more than one '=')")
+    if not full:
+        raise _Skip("malformed", "no correct answer: mark one with '='")
+    if len(choices) < 2:
+        raise _Skip("malformed", "a multiple-choice question needs at least two answers")
+    from quizapp.bank.loader import MAX_CHOICES
+
+    if len(choices) > MAX_CHOICES:
+        raise _Skip("malformed", f"{len(choices)} answers; the bank allows at most {MAX_CHOICES}")
+    normal = [" ".join(c.split()).lower() for c in choices]
+    if len(set(normal)) != len(normal):
+        raise _Skip("malformed", "two answers have the same text")
+    answer = {"kind": "choice", "choices": [_template(c) for c in choices], "correct": full[0] + 1}
+    return answer, feedback
+
+
+def _true_false(text: str, fmt: str | None) -> tuple[dict[str, Any], list[str]]:
+    bits = text.split("#", 2)
+    truth = bits[0].strip().lower() in ("t", "true")
+    feedback = []
+    wrong = _clean_text(_split_format(bits[1], fmt)[0], fmt) if len(bits) > 1 else ""
+    right = _clean_text(_split_format(bits[2], fmt)[0], fmt) if len(bits) > 2 else ""
+    if right:
+        feedback.append(right)
+    if wrong:
+        feedback.append(f"If you answered {'False' if truth else 'True'}: {wrong}")
+    return {"kind": "true_false", "value": truth}, feedback
+
+
+def _numeric(text: str, fmt: str | None, notes: list[str],
+             meta: dict[str, list[str]]) -> tuple[dict[str, Any], list[str]]:
+    body = text.strip()
+    if not body:
+        raise _Skip("malformed", "a numerical answer block {#} with no number")
+    if body[0] in "=~":
+        lead, answers = _answers(body)
+    else:
+        lead, answers = "", [("=", body)]
+    if lead.strip():
+        raise _Skip("malformed", f"text before the first numerical answer: {_unprotect(lead.strip())[:40]!r}")
+    chosen = None
+    dropped = 0
+    for mark, part in answers:
+        weight, part = _weight(part)
+        weight = (100.0 if mark == "=" else 0.0) if weight is None else weight
+        number, _, fb = part.partition("#")
+        parsed = _number_answer(_unprotect(number))
+        if parsed is None:
+            raise _Skip("malformed", f"cannot read {_unprotect(number).strip()[:40]!r} as a number, "
+                                     "value:tolerance or min..max")
+        if weight >= 100 - 1e-9 and chosen is None:
+            chosen = (parsed, fb)
+        else:
+            dropped += 1
+    if chosen is None:
+        raise _Skip("malformed", "no full-credit numerical answer ('=' or '=%100%')")
+    if dropped:
+        notes.append(f"kept the full-credit answer; {dropped} other numerical answer(s) dropped")
+    (value, tol), fb = chosen
+    answer: dict[str, Any] = {"kind": "numeric", "value": value}
+    answer["tolerance"] = _tolerance(value, tol, meta)
+    display = (meta.get("display") or [""])[-1]
+    if display and _display_ok(display):
+        answer["display"] = display
+    else:
+        auto = _auto_display(value, answer["tolerance"])
+        if auto != ".4g":
+            answer["display"] = auto
+    unit = (meta.get("unit") or [""])[-1]
+    if unit:
+        answer["unit"] = unit[:40]
+    feedback_text = _clean_text(_split_format(fb, fmt)[0], fmt)
+    return answer, [feedback_text] if feedback_text else []
+
+
+def _number_answer(text: str) -> tuple[float | int, float | int] | None:
+    m = _RANGE.match(text)
+    if m:
+        lo, hi = _number(m.group(1)), _number(m.group(2))
+        if lo is None or hi is None:
+            return None
+        lo, hi = min(lo, hi), max(lo, hi)
+        mid = float(f"{(lo + hi) / 2:.15g}")    # 0.85..0.95 -> 0.9, not 0.8999999999999999
+        half = float(f"{(hi - lo) / 2:.15g}")
+        return _tidy(mid), _tidy(half)
+    m = _VALUE_TOL.match(text)
+    if not m:
+        return None
+    value = _number(m.group(1))
+    tol = _number(m.group(2)) if m.group(2) is not None else 0
+    if value is None or tol is None:
+        return None
+    return value, abs(tol)
+
+
+def _tidy(x: float) -> float | int:
+    return int(x) if x.is_integer() and abs(x) < 2**53 else x
+
+
+def _tolerance(value: float, tol: float, meta: dict[str, list[str]]) -> dict[str, Any]:
+    """The absolute tolerance read, or the item's own kind from ``[tolerance:...]`` when it agrees."""
+    from quizapp.bank.model import Tolerance
+
+    spec = (meta.get("tolerance") or [""])[-1]
+    m = re.fullmatch(r"\s*(relative|absolute|sigfigs)\s*=\s*(" + _NUM + r")\s*", spec)
+    if m:
+        kind, amount = m.group(1), _number(m.group(2))
+        if amount is not None and amount >= 0 and not (kind == "relative" and amount >= 1):
+            if kind != "sigfigs" or (isinstance(amount, int) and 1 <= amount <= 15):
+                bound = Tolerance(kind, amount).bound(float(value))
+                if math.isclose(bound, float(tol), rel_tol=1e-9, abs_tol=1e-300):
+                    return {kind: amount}
+    return {"absolute": tol}
+
+
+def _display_ok(spec: str) -> bool:
+    from quizapp.bank.render import TemplateError, format_value
+
+    if len(spec) > 20:
+        return False
+    try:
+        format_value(2.0, spec)   # what the loader accepts ("d" included)
+        return True
+    except (TemplateError, ValueError, TypeError):
+        return False
+
+
+def _auto_display(value: float, tolerance: dict[str, Any]) -> str:
+    """Fewest significant digits (at least 4) whose shown value is accepted."""
+    from quizapp.bank.model import Tolerance
+
+    (kind, amount), = tolerance.items()
+    tol = Tolerance(kind, amount)
+    for digits in range(4, 18):
+        shown = float(format(float(value), f".{digits}g"))
+        if shown == float(value) or (tol.bound(float(value)) > 0 and tol.accepts(shown, float(value))):
+            return f".{digits}g"
+    return ".17g"
+
+
+def _unique_id(table: dict[str, Any], meta: dict[str, list[str]], topic: str, used: set[str],
+               counter: Counter, line: int, result: GiftImport) -> str:
+    from quizapp.bank.loader import ID_RE
+
+    title = table.pop("_title", "")
+    wanted = (meta.get("id") or [""])[-1]
+    candidate = ""
+    if wanted:
+        candidate = wanted if ID_RE.match(wanted) else slugify(wanted)
+        if candidate != wanted:
+            result.notes.append(Note(line, f"id {wanted!r} is not a valid bank id; using {candidate!r}"))
+    if not candidate and title:
+        candidate = slugify(title.replace("#", ".v"))
+        if candidate and "." not in candidate:
+            candidate = slugify(f"{topic}.{candidate}")
+    if not candidate or not ID_RE.match(candidate):
+        counter[topic] += 1
+        candidate = slugify(f"{topic}.q{counter[topic]}") or f"imported.q{counter[topic]}"
+        while candidate in used:
+            counter[topic] += 1
+            candidate = slugify(f"{topic}.q{counter[topic]}")
+    base = candidate
+    while candidate in used:
+        counter[("again", base)] += 1
+        suffix = f"-{counter[('again', base)] + 1}"
+        candidate = base[: 100 - len(suffix)] + suffix
+    if candidate != base:
+        result.notes.append(Note(line, f"id {base!r} was already used; renamed {candidate!r}"))
+    used.add(candidate)
+    return candidate
+
+
+# ====================================================================== import with validation
+
+
+def import_gift(text: Any, default_topic: str = "imported", check: bool = True) -> GiftImport:
+    """:func:`read_gift`, then every item is loaded (and drawn) the way ``bank check`` does;
+    an item that fails is moved to ``skipped`` (type ``invalid``) with the reason."""
+    result = read_gift(text, default_topic)
+    if not check or not result.items:
+        return result
+    from quizapp.bank.check import check_bank
+    from quizapp.bank.loader import load_text
+
+    for _ in range(3):
+        if not result.items:
+            break
+        try:
+            doc = result.toml(default_topic)
+        except Exception as exc:  # noqa: BLE001 - cannot even write: report every item
+            for table, line in zip(result.items, result.lines):
+                result.skipped.append(Skipped(line, "invalid", f"cannot be written as TOML: {exc}",
+                                              table.get("id", "")))
+            result.items, result.lines = [], []
+            break
+        bank = load_text(doc, "<import>")
+        problems = [p for p in check_bank(bank, draws=5) if p.severity == "error"]
+        bad: dict[str, str] = {}
+        for p in problems:
+            key = p.item_id or ""
+            bad.setdefault(key, f"{p.field or '-'}: {p.message}")
+        if not bad:
+            break
+        keep_items, keep_lines = [], []
+        for table, line in zip(result.items, result.lines):
+            reason = bad.get(table["id"]) or (bad.get("") if table["id"] not in bank.items else None)
+            if reason:
+                result.skipped.append(Skipped(line, "invalid", reason, table["id"]))
+            else:
+                keep_items.append(table)
+                keep_lines.append(line)
+        if len(keep_items) == len(result.items):  # problems not tied to an item: stop here
+            for key, message in bad.items():
+                result.notes.append(Note(0, message))
+            break
+        result.items, result.lines = keep_items, keep_lines
+    return result

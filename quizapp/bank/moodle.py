@@ -1,0 +1,670 @@
+"""Moodle XML export: categories per topic, and each item as the Moodle type closest to it.
+
+* ``choice`` / ``computed_choice`` -> ``multichoice`` (one answer right), ``true_false`` ->
+  ``truefalse``, fixed ``numeric`` -> ``numerical`` (absolute tolerance).
+* a parameterised ``numeric`` item -> ``calculated``: its answer formula is translated to
+  Moodle's formula syntax (wildcards ``{x}``, ``pow(a, b)``, ``pi()``, ``c ? a : b``;
+  helpers with a closed form, such as ``steps_per_epoch`` or ``adam_step``, are written
+  out), and every wildcard gets a private dataset holding the values of the
+  instances for seeds 0..N-1 (so constraints keep holding; Moodle picks one item
+  number per attempt and uses it for every wildcard). Derived parameters are inlined;
+  one that cannot be written in Moodle's syntax becomes a wildcard of its own with
+  its drawn values. Prompt placeholders become wildcards or ``{=expression}``.
+  When the answer formula needs something Moodle cannot compute (``quadratic_run``,
+  ``simulate_loss``, text values, ...), the item is exported as N ``numerical``
+  variants instead, and :attr:`MoodleExport.notes` says so.
+* other parameterised items -> N concrete variants of their type.
+
+The XML is built with :mod:`xml.etree.ElementTree` (escaping is its job); text is
+HTML (escaped, newlines as ``<br>``, ``$...$`` as ``\\(...\\)`` for MathJax).
+"""
+from __future__ import annotations
+
+import ast
+import html
+import inspect
+import math
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from quizapp.bank.gift import Concrete, concrete_questions, dollars_to_mathjax, number_text
+
+__all__ = ["export_moodle_xml", "MoodleExport", "translate", "Untranslatable", "CLOSED_FORMS"]
+
+
+class Untranslatable(Exception):
+    """The formula uses something Moodle's calculated questions cannot express."""
+
+
+# ====================================================================== formula translation
+
+
+class _Dialect:
+    """How a translated formula is spelled: Moodle's syntax, or Python (for tests)."""
+
+    moodle = True
+
+    def name(self, n: str) -> str:
+        return "{" + n + "}"
+
+    def pi(self) -> str:
+        return "pi()"
+
+    def e(self) -> str:
+        return "exp(1)"
+
+    def pow(self, a: str, b: str) -> str:
+        return f"pow({a}, {b})"
+
+    def ternary(self, c: str, a: str, b: str) -> str:
+        return f"(({c}) ? ({a}) : ({b}))"
+
+    def not_(self, a: str) -> str:
+        return f"(!({a}))"
+
+    def log2(self, a: str) -> str:
+        return f"log({a}, 2)"
+
+
+class _PythonDialect(_Dialect):
+    moodle = False
+
+    def name(self, n: str) -> str:
+        return n
+
+    def pi(self) -> str:
+        return "pi"
+
+    def e(self) -> str:
+        return "exp(1)"
+
+    def pow(self, a: str, b: str) -> str:
+        return f"(({a}) ** ({b}))"
+
+    def ternary(self, c: str, a: str, b: str) -> str:
+        return f"(({a}) if ({c}) else ({b}))"
+
+    def not_(self, a: str) -> str:
+        return f"(not ({a}))"
+
+    def log2(self, a: str) -> str:
+        return f"log({a}, 2)"
+
+
+MOODLE = _Dialect()
+PYTHON = _PythonDialect()
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+_CMPOPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+_MATH1 = {"abs", "sqrt", "exp", "log10", "sin", "cos", "tan", "floor", "ceil"}
+
+
+def _clip_eps() -> float:
+    from quizapp.optim.simulate import CLIP_EPS
+
+    return float(CLIP_EPS)
+
+
+def _p(x: str) -> str:
+    return f"({x})"
+
+
+def _sq(d: _Dialect, x: str) -> str:
+    return d.pow(x, "2")
+
+
+#: helper name -> closed form built from the argument expressions (all bound, defaults filled)
+CLOSED_FORMS: dict[str, Callable[[_Dialect, dict[str, str]], str]] = {
+    "steps_per_epoch": lambda d, a: f"ceil({a['samples']} / {a['batch_size']})",
+    "bias_correction": lambda d, a: f"(1 - {d.pow(a['beta'], a['t'])})",
+    "sgd_step": lambda d, a: f"({a['theta']} - {a['lr']} * ({a['g']} + {a['weight_decay']} * {a['theta']}))",
+    "momentum_velocity": lambda d, a: f"((1 - {d.pow(a['beta'], a['k'])}) * {a['g']})",
+    "momentum_position": lambda d, a: (
+        f"({a['theta']} - {a['lr']} * {a['g']} * ({a['k']} - {a['beta']} * "
+        f"(1 - {d.pow(a['beta'], a['k'])}) / (1 - {a['beta']})))"),
+    "sgd_momentum_buffer": lambda d, a: (
+        f"({d.pow(a['momentum'], _p(a['k'] + ' - 1'))} * {a['g']} + (1 - {a['dampening']}) * {a['g']} * "
+        f"(1 - {d.pow(a['momentum'], _p(a['k'] + ' - 1'))}) / (1 - {a['momentum']}))"),
+    "adam_m": lambda d, a: f"((1 - {d.pow(a['beta1'], a['t'])}) * {a['g']})",
+    "adam_v": lambda d, a: f"((1 - {d.pow(a['beta2'], a['t'])}) * {_sq(d, a['g'])})",
+    "adam_m_hat": lambda d, a: f"({a['g']})",
+    "adam_v_hat": lambda d, a: f"({_sq(d, a['g'])})",
+    "adam_step": lambda d, a: f"({a['lr']} * abs({a['g']}) / (abs({a['g']}) + {a['eps']}))",
+    "adamw_step": lambda d, a: (
+        f"({a['theta']} * (1 - {a['lr']} * {a['weight_decay']}) - "
+        f"{a['lr']} * {a['g']} / (abs({a['g']}) + {a['eps']}))"),
+    "adam_l2_step": lambda d, a: (
+        f"({a['theta']} - {a['lr']} * ({a['g']} + {a['weight_decay']} * {a['theta']}) / "
+        f"(abs({a['g']} + {a['weight_decay']} * {a['theta']}) + {a['eps']}))"),
+    "adagrad_effective_lr": lambda d, a: f"({a['lr']} / (sqrt({a['k']} * {_sq(d, a['g'])}) + {a['eps']}))",
+    "adagrad_step": lambda d, a: (
+        f"({a['lr']} * abs({a['g']}) / (sqrt({a['k']} * {_sq(d, a['g'])}) + {a['eps']}))"),
+    "rmsprop_square_avg": lambda d, a: f"((1 - {d.pow(a['alpha'], a['k'])}) * {_sq(d, a['g'])})",
+    "rmsprop_denominator": lambda d, a: (
+        f"(sqrt((1 - {d.pow(a['alpha'], a['k'])}) * {_sq(d, a['g'])}) + {a['eps']})"),
+    "rmsprop_step": lambda d, a: (
+        f"({a['lr']} * abs({a['g']}) / (sqrt((1 - {d.pow(a['alpha'], a['k'])}) * {_sq(d, a['g'])}) + {a['eps']}))"),
+    "clip_coef": lambda d, a: f"min(1, {a['max_norm']} / ({a['norm']} + {_clip_eps()!r}))",
+    "clipped_norm": lambda d, a: (
+        f"(sqrt({_sq(d, a['gx'])} + {_sq(d, a['gy'])}) * min(1, {a['max_norm']} / "
+        f"(sqrt({_sq(d, a['gx'])} + {_sq(d, a['gy'])}) + {_clip_eps()!r})))"),
+    "step_lr": lambda d, a: f"({a['lr']} * {d.pow(a['gamma'], 'floor(' + a['t'] + ' / ' + a['step_size'] + ')')})",
+    "exponential_lr": lambda d, a: f"({a['lr']} * {d.pow(a['gamma'], a['t'])})",
+    "cosine_lr": lambda d, a: (
+        f"({a['eta_min']} + ({a['lr']} - {a['eta_min']}) * (1 + cos({d.pi()} * {a['t']} / {a['T_max']})) / 2)"),
+    "linear_lr": lambda d, a: (
+        f"({a['lr']} * ({a['start_factor']} + ({a['end_factor']} - {a['start_factor']}) * "
+        f"min({a['t']}, {a['total_iters']}) / {a['total_iters']}))"),
+    "warmup_cosine_lr": lambda d, a: d.ternary(
+        f"{a['t']} < {a['warmup_steps']}",
+        f"{a['lr']} * {a['t']} / {a['warmup_steps']}",
+        f"{a['eta_min']} + ({a['lr']} - {a['eta_min']}) * (1 + cos({d.pi()} * "
+        f"min({a['t']} - {a['warmup_steps']}, {a['total_steps']} - {a['warmup_steps']}) / "
+        f"({a['total_steps']} - {a['warmup_steps']}))) / 2"),
+}
+
+
+def _helper_signature(name: str) -> inspect.Signature:
+    from quizapp.bank.helpers import ENGINE_HELPERS
+
+    sig = inspect.signature(ENGINE_HELPERS[name])
+    return sig.replace(parameters=list(sig.parameters.values())[1:])
+
+
+@dataclass
+class _Context:
+    """What the names of an item's formulas mean when translating."""
+
+    params: dict[str, Any]                   # name -> Param
+    dialect: _Dialect = MOODLE
+    wildcards: list[str] = field(default_factory=list)    # in order of first use
+    data_wildcards: set[str] = field(default_factory=set)  # derived values given as data
+    inlining: tuple[str, ...] = ()
+
+    def use(self, name: str) -> str:
+        if name not in self.wildcards:
+            self.wildcards.append(name)
+        return self.dialect.name(name)
+
+
+def translate(formula, params: dict[str, Any], dialect: _Dialect = MOODLE,
+              ctx: _Context | None = None) -> str:
+    """``formula`` (a :class:`~quizapp.bank.formulas.Formula`) in Moodle's syntax.
+
+    ``params`` maps names to the item's :class:`~quizapp.bank.model.Param`. Drawn
+    parameters become wildcards, constants are written as numbers, derived ones are
+    inlined. Raises :class:`Untranslatable` when Moodle cannot express it.
+    """
+    ctx = ctx or _Context(params, dialect)
+    return _tr(formula.tree, ctx)
+
+
+def _tr(node: ast.AST, ctx: _Context) -> str:
+    d = ctx.dialect
+    if isinstance(node, ast.Constant):
+        v = node.value
+        if isinstance(v, bool):
+            return "1" if v else "0"
+        if isinstance(v, (int, float)):
+            return _literal(v)
+        raise Untranslatable(f"text {v!r} in a formula")
+    if isinstance(node, ast.Name):
+        return _name(node.id, ctx)
+    if isinstance(node, ast.BinOp):
+        a, b = _tr(node.left, ctx), _tr(node.right, ctx)
+        if type(node.op) in _BINOPS:
+            return f"({a} {_BINOPS[type(node.op)]} {b})"
+        if isinstance(node.op, ast.Pow):
+            return d.pow(a, b)
+        if isinstance(node.op, ast.FloorDiv):
+            return f"floor({a} / {b})"
+        if isinstance(node.op, ast.Mod):  # Python's % takes the sign of the divisor
+            return f"({a} - {b} * floor({a} / {b}))"
+        raise Untranslatable(f"operator {type(node.op).__name__}")
+    if isinstance(node, ast.UnaryOp):
+        a = _tr(node.operand, ctx)
+        if isinstance(node.op, ast.USub):
+            return f"(-{a})"
+        if isinstance(node.op, ast.UAdd):
+            return a
+        if isinstance(node.op, ast.Not):
+            return d.not_(a)
+        raise Untranslatable(f"operator {type(node.op).__name__}")
+    if isinstance(node, ast.BoolOp):  # Python's value semantics, written with ? :
+        result = _tr(node.values[-1], ctx)
+        for value in reversed(node.values[:-1]):
+            v = _tr(value, ctx)
+            result = d.ternary(v, result, v) if isinstance(node.op, ast.And) else d.ternary(v, v, result)
+        return result
+    if isinstance(node, ast.Compare):
+        terms = [_tr(node.left, ctx)] + [_tr(c, ctx) for c in node.comparators]
+        parts = []
+        for i, op in enumerate(node.ops):
+            if type(op) not in _CMPOPS:
+                raise Untranslatable(f"comparison {type(op).__name__}")
+            parts.append(f"({terms[i]} {_CMPOPS[type(op)]} {terms[i + 1]})")
+        result = parts[-1]
+        for part in reversed(parts[:-1]):
+            result = d.ternary(part, result, "0")
+        return result
+    if isinstance(node, ast.IfExp):
+        return d.ternary(_tr(node.test, ctx), _tr(node.body, ctx), _tr(node.orelse, ctx))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return _call(node, ctx)
+    raise Untranslatable(f"{type(node).__name__} in a formula")
+
+
+def _literal(v: int | float) -> str:
+    if isinstance(v, float) and not math.isfinite(v):
+        raise Untranslatable(f"the number {v}")
+    text = number_text(v)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _name(name: str, ctx: _Context) -> str:
+    d = ctx.dialect
+    if name == "pi":
+        return d.pi()
+    if name == "e":
+        return d.e()
+    if name in ("True", "true"):
+        return "1"
+    if name in ("False", "false"):
+        return "0"
+    p = ctx.params.get(name)
+    if p is None:
+        raise Untranslatable(f"unknown name {name!r}")
+    if p.kind == "const":
+        if isinstance(p.value, str):
+            raise Untranslatable(f"the text constant {name} = {p.value!r}")
+        return _literal(int(p.value) if isinstance(p.value, bool) else p.value)
+    if p.kind == "derived":
+        if name in ctx.data_wildcards:
+            return ctx.use(name)
+        if p.sigfigs or name in ctx.inlining:
+            ctx.data_wildcards.add(name)
+            return ctx.use(name)
+        saved = ctx.inlining
+        ctx.inlining = saved + (name,)
+        try:
+            return "(" + _tr(p.formula.tree, ctx) + ")"
+        except Untranslatable:
+            ctx.data_wildcards.add(name)  # its values are given as a dataset instead
+            return ctx.use(name)
+        finally:
+            ctx.inlining = saved
+    if p.kind == "choice" and any(isinstance(v, (str, bool)) for v in p.values):
+        raise Untranslatable(f"parameter {name} takes text or true/false values")
+    return ctx.use(name)
+
+
+def _call(node: ast.Call, ctx: _Context) -> str:
+    d = ctx.dialect
+    fname = node.func.id
+    if not (fname in _MATH1 or fname in CLOSED_FORMS or fname in ("log", "log2", "min", "max", "round")):
+        raise Untranslatable(f"{fname}() has no formula Moodle can compute")
+    args = [_tr(a, ctx) for a in node.args]
+    kwargs = {kw.arg: _tr(kw.value, ctx) for kw in node.keywords}
+    if fname in _MATH1:
+        if len(args) != 1 or kwargs:
+            raise Untranslatable(f"{fname}() with {len(args)} arguments")
+        return f"{fname}({args[0]})"
+    if fname == "log":
+        if len(args) == 1 and not kwargs:
+            return f"log({args[0]})"
+        if len(args) == 2 and not kwargs:
+            return f"log({args[0]}, {args[1]})"
+        raise Untranslatable("log() with those arguments")
+    if fname == "log2":
+        return d.log2(args[0])
+    if fname in ("min", "max"):
+        if kwargs or len(args) < 2:
+            raise Untranslatable(f"{fname}() with those arguments")
+        return f"{fname}({', '.join(args)})"
+    if fname == "round":
+        if kwargs:
+            raise Untranslatable("round() with keyword arguments")
+        return f"round({', '.join(args)})"
+    if fname in CLOSED_FORMS:
+        try:
+            bound = _helper_signature(fname).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise Untranslatable(f"{fname}(): {exc}") from None
+        bound.apply_defaults()
+        values = {k: (v if isinstance(v, str) else _literal(v)) for k, v in bound.arguments.items()}
+        return CLOSED_FORMS[fname](d, {k: f"({v})" for k, v in values.items()})
+    raise Untranslatable(f"{fname}() has no formula Moodle can compute")
+
+
+# ====================================================================== XML building
+
+
+@dataclass
+class MoodleExport:
+    xml: str
+    questions: int
+    items: int
+    calculated: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+def _comment(text: str) -> ET.Element:
+    """An XML comment; '--' may not appear inside one."""
+    text = _clean(" ".join(text.split()))
+    while "--" in text:
+        text = text.replace("--", "- -")
+    return ET.Comment(f" {text.rstrip('-')} ")
+
+
+def _html(text: str) -> str:
+    text = dollars_to_mathjax(text.strip())
+    text = html.escape(text, quote=False).replace("\r\n", "\n").replace("\n", "<br>")
+    return _clean(text)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        el.text = _clean(str(text))
+    return el
+
+
+def _text_el(parent: ET.Element, tag: str, text: str, fmt: str | None = "html") -> ET.Element:
+    el = _sub(parent, tag, **({"format": fmt} if fmt else {}))
+    _sub(el, "text", text)
+    return el
+
+
+def _header(q_el: ET.Element, name: str, idnumber: str, question_html: str,
+            feedback_html: str) -> None:
+    _text_el(q_el, "name", name, fmt=None)
+    _text_el(q_el, "questiontext", question_html)
+    _text_el(q_el, "generalfeedback", feedback_html)
+    _sub(q_el, "defaultgrade", "1")
+    _sub(q_el, "penalty", "0.3333333")
+    _sub(q_el, "hidden", "0")
+    _sub(q_el, "idnumber", idnumber)
+
+
+def _tags(q_el: ET.Element, tags: Iterable[str]) -> None:
+    tags = [t for t in tags if t]
+    if tags:
+        tags_el = _sub(q_el, "tags")
+        for t in tags:
+            _sub(_sub(tags_el, "tag"), "text", t)
+
+
+def _empty_feedback(parent: ET.Element) -> None:
+    _text_el(parent, "feedback", "")
+
+
+def _units(q_el: ET.Element, unit: str) -> None:
+    if unit:
+        units = _sub(q_el, "units")
+        u = _sub(units, "unit")
+        _sub(u, "multiplier", "1")
+        _sub(u, "unit_name", unit)
+    _sub(q_el, "unitgradingtype", "0")
+    _sub(q_el, "unitpenalty", "0.1000000")
+    _sub(q_el, "showunits", "3")
+    _sub(q_el, "unitsleft", "0")
+
+
+def _concrete_xml(quiz: ET.Element, q: Concrete) -> None:
+    item = q.item
+    qtype = {"choice": "multichoice", "true_false": "truefalse", "numeric": "numerical"}[q.kind]
+    quiz.append(_comment(f"quizapp item {item.id}" + (f", seed {q.seed}" if q.seed is not None else "")))
+    q_el = _sub(quiz, "question", type=qtype)
+    _header(q_el, q.title, q.id, _html(q.prompt), _html(q.explanation))
+    if q.kind == "choice":
+        _sub(q_el, "single", "true")
+        _sub(q_el, "shuffleanswers", "true")
+        _sub(q_el, "answernumbering", "abc")
+        for n, text in enumerate(q.choices or [], 1):
+            a = _sub(q_el, "answer", fraction="100" if n == q.correct else "0", format="html")
+            _sub(a, "text", _html(text))
+            _empty_feedback(a)
+    elif q.kind == "true_false":
+        for word, right in (("true", q.truth), ("false", not q.truth)):
+            a = _sub(q_el, "answer", fraction="100" if right else "0", format="moodle_auto_format")
+            _sub(a, "text", word)
+            _empty_feedback(a)
+    else:
+        a = _sub(q_el, "answer", fraction="100", format="moodle_auto_format")
+        _sub(a, "text", number_text(q.value))
+        _empty_feedback(a)
+        _sub(a, "tolerance", number_text(q.tolerance))
+        _units(q_el, item.answer.unit)
+    _tags(q_el, item.tags)
+
+
+# ---------------------------------------------------------------------- calculated
+
+
+def _answer_format(display: str) -> tuple[int, int]:
+    """(correctanswerformat, correctanswerlength): 1 = decimals, 2 = significant figures."""
+    m = re.fullmatch(r".*?\.(\d+)([gGeEfF%])", display or "")
+    if m:
+        digits, kind = int(m.group(1)), m.group(2).lower()
+        if kind == "f":
+            return 1, min(digits, 9)
+        if kind == "e":
+            return 2, min(digits + 1, 9)
+        return 2, max(1, min(digits, 9))
+    if display and display[-1:] in "dn":
+        return 1, 0
+    return 2, 4
+
+
+def _tolerance(tol) -> tuple[str, str, str]:
+    """(tolerance, tolerancetype, note): 1 = relative, 2 = nominal (absolute)."""
+    if tol.kind == "relative":
+        return number_text(tol.amount), "1", ""
+    if tol.kind == "absolute":
+        return number_text(tol.amount), "2", ""
+    rel = 0.5 * 10 ** (1 - int(tol.amount))
+    return number_text(rel), "1", f"{tol.describe()} exported as relative {number_text(rel)}"
+
+
+def _decimals(values: list[float]) -> int:
+    best = 0
+    for v in values:
+        text = number_text(v)
+        if "e" in text:
+            mant, exp = text.split("e")
+            frac = len(mant.split(".")[1]) if "." in mant else 0
+            best = max(best, frac - int(exp))
+        elif "." in text:
+            best = max(best, len(text.split(".")[1]))
+    return max(0, min(best, 10))
+
+
+class _Fallback(Exception):
+    pass
+
+
+def _calculated(item, bank, variants: int, notes: list[str]) -> tuple[ET.Element, ET.Element]:
+    """(comment, ``calculated`` question element); raises _Fallback when it must be variants."""
+    from quizapp.bank.formulas import Formula
+
+    ans = item.answer
+    if not isinstance(ans.value, Formula):
+        raise _Fallback("its answer is a fixed number")
+    params = {p.name: p for p in item.params}
+    ctx = _Context(params, MOODLE)
+    try:
+        formula = translate(ans.value, params, MOODLE, ctx)
+    except Untranslatable as exc:
+        raise _Fallback(str(exc)) from None
+    if not ctx.wildcards:
+        raise _Fallback("its answer formula uses no drawn parameter")
+    # the texts: placeholders -> wildcards, {=expression} or literal values
+    text_parts = {}
+    for field_name, template in (("prompt", item.prompt), ("explanation", item.explanation)):
+        text_parts[field_name] = _template_html(template, params, ctx, formula)
+    instances = []
+    for seed in range(variants):
+        try:
+            instances.append(bank.instance(item.id, seed))
+        except Exception as exc:  # noqa: BLE001
+            notes.append(f"{item.id}: seed {seed}: cannot draw an instance ({exc}); left out")
+    if not instances:
+        raise _Fallback("no instance could be drawn")
+    datasets = []
+    for name in ctx.wildcards:
+        values = []
+        for inst in instances:
+            v = inst.params.get(name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise _Fallback(f"parameter {name} has the non-numeric value {v!r}")
+            values.append(v)
+        datasets.append((name, values))
+
+    q_el = ET.Element("question", type="calculated")
+    _header(q_el, item.id, item.id, text_parts["prompt"], text_parts["explanation"])
+    _sub(q_el, "synchronize", "0")
+    _sub(q_el, "single", "0")
+    _sub(q_el, "answernumbering", "abc")
+    _sub(q_el, "shuffleanswers", "0")
+    a = _sub(q_el, "answer", fraction="100", format="moodle_auto_format")
+    _sub(a, "text", formula)
+    tol, tol_type, tol_note = _tolerance(ans.tolerance)
+    _sub(a, "tolerance", tol)
+    _sub(a, "tolerancetype", tol_type)
+    fmt, length = _answer_format(ans.display)
+    _sub(a, "correctanswerformat", str(fmt))
+    _sub(a, "correctanswerlength", str(length))
+    _empty_feedback(a)
+    _units(q_el, ans.unit)
+    defs = _sub(q_el, "dataset_definitions")
+    for name, values in datasets:
+        p = params[name]
+        dd = _sub(defs, "dataset_definition")
+        _sub(_sub(dd, "status"), "text", "private")
+        _sub(_sub(dd, "name"), "text", name)
+        _sub(dd, "type", "calculated")
+        lo, hi = _bounds(p, values)
+        _sub(_sub(dd, "distribution"), "text", "loguniform" if p.kind == "loguniform" else "uniform")
+        _sub(_sub(dd, "minimum"), "text", number_text(lo))
+        _sub(_sub(dd, "maximum"), "text", number_text(hi))
+        _sub(_sub(dd, "decimals"), "text", str(_decimals(values + [lo, hi])))
+        _sub(dd, "itemcount", str(len(values)))
+        items_el = _sub(dd, "dataset_items")
+        for n, v in enumerate(values, 1):
+            di = _sub(items_el, "dataset_item")
+            _sub(di, "number", str(n))
+            _sub(di, "value", number_text(v))
+        _sub(dd, "number_of_items", str(len(values)))
+    _tags(q_el, item.tags)
+    data = sorted(ctx.data_wildcards & set(ctx.wildcards))
+    comment = f"quizapp item {item.id}: calculated, {len(instances)} dataset item(s)"
+    if data:
+        comment += f"; {', '.join(data)} given as data (derived in quizapp)"
+    if tol_note:
+        comment += f"; {tol_note}"
+    return _comment(comment), q_el
+
+
+def _bounds(p, values: list[float]) -> tuple[float, float]:
+    if p.kind in ("range", "loguniform", "randint"):
+        return p.lo, p.hi
+    if p.kind == "choice":
+        nums = [v for v in p.values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if nums:
+            return min(nums), max(nums)
+    return min(values), max(values)
+
+
+def _template_html(template, params: dict[str, Any], ctx: _Context, answer_formula: str) -> str:
+    """A prompt or explanation for a calculated question: literal text as HTML, placeholders as
+    ``{x}`` (wildcards), ``{=...}`` (derived values, the answer) or the constant's value."""
+    from quizapp.bank.render import TemplateError, format_value
+
+    out = []
+    for literal, name, spec in template.parts:
+        out.append(literal)
+        if name is None:
+            continue
+        if name == "answer":
+            out.append("\x00{=" + answer_formula + "}\x00")
+            continue
+        p = params.get(name)
+        if p is None:
+            raise _Fallback(f"placeholder {{{name}}} names no parameter")
+        if p.kind == "const":
+            try:
+                out.append(format_value(p.value, spec, name))
+            except TemplateError as exc:
+                raise _Fallback(str(exc)) from None
+            continue
+        if p.kind == "derived" and name not in ctx.data_wildcards:
+            try:
+                expr = _tr(p.formula.tree, ctx)
+            except Untranslatable:
+                ctx.data_wildcards.add(name)
+                out.append("\x00" + ctx.use(name) + "\x00")
+                continue
+            out.append("\x00{=" + expr + "}\x00")
+            continue
+        if p.kind == "choice" and any(isinstance(v, (str, bool)) for v in p.values):
+            raise _Fallback(f"parameter {name} takes text or true/false values")
+        out.append("\x00" + ctx.use(name) + "\x00")
+    # math first (over the whole text, so a $...$ pair may hold a field), then HTML-escape
+    # the literal text only; the markers \x00 around the Moodle fields are dropped
+    pieces = dollars_to_mathjax("".join(out).strip()).split("\x00")
+    return _clean("".join(_html_literal(piece) if i % 2 == 0 else piece
+                          for i, piece in enumerate(pieces)))
+
+
+def _html_literal(text: str) -> str:
+    return html.escape(text, quote=False).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+# ---------------------------------------------------------------------- the whole file
+
+
+def export_moodle_xml(bank, variants: int = 5, items: Iterable[Any] | None = None,
+                      source: str = "") -> MoodleExport:
+    if variants < 1:
+        raise ValueError("variants must be at least 1")
+    chosen = list(bank.items.values()) if items is None else list(items)
+    notes: list[str] = []
+    quiz = ET.Element("quiz")
+    quiz.append(_comment(f"Exported by quizapp{(' from ' + source) if source else ''}."))
+    by_topic: dict[str, list[Any]] = {}
+    for item in chosen:
+        by_topic.setdefault(item.topic, []).append(item)
+    count = calculated = 0
+    for topic, topic_items in by_topic.items():
+        cat = _sub(quiz, "question", type="category")
+        _sub(_sub(cat, "category"), "text", f"$course$/top/{topic}")
+        _text_el(cat, "info", bank.topics.get(topic, topic), fmt="moodle_auto_format")
+        for item in topic_items:
+            if item.parameterised and item.kind == "numeric":
+                try:
+                    comment, q_el = _calculated(item, bank, variants, notes)
+                except _Fallback as why:
+                    notes.append(f"{item.id}: cannot be a Moodle calculated question ({why}); "
+                                 f"exported as {variants} numerical variant(s)")
+                else:
+                    quiz.append(comment)
+                    quiz.append(q_el)
+                    count += 1
+                    calculated += 1
+                    continue
+            for q in concrete_questions([item], bank, variants, notes):
+                _concrete_xml(quiz, q)
+                count += 1
+    ET.indent(quiz, space="  ")
+    body = ET.tostring(quiz, encoding="unicode")
+    xml = '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+    return MoodleExport(xml, count, len(chosen), calculated, notes)
