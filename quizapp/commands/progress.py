@@ -1,0 +1,442 @@
+"""`quizapp progress`, `quizapp learners`, `quizapp practice`: the progress store from a terminal."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from quizapp.commands import CommandError
+from quizapp.commands.common import print_json
+
+DB_HELP = "progress database (default: $QUIZAPP_DB, else progress.db in your data folder)"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("progress", help="show a learner's progress",
+                       description="Answers, mastery per topic, achievements, the weekly streak, "
+                                   "the review forecast and the weakest items of one learner.")
+    p.add_argument("--learner", metavar="NAME", help="learner profile (default: the most recently active)")
+    p.add_argument("--db", dest="sub_db", metavar="PATH", help=DB_HELP)
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print JSON")
+    fmt.add_argument("--csv", action="store_true", help="print CSV (one row per topic)")
+    p.add_argument("--history", action="store_true",
+                   help="list the answers themselves, newest first (with --json or --csv too)")
+    p.add_argument("--limit", type=int, default=500, help="answers listed by --history (default 500)")
+    p.set_defaults(handler=_progress)
+
+    p = sub.add_parser("learners", help="list or add learner profiles",
+                       description="Learner profiles in the progress database (several people "
+                                   "can share one file).")
+    p.add_argument("--db", dest="sub_db", metavar="PATH", help=DB_HELP)
+    p.add_argument("--add", metavar="NAME", help="create a profile")
+    p.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"), help="rename a profile")
+    p.add_argument("--delete", metavar="NAME", help="delete a profile and all its work (needs --yes)")
+    p.add_argument("--yes", action="store_true", help="confirm --delete")
+    p.add_argument("--streak", choices=["on", "off"],
+                   help="turn the weekly study streak on or off for --learner")
+    p.add_argument("--learner", metavar="NAME", help="profile that --streak applies to "
+                                                     "(default: the most recently active)")
+    p.add_argument("--streak-answers", type=int, metavar="N",
+                   help="answers that make a study day (default 5)")
+    p.add_argument("--streak-days", type=int, metavar="D",
+                   help="study days a week asks for (default 3; never more than the days "
+                        "with a review due)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=_learners)
+
+    p = sub.add_parser("practice", help="a study session (--terminal: in this terminal)",
+                       description="A study session: due reviews first, then new items across "
+                                   "topics. With --terminal it runs on standard input and output "
+                                   "(no TTY needed): answer with a choice number or a number; "
+                                   "q, end of input or Ctrl-C stops, keeping every answer given.")
+    p.add_argument("--terminal", action="store_true", help="run the session in this terminal")
+    p.add_argument("--learner", metavar="NAME",
+                   help="learner profile, created if new (default: the most recently active)")
+    p.add_argument("--topic", action="append", metavar="T", help="only this topic (repeatable)")
+    p.add_argument("--category", action="append", metavar="C",
+                   help="only this category, e.g. calculation (repeatable)")
+    p.add_argument("--count", type=int, default=10, metavar="N", help="questions (default 10)")
+    p.add_argument("--mode", choices=["mixed", "review", "new", "exam"], default="mixed",
+                   help="mixed (default), review (due items only), new (unseen only), "
+                        "exam (no feedback until the end)")
+    p.add_argument("--seed", type=int, help="seed for the drawn numbers (default: random)")
+    p.add_argument("--db", dest="sub_db", metavar="PATH", help=DB_HELP)
+    p.add_argument("--bank", action="extend", nargs="+", metavar="PATH",
+                   help="question files or folders (default: the shipped bank)")
+    p.set_defaults(handler=_practice)
+
+
+# ------------------------------------------------------------------ shared
+
+
+def _open_store(args):
+    from quizapp.progress import Store, StoreError
+
+    path = getattr(args, "sub_db", None) or getattr(args, "db", None)
+    try:
+        return Store.open(path)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _learner(store, name: str | None, create: bool = False):
+    if name is None:
+        return store.default_learner()
+    if create:
+        return store.ensure_learner(name)
+    found = store.find_learner(name)
+    if found is None:
+        names = ", ".join(l.name for l in store.learners()) or "none yet"
+        raise CommandError(f"no learner named {name!r} (learners: {names}); "
+                           "add one with: quizapp learners --add NAME")
+    return found
+
+
+def _guard(fn):
+    """Store problems (a busy or damaged file) become one clear line."""
+    def run(args):
+        import sqlite3
+
+        from quizapp.progress import StoreError
+
+        try:
+            return fn(args)
+        except StoreError as exc:
+            raise CommandError(str(exc)) from None
+        except sqlite3.Error as exc:
+            raise CommandError(f"progress database error: {exc}") from None
+    return run
+
+
+def _pct(num: int, den: int) -> str:
+    return f"{100 * num / den:.0f} %" if den else "-"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds or 0))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+# ------------------------------------------------------------------ progress
+
+
+@_guard
+def _progress(args) -> int:
+    if args.limit < 1:
+        raise CommandError(f"--limit must be at least 1, got {args.limit}")
+    store = _open_store(args)
+    try:
+        learner = _learner(store, args.learner)
+        if args.history:
+            return _print_history(store, learner, args)
+        summary = store.progress_summary(learner.id)
+        if args.json:
+            summary["database"] = str(store.path)
+            print_json(summary)
+        elif args.csv:
+            import csv
+
+            w = csv.writer(sys.stdout, lineterminator="\n")
+            w.writerow(["learner", "topic", "title", "attempts", "correct", "mastery",
+                        "mastered", "days"])
+            for topic, t in summary["topics"].items():
+                w.writerow([learner.name, topic, t["title"], t["attempts"], t["correct"],
+                            f"{t['mastery']:.2f}", "yes" if t["mastered"] else "no", t["days"]])
+        else:
+            _print_summary(summary, store)
+    finally:
+        store.close()
+    return 0
+
+
+def _print_history(store, learner, args) -> int:
+    rows = store.history(learner.id, limit=args.limit)
+    if args.json:
+        print_json(rows)
+    elif args.csv:
+        import csv
+
+        keys = ["answered_at", "item_id", "topic", "given", "expected", "correct", "seconds",
+                "seed", "params"]
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(keys)
+        for r in rows:
+            w.writerow([r[k] for k in keys])
+    else:
+        for r in rows:
+            mark = "right" if r["correct"] else "wrong"
+            print(f"{r['answered_at'][:16].replace('T', ' ')}  {mark:5}  {r['item_id']:40}  "
+                  f"gave {r['given']!r}, expected {r['expected']!r}")
+    return 0
+
+
+def _print_summary(s: dict, store) -> None:
+    print(f"Learner: {s['learner']}   (database: {store.path})")
+    print(f"Answered {s['attempts']}, right {s['correct']} ({_pct(s['correct'], s['attempts'])}), "
+          f"time {_duration(s['seconds'])}; {s['due_now']} due for review now; "
+          f"{s['runs']} simulator runs in the notebook.")
+    if s["topics"]:
+        print()
+        width = max(len(t) for t in s["topics"]) + 2
+        print(f"{'topic':{width}}{'answers':>8}{'right':>7}{'last 10':>9}{'days':>6}  mastered")
+        for topic, t in s["topics"].items():
+            print(f"{topic:{width}}{t['attempts']:>8}{t['correct']:>7}"
+                  f"{t['recent_correct']:>6}/10{t['days']:>6}  {'yes' if t['mastered'] else '-'}")
+    print()
+    print(f"Achievements: {s['unlocked']} of {len(s['achievements'])} unlocked")
+    mastery = [a for a in s["achievements"] if a.get("rule") == "topic_mastery"]
+    shown = [a for a in s["achievements"] if a["unlocked_at"] or a not in mastery]
+    width = max((len(a["title"]) for a in shown), default=10) + 2
+    for a in s["achievements"]:
+        if a["unlocked_at"]:
+            print(f"  [x] {a['title']:{width}}{a['unlocked_at'][:10]:>10}  {a['description']}")
+    for a in s["achievements"]:
+        if not a["unlocked_at"] and a not in mastery:
+            done = f"{a['progress']}/{a['target']}"
+            print(f"  [ ] {a['title']:{width}}{done:>10}  {a['detail']}")
+    if mastery:
+        print(f"  Topic mastery: {sum(1 for a in mastery if a['unlocked_at'])} of {len(mastery)} "
+              "topics (8 of the last 10 right, on 3+ days; see the table above)")
+    st = s["streak"]
+    print()
+    if st["enabled"]:
+        tw = st["this_week"] or {}
+        print(f"Weekly streak: {st['weeks']} weeks (best {st['best']}); this week "
+              f"{tw.get('study_days', 0)} of {tw.get('required', 1)} study days "
+              f"(a study day = {st['min_answers']}+ answers).")
+    else:
+        print(f"Weekly streak: off (turn it on with: quizapp learners --streak on "
+              f"--learner {_quote(s['learner'])})")
+    forecast = ", ".join(f"{d[5:]}: {n}" for d, n in s["review_forecast"] if n)
+    print(f"Reviews coming up (14 days): {forecast or 'none'}")
+    weak = [w for w in s["weakest_items"] if w[2] < w[1]]
+    if weak:
+        print("Weakest items: " + ", ".join(f"{i} ({c}/{n})" for i, n, c in weak))
+
+
+def _quote(name: str) -> str:
+    import shlex
+
+    return shlex.quote(name)
+
+
+# ------------------------------------------------------------------ learners
+
+
+@_guard
+def _learners(args) -> int:
+    store = _open_store(args)
+    try:
+        did = False
+        if args.add:
+            learner = store.add_learner(args.add)
+            print(f"Added learner {learner.name!r}.", file=sys.stderr if args.json else sys.stdout)
+            did = True
+        if args.rename:
+            old, new = args.rename
+            learner = _learner(store, old)
+            store.rename_learner(learner.id, new)
+            print(f"Renamed {learner.name!r} to {new!r}.", file=sys.stderr if args.json else sys.stdout)
+            did = True
+        if args.delete:
+            learner = _learner(store, args.delete)
+            if not args.yes:
+                raise CommandError(f"--delete removes {learner.name!r} and all their answers, "
+                                   "runs and achievements; add --yes to confirm")
+            store.delete_learner(learner.id)
+            print(f"Deleted learner {learner.name!r}.", file=sys.stderr if args.json else sys.stdout)
+            did = True
+        if args.streak is None and (args.streak_answers is not None or args.streak_days is not None):
+            raise CommandError("--streak-answers and --streak-days go with --streak on")
+        if args.streak is not None:
+            learner = _learner(store, args.learner)
+            unlocked = store.set_streak(learner.id, args.streak == "on", args.streak_answers,
+                                        args.streak_days)
+            info = store.study_streak(learner.id)
+            out = sys.stderr if args.json else sys.stdout
+            if info["enabled"]:
+                print(f"Weekly streak on for {learner.name!r}: a study day is {info['min_answers']}+ "
+                      f"answers; a week asks for {info['days_per_week']} study days (fewer when "
+                      "fewer days had a review due).", file=out)
+            else:
+                print(f"Weekly streak off for {learner.name!r}.", file=out)
+            for u in unlocked:
+                print(f"Achievement unlocked: {u.title}", file=out)
+            did = True
+        elif args.learner is not None and not did:
+            raise CommandError("--learner goes with --streak here")
+        rows = store.db.execute(
+            "SELECT l.id, l.name, l.created_at, l.last_active_at, l.streak_enabled, "
+            "(SELECT COUNT(*) FROM attempts a WHERE a.learner_id = l.id), "
+            "(SELECT COUNT(*) FROM attempts a WHERE a.learner_id = l.id AND a.correct = 1) "
+            "FROM learners l ORDER BY l.id").fetchall()
+        if args.json:
+            print_json([{"id": r[0], "name": r[1], "created_at": r[2], "last_active_at": r[3],
+                         "streak": bool(r[4]), "attempts": r[5], "correct": r[6]} for r in rows])
+            return 0
+        if did:
+            return 0
+        if not rows:
+            print(f"No learners yet in {store.path}. Add one with: quizapp learners --add NAME")
+            return 0
+        width = max(8, max(len(r[1]) for r in rows) + 2)
+        print(f"{'name':{width}}{'answers':>8}{'right':>7}  last active       streak")
+        for r in rows:
+            last = (r[3] or "-")[:16].replace("T", " ")
+            print(f"{r[1]:{width}}{r[5]:>8}{r[6]:>7}  {last:16}  {'on' if r[4] else 'off'}")
+    finally:
+        store.close()
+    return 0
+
+
+# ------------------------------------------------------------------ practice
+
+
+@_guard
+def _practice(args) -> int:
+    if not args.terminal:
+        raise CommandError("the desktop Practice page is not available yet; "
+                           "run a text session with: quizapp practice --terminal")
+    if args.count < 1:
+        raise CommandError(f"--count must be at least 1, got {args.count}")
+    from quizapp.bank import load_bank
+    from quizapp.progress.session import SessionOptions, StudySession
+
+    _safe_output()
+    store = _open_store(args)
+    try:
+        try:
+            bank = load_bank(args.bank or None)
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"cannot load the question bank: {exc}") from None
+        errors = [p for p in bank.problems if getattr(p, "severity", "error") == "error"]
+        if errors:
+            print(f"note: {len(errors)} problem(s) in the question bank; those items were left out",
+                  file=sys.stderr)
+        if not bank.items:
+            first = f" ({errors[0].file}: {errors[0].message})" if errors else ""
+            raise CommandError(f"the question bank has no usable items{first}")
+        learner = _learner(store, args.learner, create=True)
+        session = StudySession(store, bank, learner.id, SessionOptions(
+            topics=args.topic, categories=args.category, length=args.count, mode=args.mode,
+            seed=args.seed))
+        return _run_terminal(session, store, learner, sys.stdin, sys.stdout)
+    finally:
+        store.close()
+
+
+def _safe_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):
+            pass
+
+
+def _say(out, text: str = "") -> None:
+    out.write(text + "\n")
+    out.flush()
+
+
+def _show(out, session, inst) -> None:
+    from quizapp.progress.textmath import tex_to_text
+
+    item = session.item(inst.item_id)
+    _say(out)
+    _say(out, f"[{session.position}/{session.total}] {item.topic} · {item.category}")
+    _say(out, tex_to_text(inst.prompt))
+    if inst.choices:
+        texts = [tex_to_text(c) for c in inst.choices]
+        if inst.kind == "true_false":
+            _say(out, "  " + "  ".join(f"{i}. {c}" for i, c in enumerate(texts, 1)))
+        else:
+            for i, c in enumerate(texts, 1):
+                _say(out, f"  {i}. {c}")
+
+
+def _run_terminal(session, store, learner, inp, out) -> int:
+    from quizapp.progress.textmath import tex_to_text
+
+    exam = session.opts.mode == "exam"
+    echo = not _isatty(inp)
+    if session.total == 0:
+        _say(out, "Nothing to practise with these filters right now "
+                  "(no due reviews or new items). Try other topics or --mode mixed.")
+        session.finish()
+        return 0
+    _say(out, f"Practice for {learner.name}: {session.total} question(s)"
+              f"{' (exam: verdicts at the end)' if exam else ''}. Answer with the choice "
+              f"number or a number; q stops.")
+    stopped = ""
+    try:
+        while True:
+            inst = session.next()
+            if inst is None:
+                break
+            _show(out, session, inst)
+            started = time.monotonic()
+            while True:
+                out.write("> ")
+                out.flush()
+                line = inp.readline()
+                if line == "":
+                    stopped = "end of input"
+                    break
+                text = line.strip()
+                if echo:
+                    _say(out, text)
+                if text.lower() in ("q", "quit", "exit"):
+                    stopped = "stopped"
+                    break
+                if not text:
+                    _say(out, "Type an answer, or q to stop.")
+                    continue
+                fb = session.answer(text, time.monotonic() - started)
+                if not fb.readable:
+                    _say(out, fb.message)
+                    continue
+                if exam:
+                    _say(out, "Recorded.")
+                else:
+                    _say(out, ("✓ " if fb.correct else "✗ ") + tex_to_text(fb.message))
+                    if fb.explanation:
+                        _say(out, "Why: " + tex_to_text(fb.explanation))
+                    for u in fb.unlocked:
+                        _say(out, f"★ Achievement unlocked: {u.title} — {u.description}")
+                break
+            if stopped:
+                break
+    except KeyboardInterrupt:
+        stopped = "interrupted"
+        out.write("\n")
+    summary = session.finish()
+    _say(out)
+    for item_id, reason in session.skipped:
+        _say(out, f"(skipped {item_id}: {reason})")
+    if stopped and stopped != "stopped":
+        _say(out, f"({stopped}: every answer given so far is saved)")
+    if exam and summary.items:
+        for item_id, ok, given, expected in summary.items:
+            _say(out, f"  {'✓' if ok else '✗'} {item_id}: you gave {given}, "
+                      f"answer {tex_to_text(expected)}")
+    _say(out, f"Session over: {summary.correct} of {summary.answered} right"
+              f"{' (' + _pct(summary.correct, summary.answered) + ')' if summary.answered else ''}"
+              f" in {_duration(summary.seconds)}.")
+    for u in summary.unlocked:  # exam mode: held back until now
+        _say(out, f"★ Achievement unlocked: {u.title} — {u.description}")
+    if summary.review_next:
+        _say(out, "To review next: " + ", ".join(summary.review_next))
+    _say(out, f"Saved for {learner.name} in {store.path}.")
+    return 0
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from progress_fakebank import make_bank  # noqa: E402
+
+from quizapp.progress import Store  # noqa: E402
+
+
+class Clock:
+    """A settable clock for Store.clock: `clock.advance(days=1)`."""
+
+    def __init__(self, start: datetime):
+        self.t = start
+
+    def __call__(self) -> datetime:
+        return self.t
+
+    def advance(self, **kw) -> None:
+        self.t += timedelta(**kw)
+
+
+@pytest.fixture
+def clock():
+    # Noon UTC on a Wednesday: local days are stable for any time zone within +-11 h.
+    return Clock(datetime(2025, 3, 5, 12, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def store(clock):
+    s = Store.memory()
+    s.clock = clock
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def file_store(tmp_path, clock):
+    s = Store.open(tmp_path / "progress.db")
+    s.clock = clock
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def bank():
+    return make_bank()
+
+
+@pytest.fixture
+def learner(store):
+    return store.add_learner("ann")
