@@ -1,0 +1,294 @@
+"""The main window: a sidebar of pages (from :mod:`quizapp.ui.pages`), a stack, menus,
+the About dialog and settings that survive a restart."""
+from __future__ import annotations
+
+import platform
+import sys
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+    QMainWindow, QMessageBox, QStackedWidget, QStyle, QVBoxLayout, QWidget,
+)
+
+from quizapp import __version__
+from quizapp.ui.context import AppContext
+from quizapp.ui.pages import PAGES, PageSpec
+from quizapp.ui.settings import open_settings
+from quizapp.ui.theme import app_icon
+
+APP_NAME = "quizapp"
+DEFAULT_SIZE = QSize(1280, 800)
+
+
+def versions() -> dict[str, str]:
+    """Versions shown in the About dialog."""
+    import matplotlib
+    import numpy
+    import PySide6
+    from PySide6 import QtCore
+
+    return {
+        "quizapp": __version__,
+        "Python": platform.python_version(),
+        "Qt": QtCore.qVersion(),
+        "PySide6": PySide6.__version__,
+        "NumPy": numpy.__version__,
+        "matplotlib": matplotlib.__version__,
+    }
+
+
+class AboutDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(f"About {APP_NAME}")
+        layout = QVBoxLayout(self)
+        icon = QLabel()
+        icon.setPixmap(app_icon().pixmap(64, 64))
+        head = QHBoxLayout()
+        head.addWidget(icon)
+        title = QLabel(f"<h2>{APP_NAME} {__version__}</h2>"
+                       "<p>A study lab for one chapter of deep learning: how optimizers "
+                       "(SGD, momentum, Nesterov, AdaGrad, RMSProp, Adam, AdamW) descend a "
+                       "loss surface, with questions whose answers are computed live.</p>")
+        title.setWordWrap(True)
+        head.addWidget(title, 1)
+        layout.addLayout(head)
+        rows = "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in versions().items())
+        self.versions_label = QLabel(f"<table cellpadding='2'>{rows}</table>")
+        self.versions_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.versions_label.setAccessibleName("Versions")
+        layout.addWidget(self.versions_label)
+        note = QLabel("The engine computes what torch.optim computes; the chapter's momentum "
+                      "is the moving-average form v ← βv + (1−β)g.")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.accepted.connect(self.accept)
+        layout.addWidget(buttons)
+        self.resize(460, 360)
+
+
+class MainWindow(QMainWindow):
+    """Sidebar + stacked pages; pages are built the first time they are shown."""
+
+    def __init__(self, ctx: AppContext, pages: list[PageSpec] | None = None):
+        super().__init__()
+        self.ctx = ctx
+        self.specs = list(PAGES if pages is None else pages)
+        self.pages: dict[str, QWidget] = {}
+        self._current: str | None = None
+        self.setWindowIcon(app_icon())
+        self.setWindowTitle(APP_NAME)
+        self.resize(DEFAULT_SIZE)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        self.nav = QListWidget()
+        self.nav.setAccessibleName("Pages")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setFixedWidth(112)
+        self.nav.setSpacing(2)
+        self.stack = QStackedWidget()
+        for spec in self.specs:
+            icon = self.style().standardIcon(getattr(QStyle.StandardPixmap, spec.icon,
+                                                     QStyle.StandardPixmap.SP_FileIcon))
+            item = QListWidgetItem(icon, spec.title)
+            item.setToolTip(f"{spec.description} ({spec.shortcut})")
+            item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, spec.description)
+            self.nav.addItem(item)
+            holder = QWidget()  # replaced by the page when it is first shown
+            holder.setObjectName(f"holder-{spec.key}")
+            self.stack.addWidget(holder)
+        self.nav.currentRowChanged.connect(self._on_nav)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._build_menus()
+        self.statusBar().setSizeGripEnabled(True)
+        ctx.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        ctx.navigateRequested.connect(self._on_navigate)
+        ctx.unlocked.connect(self._on_unlocked)
+        self.restore_settings()
+
+    # ------------------------------------------------------------------ menus
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.act_quit = QAction("&Quit", self)
+        self.act_quit.setShortcut(QKeySequence("Ctrl+Q"))
+        self.act_quit.setMenuRole(QAction.MenuRole.QuitRole)
+        self.act_quit.triggered.connect(self.close)
+        file_menu.addAction(self.act_quit)
+        self.file_menu = file_menu
+
+        go = bar.addMenu("&Go")
+        group = QActionGroup(self)
+        self.page_actions: dict[str, QAction] = {}
+        for i, spec in enumerate(self.specs):
+            act = QAction(spec.title, self, checkable=True)
+            act.setShortcut(QKeySequence(spec.shortcut))
+            act.setStatusTip(spec.description)
+            act.triggered.connect(lambda _=False, k=spec.key: self.show_page(k, focus=True))
+            group.addAction(act)
+            go.addAction(act)
+            self.page_actions[spec.key] = act
+        self.go_menu = go
+
+        self.help_menu = bar.addMenu("&Help")
+        self.act_about = QAction(f"&About {APP_NAME}", self)
+        self.act_about.setShortcut(QKeySequence("F1"))
+        self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
+        self.act_about.triggered.connect(self.show_about)
+        self.help_menu.addAction(self.act_about)
+        self._page_menus: dict[str, object] = {}
+
+    def show_about(self) -> None:
+        dialog = AboutDialog(self)
+        self._about = dialog
+        dialog.open()
+
+    # ------------------------------------------------------------------ pages
+
+    def _index(self, key: str) -> int:
+        for i, spec in enumerate(self.specs):
+            if spec.key == key:
+                return i
+        raise KeyError(key)
+
+    def page(self, key: str) -> QWidget:
+        """The page ``key``, built on first use."""
+        if key not in self.pages:
+            i = self._index(key)
+            cls = self.specs[i].load()
+            page = cls(self.ctx)
+            holder = self.stack.widget(i)
+            self.stack.insertWidget(i, page)
+            self.stack.removeWidget(holder)
+            holder.deleteLater()
+            self.pages[key] = page
+            menu = page.menu() if hasattr(page, "menu") else None
+            if menu is not None:
+                self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+                self._page_menus[key] = menu
+            settings = open_settings()
+            settings.beginGroup(f"pages/{key}")
+            if hasattr(page, "restore_settings"):
+                page.restore_settings(settings)
+            settings.endGroup()
+        return self.pages[key]
+
+    def show_page(self, key: str, focus: bool = False) -> None:
+        i = self._index(key)
+        if self.nav.currentRow() != i:
+            self.nav.setCurrentRow(i)  # -> _on_nav
+        else:
+            self._activate(key)
+        if focus and hasattr(self.pages.get(key), "activated"):
+            self.pages[key].activated()
+
+    def _on_nav(self, row: int) -> None:
+        if 0 <= row < len(self.specs):
+            self._activate(self.specs[row].key)
+
+    def _activate(self, key: str) -> None:
+        previous = self._current
+        if previous == key and key in self.pages:
+            return
+        if previous in self.pages and hasattr(self.pages[previous], "deactivated"):
+            self.pages[previous].deactivated()
+        page = self.page(key)
+        self.stack.setCurrentWidget(page)
+        self._current = key
+        for k, menu in self._page_menus.items():
+            menu.menuAction().setVisible(k == key)
+            menu.setEnabled(k == key)
+        self.page_actions[key].setChecked(True)
+        spec = self.specs[self._index(key)]
+        self.setWindowTitle(f"{APP_NAME} — {spec.title}")
+        if hasattr(page, "activated"):
+            page.activated()
+
+    def _on_unlocked(self, unlocked: list) -> None:
+        titles = ", ".join(getattr(a, "title", str(a)) for a in unlocked)
+        if titles:
+            self.statusBar().showMessage(f"Achievement unlocked: {titles}", 8000)
+
+    def current_page(self) -> str | None:
+        return self._current
+
+    def _on_navigate(self, key: str, kwargs: dict) -> None:
+        self.show_page(key, focus=True)
+        page = self.pages.get(key)
+        if kwargs and hasattr(page, "open_with"):
+            page.open_with(**kwargs)
+
+    # --------------------------------------------------------------- settings
+
+    def restore_settings(self) -> None:
+        settings = open_settings()
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        key = settings.value("window/page")
+        keys = [s.key for s in self.specs]
+        self.show_page(key if key in keys else keys[0])
+
+    def save_settings(self) -> None:
+        settings = open_settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        if self._current:
+            settings.setValue("window/page", self._current)
+        for key, page in self.pages.items():
+            if hasattr(page, "save_settings"):
+                settings.beginGroup(f"pages/{key}")
+                page.save_settings(settings)
+                settings.endGroup()
+        settings.sync()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        for page in self.pages.values():
+            if hasattr(page, "deactivated"):
+                page.deactivated()
+        self.save_settings()
+        super().closeEvent(event)
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_NAME)
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def run(db: str | None = None) -> int:
+    """Show the main window and run the event loop (``quizapp`` with no sub-command)."""
+    app = create_app()
+    ctx = AppContext.open(db)
+    window = MainWindow(ctx)
+    window.show()
+
+    def check_store() -> None:  # after the window is up: opening the file takes a moment
+        if ctx.store is None:
+            QMessageBox.warning(window, APP_NAME, "The progress file could not be opened, so "
+                                "runs and answers are kept for this session only.\n\n"
+                                f"{ctx.store_problem}")
+
+    QTimer.singleShot(200, check_store)
+    try:
+        return app.exec()
+    finally:
+        ctx.close()

@@ -1,0 +1,54 @@
+"""The app's pages, registered in ONE list.
+
+Each later issue adds its page by adding one :class:`PageSpec` here; the main window
+builds the sidebar, the Go menu and the shortcuts from this list and nothing else.
+Shortcuts are fixed per page (not per position), so they survive new pages:
+
+    Ctrl+1 Learn   Ctrl+2 Simulator   Ctrl+3 Practice   Ctrl+4 Progress
+    Ctrl+5 Achievements   Ctrl+6 Author
+
+A page is a QWidget class, imported only when the page is first shown, built as
+``Page(ctx)`` with the shared :class:`quizapp.ui.context.AppContext`. It may define:
+
+* ``menu() -> QMenu | None``: a menu shown in the menu bar while the page is current
+  (its actions are disabled while another page is shown, so their keys are free);
+* ``save_settings(settings)`` / ``restore_settings(settings)``: called with a QSettings
+  already inside the page's own group (``pages/<key>``);
+* ``open_with(**kwargs)``: what ``ctx.navigate(key, **kwargs)`` passes on, e.g. the
+  Learn page's "try it" calls ``ctx.navigate("simulator", preset="valley-race")``;
+* ``activated()`` / ``deactivated()``: the page became current / stopped being current.
+
+This module imports no Qt, so tests and tools can read the registry cheaply.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str  # stable id: QSettings groups, navigate(), tests
+    title: str  # sidebar and window title
+    factory: str  # "module:Class", imported on first show
+    shortcut: str  # fixed key sequence, see the table above
+    icon: str  # a QStyle.StandardPixmap name (SP_...) used in the sidebar
+    description: str  # sidebar tooltip and accessible description
+
+    def load(self):
+        module, _, name = self.factory.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("simulator", "Simulator", "quizapp.ui.sim_page:SimulatorPage", "Ctrl+2",
+             "SP_MediaPlay",
+             "Watch optimizers race on a loss surface, step by step"),
+]
+
+
+def page(key: str) -> PageSpec:
+    for spec in PAGES:
+        if spec.key == key:
+            return spec
+    raise KeyError(f"no page {key!r}; pages: {', '.join(p.key for p in PAGES)}")

@@ -1,0 +1,910 @@
+"""The optimizer simulator page.
+
+Runs are computed synchronously (they take milliseconds) whenever a valid value
+changes; playing only *reveals* the precomputed steps, frame by frame, with blitting.
+Every race that is played is written to the lab notebook.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_qtagg import NavigationToolbar2QT
+from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractButton, QAbstractItemView, QApplication, QComboBox, QFileDialog, QFrame, QGroupBox,
+    QHBoxLayout, QLabel, QMenu, QPushButton, QScrollArea, QSizePolicy, QSplitter, QStyle, QTabWidget,
+    QToolButton, QVBoxLayout, QWidget,
+)
+
+from quizapp import optim
+from quizapp import presets as _presets
+from quizapp.ui import sim_model
+from quizapp.ui.sim_canvas import RaceCanvas, SweepCanvas
+from quizapp.ui.sim_controls import ArrowKeySlider, LaneEditor, LaneList, NumberField, SurfacePanel
+from quizapp.ui.sim_model import Lane, SimState
+from quizapp.ui.sim_panels import NotebookPanel, StatePanel
+
+DEFAULT_PRESET = "valley-race"
+FRAME_MS = 30
+SPEEDS = (1, 2, 5, 10, 20, 30, 50, 100, 200, 500)  # steps per second
+PANEL_HZ = 8.0  # state panel refreshes while playing
+
+
+class _RaceToolbar(NavigationToolbar2QT):
+    """matplotlib's toolbar; its save button goes through the page's figure export, which
+    includes the animated trajectories (a plain savefig would leave them out)."""
+
+    def __init__(self, canvas, parent, page):
+        super().__init__(canvas, parent)
+        self._page = page
+
+    def save_figure(self, *args):
+        return self._page.export_figure()
+
+
+class SimulatorPage(QWidget):
+    """Surface, lanes, playback, map + loss plot, 3-D, LR sweep, state and notebook."""
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("simulator-page")
+        self.presets = _presets.load(validate=False)  # the shipped file is checked by the tests
+        self.state = sim_model.state_from_preset(self.presets[DEFAULT_PRESET])
+        self.runs: list[optim.Run | None] = []
+        self.errors: dict[int, dict[str, str]] = {}  # lane index -> invalid fields
+        self.current = 0
+        self.step = 0
+        self.playing = False
+        self.speed = 30
+        self._acc = 0.0
+        self._last_tick = 0.0
+        self._last_panel = 0.0
+        self._recorded_key: str | None = None
+        self._surface_key: str | None = None
+        self._pending_surface = False
+        self._pending = False
+        self.last_error: str | None = None
+        self.view3d = None
+        self.sweep_canvas = None
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.timeout.connect(self._tick)
+        self._recompute_timer = QTimer(self, singleShot=True, interval=0)
+        self._recompute_timer.timeout.connect(self.flush)
+
+        self._build()
+        self._build_actions()
+        self._load_state(self.state, reset_step=True)
+
+    # ------------------------------------------------------------------ layout
+
+    def _build(self) -> None:
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        outer.addWidget(self.splitter)
+
+        # left: surface, lanes, lane editor (scrolls when the window is short)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 4, 0)
+        lv.setSpacing(6)
+        self.surface_panel = SurfacePanel(self.state)
+        self.surface_panel.changed.connect(self._on_surface_changed)
+        lv.addWidget(self.surface_panel)
+        lanes_box = QGroupBox("Optimizers")
+        lb = QVBoxLayout(lanes_box)
+        lb.setContentsMargins(4, 4, 4, 4)
+        self.lane_list = LaneList()
+        self.lane_list.selectionChanged.connect(self._on_lane_selected)
+        self.lane_list.addRequested.connect(self.add_lane)
+        self.lane_list.duplicateRequested.connect(self.duplicate_lane)
+        self.lane_list.removeRequested.connect(self.remove_lane)
+        self.lane_list.visibilityChanged.connect(self._on_visibility)
+        lb.addWidget(self.lane_list)
+        lv.addWidget(lanes_box)
+        self.editor = LaneEditor()
+        self.editor.changed.connect(self._on_lane_edited)
+        self.editor.validityChanged.connect(self._on_validity)
+        lv.addWidget(self.editor)
+        lv.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(290)
+        self.left_scroll = scroll
+        self.splitter.addWidget(scroll)
+
+        # centre: playback bar, story caption, plots
+        center = QWidget()
+        cv = QVBoxLayout(center)
+        cv.setContentsMargins(0, 0, 0, 0)
+        cv.setSpacing(4)
+        bar = QHBoxLayout()
+        bar.setSpacing(4)
+        self.preset_combo = QComboBox()
+        self.preset_combo.setAccessibleName("Preset: one of the chapter's stories")
+        self.preset_combo.setToolTip("Load one of the chapter's stories (Alt+1 … Alt+8)")
+        self.preset_combo.addItem("Preset…", None)
+        for pid, preset in self.presets.items():
+            self.preset_combo.addItem(preset.title, pid)
+        self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preset_combo.setMinimumContentsLength(10)
+        self.preset_combo.activated.connect(self._on_preset_combo)
+        bar.addWidget(self.preset_combo, 2)
+        style = self.style()
+        self._icon_play = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        self._icon_pause = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
+        self.play_button = QPushButton(self._icon_play, "Play")
+        self.play_button.setAccessibleName("Play or pause")
+        self.play_button.setToolTip("Play / pause (Space)")
+        self.play_button.clicked.connect(self.toggle_play)
+        self.step_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward), "Step")
+        self.step_button.setAccessibleName("Single step")
+        self.step_button.setToolTip("One step forward (Right arrow or .)")
+        self.step_button.clicked.connect(self.single_step)
+        self.end_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "End")
+        self.end_button.setAccessibleName("Run to the end")
+        self.end_button.setToolTip("Show every step at once (End)")
+        self.end_button.clicked.connect(self.run_to_end)
+        self.reset_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward), "Reset")
+        self.reset_button.setAccessibleName("Reset to step 0")
+        self.reset_button.setToolTip("Back to the start (R)")
+        self.reset_button.clicked.connect(self.reset)
+        for b in (self.play_button, self.step_button, self.end_button, self.reset_button):
+            b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+            b.setIconSize(QSize(16, 16))
+            bar.addWidget(b)
+        for b in (self.step_button, self.end_button, self.reset_button):
+            b.setText("")  # icon only: the name is in the tooltip and the accessible name
+        self.speed_slider = ArrowKeySlider(Qt.Orientation.Horizontal)
+        self.speed_slider.setRange(0, len(SPEEDS) - 1)
+        self.speed_slider.setValue(SPEEDS.index(self.speed))
+        self.speed_slider.setAccessibleName("Playback speed")
+        self.speed_slider.setToolTip("Steps per second while playing")
+        self.speed_slider.setMinimumWidth(70)
+        self.speed_slider.setMaximumWidth(120)
+        self.speed_slider.valueChanged.connect(self._on_speed)
+        self.speed_label = QLabel()
+        self.speed_label.setMinimumWidth(52)
+        bar.addWidget(self.speed_slider, 1)
+        bar.addWidget(self.speed_label)
+        cv.addLayout(bar)
+        cap_row = QHBoxLayout()
+        cap_row.setSpacing(2)
+        self.caption_toggle = QToolButton()
+        self.caption_toggle.setCheckable(True)
+        self.caption_toggle.setChecked(True)
+        self.caption_toggle.setAutoRaise(True)
+        self.caption_toggle.setArrowType(Qt.ArrowType.DownArrow)
+        self.caption_toggle.setAccessibleName("Show or hide the story")
+        self.caption_toggle.setToolTip("Show or hide the whole story")
+        self.caption_toggle.toggled.connect(self._on_caption_toggle)
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.caption.setAccessibleName("What this preset shows")
+        self.caption.setTextFormat(Qt.TextFormat.RichText)
+        self.caption.setMargin(2)
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        cap_row.addWidget(self.caption_toggle, 0, Qt.AlignmentFlag.AlignTop)
+        cap_row.addWidget(self.caption, 1)
+        cv.addLayout(cap_row)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Views")
+        race = QWidget()
+        rv = QVBoxLayout(race)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.setSpacing(0)
+        self.canvas = RaceCanvas()
+        self.canvas.setAccessibleName("Contour map and loss plot; click to place the start, drag it to move")
+        self.canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.canvas.startMoved.connect(self._on_start_moved)
+        self.toolbar = _RaceToolbar(self.canvas, race, self)
+        self.toolbar.setAccessibleName("Plot navigation: zoom, pan, save")
+        self.canvas.toolbar = self.toolbar
+        rv.addWidget(self.toolbar)
+        rv.addWidget(self.canvas, 1)
+        self.tabs.addTab(race, "Race")
+        self.tab3d = QWidget()
+        QVBoxLayout(self.tab3d).setContentsMargins(0, 0, 0, 0)
+        self.tabs.addTab(self.tab3d, "3-D surface")
+        self.tab_sweep = QWidget()
+        QVBoxLayout(self.tab_sweep).setContentsMargins(0, 0, 0, 0)
+        self.tabs.addTab(self.tab_sweep, "LR sweep")
+        self.tabs.currentChanged.connect(self._on_tab)
+        cv.addWidget(self.tabs, 1)
+        self.status = QLabel()
+        self.status.setAccessibleName("Simulator status")
+        self.status.setWordWrap(True)
+        cv.addWidget(self.status)
+        self.splitter.addWidget(center)
+
+        # right: state panel and notebook
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setAccessibleName("State and notebook")
+        self.state_panel = StatePanel()
+        self.side_tabs.addTab(self.state_panel, "State")
+        self.notebook_panel = NotebookPanel(lambda: self.ctx.notebook)
+        self.notebook_panel.loadRequested.connect(self.load_entries)
+        self.side_tabs.addTab(self.notebook_panel, "Notebook")
+        self.side_tabs.setMinimumWidth(230)
+        self.splitter.addWidget(self.side_tabs)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([300, 640, 270])
+        self._on_speed(self.speed_slider.value())
+
+    def _build_actions(self) -> None:
+        ctx_scope = Qt.ShortcutContext.WidgetWithChildrenShortcut
+
+        def action(text, slot, keys=(), tip=""):
+            act = QAction(text, self)
+            if keys:
+                act.setShortcuts([QKeySequence(k) for k in keys])
+            act.setShortcutContext(ctx_scope)
+            act.triggered.connect(slot)
+            if tip:
+                act.setStatusTip(tip)
+            self.addAction(act)
+            return act
+
+        self.act_play = action("&Play / pause", self._shortcut_play, ["Space"], "Start or pause the animation")
+        self.act_step = action("Single &step", self._shortcut_step, ["Right", "."], "Advance one step")
+        self.act_end = action("Run to the &end", self.run_to_end, ["End"])
+        self.act_reset = action("&Reset", self.reset, ["R"], "Back to step 0")
+        self.act_add = action("&Add optimizer", lambda: self.add_lane("adam"), ["Ctrl+N"])
+        self.act_duplicate = action("&Duplicate optimizer", self.duplicate_lane, ["Ctrl+D"])
+        self.act_remove = action("Re&move optimizer", self.remove_lane, ["Ctrl+Delete"])
+        self.act_sweep = action("LR s&weep", self.show_sweep, ["Ctrl+L"], "Final loss against learning rate")
+        self.act_export = action("&Export trajectories…", self.export_trajectories, ["Ctrl+E"],
+                                 "Save every trajectory as CSV or JSON")
+        self.act_export_fig = action("Export &figure…", self.export_figure, ["Ctrl+Shift+E"],
+                                     "Save the map and loss plot as PNG, SVG or PDF")
+        self.act_arrows = action("Show &arrows", self._on_arrows, [])
+        self.act_arrows.setCheckable(True)
+        self.act_arrows.setChecked(True)
+        self.preset_actions = []
+        for i, (pid, preset) in enumerate(self.presets.items()):
+            keys = [f"Alt+{i + 1}"] if i < 9 else []
+            act = action(preset.title, lambda _=False, p=pid: self.load_preset(p), keys)
+            self.preset_actions.append(act)
+
+    def menu(self) -> QMenu:
+        """The Simulator menu (the main window shows it while this page is current)."""
+        if getattr(self, "_menu", None) is None:
+            m = QMenu("&Simulator", self)
+            for act in (self.act_play, self.act_step, self.act_end, self.act_reset):
+                m.addAction(act)
+            m.addSeparator()
+            presets = m.addMenu("Pre&sets")
+            for act in self.preset_actions:
+                presets.addAction(act)
+            m.addSeparator()
+            for act in (self.act_add, self.act_duplicate, self.act_remove):
+                m.addAction(act)
+            m.addSeparator()
+            m.addAction(self.act_sweep)
+            m.addAction(self.act_arrows)
+            m.addSeparator()
+            m.addAction(self.act_export)
+            m.addAction(self.act_export_fig)
+            self._menu = m
+        return self._menu
+
+    # ----------------------------------------------------------- state in/out
+
+    def _load_state(self, state: SimState, reset_step: bool) -> None:
+        self.pause()
+        self.state = state
+        self.errors = {}
+        self.runs = [None] * len(state.lanes)
+        self.current = 0 if state.lanes else -1
+        self.surface_panel.load(state)
+        self.lane_list.set_lanes(state.lanes, self.current)
+        self.editor.load(state, state.lanes[0] if state.lanes else None)
+        if reset_step:
+            self.step = 0
+        self._surface_key = None
+        self._show_caption()
+        self.recompute(surface=True)
+
+    def _on_caption_toggle(self, expanded: bool) -> None:
+        self.caption_toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
+        self._show_caption()
+
+    def _show_caption(self) -> None:
+        expanded = self.caption_toggle.isChecked()
+        preset = self.presets.get(self.state.preset) if self.state.preset else None
+        with QSignalBlocker(self.preset_combo):
+            self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findData(self.state.preset)))
+        if preset is None:
+            title = "Your own race."
+            body = ("Click the map to choose a start point, add optimizers on the left, then "
+                    "press Play (Space). Change one knob at a time and compare runs in the "
+                    "Notebook tab.")
+        else:
+            title = f"{preset.title}."
+            if self.state.modified:
+                title += " <i>(changed by you: the story describes the original)</i>"
+            body = preset.caption
+        self.caption.setToolTip(body)
+        self.caption.setText(f"<b>{title}</b> {body}" if expanded else f"<b>{title}</b>")
+
+    def load_preset(self, preset_id: str) -> None:
+        """Replace the race by one of the chapter's stories (at step 0, ready to play)."""
+        preset = _presets.get(preset_id)
+        self._load_state(sim_model.state_from_preset(preset), reset_step=True)
+        if self.isVisible():
+            self.canvas.setFocus()  # so Space plays at once (not the preset list's popup)
+        self.ctx.message.emit(f"Loaded “{preset.title}”: press Space to play")
+
+    def open_with(self, preset: str | None = None, **_kwargs) -> None:
+        """``ctx.navigate("simulator", preset=...)`` from other pages."""
+        if preset:
+            self.load_preset(preset)
+
+    def load_entries(self, entries: list) -> None:
+        """Reload runs from the notebook as a race."""
+        configs = [e.config for e in entries]
+        surfaces = {c.get("surface") for c in configs}
+        try:
+            state = sim_model.state_from_configs(configs, [f"run {e.id}" for e in entries])
+        except Exception as exc:  # an old or hand-edited row: say so, keep the current race
+            self._set_status(f"Cannot load those runs: {exc}", error=True)
+            return
+        self._load_state(state, reset_step=False)
+        items = self._race_items()
+        if items:  # already in the notebook: playing it again adds no duplicate
+            self._recorded_key = sim_model.config_key([c for c, _ in items])
+        self.run_to_end(record=False)
+        note = "" if len(surfaces) == 1 else " (runs on other surfaces were left out)"
+        self._set_status(f"Loaded {len(state.lanes)} run(s) from the notebook{note}.")
+
+    # ----------------------------------------------------------------- compute
+
+    def request_recompute(self, surface: bool = False) -> None:
+        """Coalesce bursts of edits (typing, dragging) into one recompute."""
+        self._pending = True
+        self._pending_surface |= surface
+        self._recompute_timer.start()
+
+    def flush(self) -> None:
+        if self._pending:
+            self.recompute(self._pending_surface)
+
+    def recompute(self, surface: bool = False) -> None:
+        """Compute every valid lane (cached) and redraw; invalid values keep the last run."""
+        self._pending = False
+        self._pending_surface = False
+        problems = self.surface_panel.errors
+        if problems:
+            self._set_status("Waiting for valid values: " + "; ".join(problems), error=True)
+            return
+        try:
+            map_surface = sim_model.build_surface(self.state)
+        except ValueError as exc:
+            self._set_status(f"Waiting for valid values: {exc}", error=True)
+            return
+        key = sim_model.config_key([self.state.surface, sim_model.surface_options(self.state)])
+        if surface or key != self._surface_key:
+            self.canvas.set_surface(map_surface)
+            self._surface_key = key
+            if self.view3d is not None:
+                self.view3d.set_surface(map_surface)
+        self.canvas.set_start(*self.state.start)
+        self.runs = (self.runs + [None] * len(self.state.lanes))[: len(self.state.lanes)]
+        failures = []
+        for i, lane in enumerate(self.state.lanes):
+            if self.errors.get(i):
+                continue  # waits until valid; the previous run stays on screen
+            try:
+                self.runs[i] = sim_model.compute(self.state, lane)
+            except Exception as exc:  # an engine refusal must never take the window down
+                self.runs[i] = None
+                failures.append(f"{lane.label}: {exc}")
+        self.step = min(self.step, self.state.steps)
+        self.canvas.selected = self.current
+        self.canvas.set_runs(self._pairs(), self.state.steps)
+        self.canvas.redraw()
+        self._update_side(force=True)
+        if self.view3d is not None and self.tabs.currentWidget() is self.tab3d:
+            self.view3d.set_runs(self._pairs(), self.step)
+        self.lane_list.set_lanes(self.state.lanes, self.current, self.errors)
+        if failures:
+            self._set_status("; ".join(failures), error=True)
+        elif any(self.errors.values()):
+            self._set_status("Waiting for valid values (marked in red on the left).", error=True)
+        else:
+            self._status_for_step()
+
+    def _pairs(self) -> list[tuple[Lane, optim.Run | None]]:
+        return list(zip(self.state.lanes, self.runs))
+
+    # ---------------------------------------------------------------- playback
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def play(self) -> None:
+        if not any(r is not None for r in self.runs):
+            return
+        self.flush()
+        self._record_if_new()
+        if self.step >= self.state.steps:
+            self.step = 0
+        self.playing = True
+        self._acc = 0.0
+        self._last_tick = time.perf_counter()
+        self.play_button.setText("Pause")
+        self.play_button.setIcon(self._icon_pause)
+        self.timer.start()
+
+    def pause(self) -> None:
+        self.playing = False
+        self.timer.stop()
+        self.play_button.setText("Play")
+        self.play_button.setIcon(self._icon_play)
+        self._update_side(force=True)
+
+    def single_step(self) -> None:
+        self.pause()
+        self.flush()
+        self._record_if_new()
+        self.set_step(self.step + 1)
+
+    def run_to_end(self, record: bool = True) -> None:
+        self.pause()
+        self.flush()
+        if record:
+            self._record_if_new()
+        self.set_step(self.state.steps)
+
+    def reset(self) -> None:
+        self.pause()
+        self.set_step(0)
+
+    def set_step(self, step: int) -> None:
+        self.step = max(0, min(int(step), self.state.steps))
+        self.canvas.show_step(self.step)
+        self._update_side(force=not self.playing)
+        self._status_for_step()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self._acc += (now - self._last_tick) * self.speed
+        self._last_tick = now
+        advance = int(self._acc)
+        if advance <= 0:
+            return
+        self._acc -= advance
+        step = min(self.step + advance, self.state.steps)
+        self.step = step
+        self.canvas.show_step(step)
+        self._update_side()
+        if step >= self.state.steps:
+            self.pause()
+            self._status_for_step()
+
+    def _update_side(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not force and now - self._last_panel < 1.0 / PANEL_HZ:
+            return
+        self._last_panel = now
+        self.state_panel.show_state(self._pairs(), self.step)
+        if self.playing:
+            self._status_for_step()
+        if self.view3d is not None and self.tabs.currentWidget() is self.tab3d:
+            self.view3d.set_runs(self._pairs(), self.step)
+
+    def _status_for_step(self) -> None:
+        diverged = [f"{lane.label} diverged at step {run.diverged_at}"
+                    for lane, run in self._pairs()
+                    if run is not None and lane.visible and run.diverged_at is not None
+                    and self.step >= run.diverged_at]
+        text = f"Step {self.step} of {self.state.steps}."
+        if diverged:
+            text += " " + "; ".join(diverged) + " (the numbers blew past 1e10)."
+            self._set_status(text, error=True)
+        else:
+            self._set_status(text)
+
+    def _set_status(self, text: str, error: bool = False) -> None:
+        self.last_error = text if error else None
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #d62728;" if error else "")
+
+    # ----------------------------------------------------------- the notebook
+
+    def _race_items(self) -> list[tuple[dict, dict]]:
+        items = []
+        for i, (lane, run) in enumerate(self._pairs()):
+            if run is None or not lane.visible or self.errors.get(i):
+                continue
+            surface = sim_model.build_surface(self.state, lane)
+            items.append((sim_model.lane_config(self.state, lane), sim_model.outcome(surface, run)))
+        return items
+
+    def _record_if_new(self) -> None:
+        """Write the race to the lab notebook the first time it is played."""
+        items = self._race_items()
+        if not items:
+            return
+        key = sim_model.config_key([c for c, _ in items])
+        if key == self._recorded_key:
+            return
+        group = uuid.uuid4().hex[:12] if len(items) > 1 else None
+        try:
+            ids, unlocked = self.ctx.notebook.record_race(items, group)
+        except Exception as exc:  # a locked or read-only file: keep simulating, say why
+            self._set_status(f"Could not write to the lab notebook: {exc}", error=True)
+            return
+        self._recorded_key = key
+        self.notebook_panel.refresh()
+        self.ctx.dataChanged.emit()
+        self.ctx.message.emit(f"Recorded run{'s' if len(ids) > 1 else ''} "
+                              f"{', '.join(map(str, ids))} in the lab notebook")
+        if unlocked:  # after the message above, so a toast or status line shows it last
+            self.ctx.unlocked.emit(list(unlocked))
+
+    # ------------------------------------------------------------ lane edits
+
+    def _on_lane_selected(self, row: int) -> None:
+        if row < 0 or row >= len(self.state.lanes) or row == self.current:
+            return
+        if self.errors.get(self.current):  # leaving a lane drops its unapplied text
+            self.errors.pop(self.current, None)
+        self.current = row
+        self.editor.load(self.state, self.state.lanes[row])
+        self.canvas.selected = row
+        self.canvas.show_step(self.step)
+        self.lane_list.set_lanes(self.state.lanes, row, self.errors)
+
+    def _on_lane_edited(self) -> None:
+        self._mark_modified()
+        self.errors[self.current] = {}
+        self.request_recompute()
+
+    def _on_validity(self) -> None:
+        self.errors[self.current] = dict(self.editor.errors)
+        if self.editor.errors:
+            self.lane_list.set_lanes(self.state.lanes, self.current, self.errors)
+            self._set_status("Waiting for valid values (marked in red on the left).", error=True)
+        else:
+            self.request_recompute()
+
+    def _on_visibility(self, row: int, visible: bool) -> None:
+        if 0 <= row < len(self.state.lanes):
+            self.state.lanes[row].visible = visible
+            self.request_recompute()
+
+    def add_lane(self, optimizer: str = "adam") -> None:
+        if len(self.state.lanes) >= sim_model.MAX_LANES:
+            self._set_status(f"At most {sim_model.MAX_LANES} optimizers at once.", error=True)
+            return
+        color = sim_model.next_color(lane.color for lane in self.state.lanes)
+        lane = Lane(optimizer=optimizer, color=color)
+        labels = {l.label for l in self.state.lanes}
+        if lane.label in labels:
+            n = 2
+            while f"{lane.label} {n}" in labels:
+                n += 1
+            lane.label = f"{lane.label} {n}"
+        self.state.lanes.append(lane)
+        self.runs.append(None)
+        self._select_after_change(len(self.state.lanes) - 1)
+
+    def duplicate_lane(self) -> None:
+        if not (0 <= self.current < len(self.state.lanes)):
+            return
+        if len(self.state.lanes) >= sim_model.MAX_LANES:
+            self._set_status(f"At most {sim_model.MAX_LANES} optimizers at once.", error=True)
+            return
+        import copy
+
+        lane = copy.deepcopy(self.state.lanes[self.current])
+        lane.color = sim_model.next_color(l.color for l in self.state.lanes)
+        lane.label = f"{lane.label} (copy)"
+        self.state.lanes.insert(self.current + 1, lane)
+        self.runs.insert(self.current + 1, None)
+        self._select_after_change(self.current + 1)
+
+    def remove_lane(self) -> None:
+        if len(self.state.lanes) <= 1 or not (0 <= self.current < len(self.state.lanes)):
+            return
+        del self.state.lanes[self.current]
+        del self.runs[self.current]
+        self._select_after_change(min(self.current, len(self.state.lanes) - 1))
+
+    def _select_after_change(self, row: int) -> None:
+        self.errors = {}
+        self._mark_modified()
+        self.current = row
+        self.lane_list.set_lanes(self.state.lanes, row)
+        self.editor.load(self.state, self.state.lanes[row])
+        self.recompute()
+
+    def _on_surface_changed(self, surface: bool) -> None:
+        self.editor.refresh_surface()
+        if surface:  # another surface is another scene: the preset's story no longer applies
+            self.state.preset = None
+            self._show_caption()
+        else:
+            self._mark_modified()
+        self.request_recompute(surface)
+
+    def _on_start_moved(self, x: float, y: float, final: bool) -> None:
+        self.state.start = (x, y)
+        self.surface_panel.set_start(x, y)
+        if final:
+            self._mark_modified()
+        self.request_recompute()
+
+    def _mark_modified(self) -> None:
+        if self.state.preset and not self.state.modified:
+            self.state.modified = True
+            self._show_caption()
+
+    def place_start(self, x: float, y: float) -> None:
+        """Move the start point (what a click on the map does) and recompute."""
+        self.canvas.set_start(x, y)
+        self._on_start_moved(float(x), float(y), True)
+        self.flush()
+
+    def _on_preset_combo(self, index: int) -> None:
+        pid = self.preset_combo.itemData(index)
+        if pid:
+            self.load_preset(pid)
+
+    def _on_speed(self, index: int) -> None:
+        self.speed = SPEEDS[index]
+        self.speed_label.setText(f"{self.speed} st/s")
+        self.speed_slider.setAccessibleDescription(f"{self.speed} steps per second")
+
+    def _on_arrows(self, checked: bool) -> None:
+        self.canvas.show_arrows = bool(checked)
+        self.canvas.show_step(self.step)
+
+    # ------------------------------------------------------------ shortcuts
+
+    def _forward_key(self, key: Qt.Key, text: str, types: tuple) -> bool:
+        """Give the key to the focused control when that control uses it itself."""
+        fw = QApplication.focusWidget()
+        if fw is None or fw is self.play_button or fw is self.step_button or not isinstance(fw, types):
+            return False
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(fw, QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, text))
+        return True
+
+    def _shortcut_play(self) -> None:
+        if not self._forward_key(Qt.Key.Key_Space, " ", (QAbstractButton, QAbstractItemView, QComboBox)):
+            self.toggle_play()
+
+    def _shortcut_step(self) -> None:
+        if not self._forward_key(Qt.Key.Key_Right, "", (QAbstractItemView, QComboBox)):
+            self.single_step()
+
+    # ------------------------------------------------------------- the tabs
+
+    def _on_tab(self, _index: int) -> None:
+        widget = self.tabs.currentWidget()
+        if widget is self.tab3d:
+            self._ensure_3d()
+            self.view3d.set_runs(self._pairs(), self.step)
+        elif widget is self.tab_sweep:
+            self._ensure_sweep()
+
+    def _ensure_3d(self) -> None:
+        if self.view3d is not None:
+            return
+        from quizapp.ui.sim_canvas import Surface3DCanvas
+
+        self.view3d = Surface3DCanvas()
+        self.view3d.setAccessibleName("3-D view of the surface with the trajectories")
+        layout = self.tab3d.layout()
+        layout.addWidget(NavigationToolbar2QT(self.view3d, self.tab3d))
+        layout.addWidget(self.view3d, 1)
+        try:
+            self.view3d.set_surface(sim_model.build_surface(self.state))
+        except ValueError:
+            pass
+
+    def _ensure_sweep(self) -> None:
+        if self.sweep_canvas is not None:
+            return
+        layout = self.tab_sweep.layout()
+        row = QHBoxLayout()
+        row.setContentsMargins(4, 4, 4, 0)
+        self.sweep_lo = NumberField("lowest rate", float, lambda v: None if v > 0 else "must be > 0")
+        self.sweep_hi = NumberField("highest rate", float, lambda v: None if v > 0 else "must be > 0")
+        self.sweep_n = NumberField("number of rates", int, lambda v: None if 2 <= v <= 400 else "between 2 and 400")
+        self.sweep_lo.set_value(1e-4)
+        self.sweep_hi.set_value(10.0)
+        self.sweep_n.set_value(40)
+        for label, field in (("from", self.sweep_lo), ("to", self.sweep_hi), ("rates", self.sweep_n)):
+            field.setMaximumWidth(80)
+            row.addWidget(QLabel(label))
+            row.addWidget(field)
+        self.sweep_button = QPushButton("Run s&weep")
+        self.sweep_button.setAccessibleName("Run the learning-rate sweep")
+        self.sweep_button.clicked.connect(self.run_sweep)
+        row.addWidget(self.sweep_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.sweep_canvas = SweepCanvas()
+        self.sweep_canvas.setAccessibleName("Final loss against learning rate")
+        self.sweep_canvas.rateClicked.connect(self.use_rate)
+        layout.addWidget(NavigationToolbar2QT(self.sweep_canvas, self.tab_sweep))
+        layout.addWidget(self.sweep_canvas, 1)
+
+    def show_sweep(self) -> None:
+        self.tabs.setCurrentWidget(self.tab_sweep)
+        self.run_sweep()
+
+    def run_sweep(self) -> None:
+        """One batched engine call per shown lane: final loss for each learning rate."""
+        self._ensure_sweep()
+        try:
+            lo, hi, n = self.sweep_lo.value(), self.sweep_hi.value(), self.sweep_n.value()
+        except ValueError as exc:
+            self._set_status(f"Sweep: {exc}", error=True)
+            return
+        if not lo < hi:
+            self._set_status("Sweep: the lowest rate must be below the highest.", error=True)
+            self.sweep_lo.set_error("must be below the highest rate")
+            return
+        lrs = np.geomspace(lo, hi, int(n))
+        results = []
+        map_surface = sim_model.build_surface(self.state)
+        base = map_surface.min_value
+        for i, lane in enumerate(self.state.lanes):
+            if not lane.visible or self.errors.get(i):
+                continue
+            config = sim_model.lane_config(self.state, lane)
+            hyper = {k: v for k, v in lane.hyper.items() if k != "lr"}
+            sched = config["schedule"]
+            try:
+                batch = optim.sweep(sim_model.build_surface(self.state, lane), lane.optimizer,
+                                    lrs=lrs, steps=self.state.steps, start=self.state.start, hyper=hyper,
+                                    schedule=None if sched is None else (sched["name"], sched["args"]),
+                                    clip_norm=lane.clip_norm, noise=lane.noise, seed=lane.seed)
+            except Exception as exc:
+                self._set_status(f"Sweep of {lane.label} failed: {exc}", error=True)
+                continue
+            final = batch.final_loss() - (base if base is not None else 0.0)
+            results.append((i, lane, lrs, final, batch.diverged_at >= 0))
+        self.sweep_results = results
+        self.sweep_canvas.plot(results, base is not None)
+        self._set_status(f"Swept {len(lrs)} rates for {len(results)} optimizer(s); "
+                         "click a point to use its rate.")
+
+    def use_rate(self, index: int, lr: float) -> None:
+        """Load a learning rate picked on the sweep into lane ``index``."""
+        if not 0 <= index < len(self.state.lanes):
+            return
+        lr = float(f"{lr:.4g}")
+        if index != self.current:
+            self.lane_list.list.setCurrentRow(index)
+            self._on_lane_selected(index)
+        self.editor.set_lr(lr)
+        self.flush()
+        if getattr(self, "sweep_results", None):
+            self.sweep_canvas.plot(self.sweep_results, sim_model.build_surface(self.state).min_value is not None)
+        self._set_status(f"{self.state.lanes[index].label}: learning rate set to {lr:g} "
+                         "(see the Race tab).")
+
+    # --------------------------------------------------------------- export
+
+    @classmethod
+    def ask_save_path(cls, parent: QWidget, title: str, filters: str, suggested: str) -> str | None:
+        """Ask where to save (tests replace this)."""
+        path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+        return path or None
+
+    def export_trajectories(self) -> Path | None:
+        path = self.ask_save_path(self, "Export trajectories", "CSV (*.csv);;JSON (*.json)",
+                                  f"trajectories-{self.state.surface}.csv")
+        if not path:
+            return None
+        path = Path(path)
+        if path.suffix.lower() not in (".csv", ".json"):
+            path = path.with_suffix(".csv")
+        runs = {i: r for i, r in enumerate(self.runs) if r is not None}
+        text = (sim_model.export_json if path.suffix.lower() == ".json" else sim_model.export_csv)(
+            self.state, runs, self.state.lanes)
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self._set_status(f"Could not save {path}: {exc.strerror or exc}", error=True)
+            return None
+        self.ctx.message.emit(f"Saved the trajectories to {path}")
+        return path
+
+    def export_figure(self) -> Path | None:
+        path = self.ask_save_path(self, "Export figure", "PNG (*.png);;SVG (*.svg);;PDF (*.pdf)",
+                                  f"race-{self.state.surface}.png")
+        if not path:
+            return None
+        path = Path(path)
+        if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+            path = path.with_suffix(".png")
+        try:
+            # animated artists are not part of a plain savefig: show them for the export
+            arts = self.canvas.blitter.artists
+            for a in arts:
+                a.set_animated(False)
+            try:
+                self.canvas.figure.savefig(path, dpi=150, facecolor=self.canvas.figure.get_facecolor())
+            finally:
+                for a in arts:
+                    a.set_animated(True)
+                self.canvas.full_redraw()
+        except (OSError, ValueError) as exc:
+            self._set_status(f"Could not save {path}: {exc}", error=True)
+            return None
+        self.ctx.message.emit(f"Saved the figure to {path}")
+        return path
+
+    # ------------------------------------------------------------- settings
+
+    def save_settings(self, settings) -> None:
+        settings.setValue("state", self.state.to_json())
+        settings.setValue("speed", self.speed)
+        settings.setValue("tab", self.tabs.currentIndex())
+        settings.setValue("side_tab", self.side_tabs.currentIndex())
+        settings.setValue("splitter", self.splitter.saveState())
+        settings.setValue("current", self.current)
+
+    def restore_settings(self, settings) -> None:
+        text = settings.value("state")
+        if text:
+            try:
+                state = SimState.from_json(str(text))
+            except Exception:  # settings from an older or broken version: keep the default race
+                state = None
+            if state is not None and state.lanes:
+                self._load_state(state, reset_step=False)
+                self.set_step(state.steps)
+        try:
+            speed = int(settings.value("speed", self.speed))
+            if speed in SPEEDS:
+                self.speed_slider.setValue(SPEEDS.index(speed))
+            self.side_tabs.setCurrentIndex(int(settings.value("side_tab", 0)))
+            tab = int(settings.value("tab", 0))
+            if 0 <= tab < self.tabs.count():
+                self.tabs.setCurrentIndex(tab)
+            splitter = settings.value("splitter")
+            if splitter is not None:
+                self.splitter.restoreState(splitter)
+            current = int(settings.value("current", 0))
+            if 0 < current < len(self.state.lanes):
+                self.lane_list.list.setCurrentRow(current)
+        except (TypeError, ValueError):
+            pass
+
+    def activated(self) -> None:
+        self.canvas.setFocus()
+
+    def deactivated(self) -> None:
+        self.pause()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        # matplotlib gives its canvases a fixed white palette, so they never hear of a
+        # palette change themselves: the page tells them.
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            for view in (self.canvas, self.view3d, self.sweep_canvas, self.editor.preview):
+                if view is not None:
+                    view.changeEvent(event)
+        super().changeEvent(event)

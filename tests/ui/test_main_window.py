@@ -1,0 +1,131 @@
+"""The main window: pages from one registry, menus and shortcuts, About, settings."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import numpy
+import PySide6
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QKeySequence
+
+from quizapp import __version__
+from quizapp.ui import pages
+from quizapp.ui.app import AboutDialog, MainWindow
+from quizapp.ui.settings import open_settings
+
+
+def test_pages_come_from_one_registry(window):
+    assert window.nav.count() == len(pages.PAGES) >= 1
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == [p.title for p in pages.PAGES]
+    for spec in pages.PAGES:
+        assert window.page_actions[spec.key].shortcut() == QKeySequence(spec.shortcut)
+    keys = [p.key for p in pages.PAGES]
+    assert len(set(keys)) == len(keys) and len({p.shortcut for p in pages.PAGES}) == len(keys)
+
+
+def test_registry_is_importable_without_qt():
+    import subprocess
+    import sys
+
+    code = ("import sys, quizapp.ui.pages as p; "
+            "print([m for m in sys.modules if m.startswith(('PySide6', 'matplotlib'))])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"
+
+
+def test_title_icon_and_simulator_menu(window):
+    assert window.windowTitle() == "quizapp — Simulator"
+    assert not window.windowIcon().isNull()
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles == ["&File", "&Go", "&Simulator", "&Help"]
+    page = window.pages["simulator"]
+    shortcuts = {a.text(): [s.toString() for s in a.shortcuts()] for a in page.menu().actions()}
+    assert shortcuts["&Play / pause"] == ["Space"]
+    assert shortcuts["Single &step"] == ["Right", "."]
+    assert shortcuts["&Reset"] == ["R"]
+    assert shortcuts["&Export trajectories…"] == ["Ctrl+E"]
+    assert window.act_about.shortcut() == QKeySequence("F1")
+    assert window.act_quit.shortcut() == QKeySequence("Ctrl+Q")
+
+
+def test_about_shows_the_versions(qtbot, window):
+    dialog = AboutDialog(window)
+    qtbot.addWidget(dialog)
+    text = dialog.versions_label.text()
+    for version in (__version__, numpy.__version__, matplotlib.__version__, PySide6.__version__):
+        assert version in text
+    window.act_about.trigger()
+    assert window._about.isVisible()
+    window._about.close()
+
+
+def test_window_fits_1280_by_800(window, qtbot):
+    window.resize(1280, 800)
+    qtbot.wait(10)
+    assert window.size() == QSize(1280, 800)
+    page = window.pages["simulator"]
+    assert page.canvas.width() > 450 and page.canvas.height() > 380
+
+
+def test_settings_are_restored_on_restart(qtbot, ctx, isolated):
+    first = MainWindow(ctx)
+    qtbot.addWidget(first)
+    first.show()
+    page = first.pages["simulator"]
+    page.load_preset("clipping-rescue")
+    page.speed_slider.setValue(2)
+    page.tabs.setCurrentWidget(page.tab_sweep)
+    first.resize(1200, 720)
+    geometry = first.saveGeometry()
+    first.close()
+    ini = Path(open_settings().fileName())
+    assert ini.is_file() and isolated in ini.parents  # the test's folder, not the user's
+
+    second = MainWindow(ctx)
+    qtbot.addWidget(second)
+    second.show()
+    page = second.pages["simulator"]
+    assert second.current_page() == "simulator"
+    assert open_settings().value("window/geometry") == geometry
+    # the offscreen screen is only 800x600, so Qt may clamp the width on restore
+    assert second.height() == 720 and second.width() >= 1100
+    assert page.state.preset == "clipping-rescue"
+    assert [lane.label for lane in page.state.lanes] == ["no clipping", "clip at 100"]
+    assert page.state.lanes[1].clip_norm == 100.0
+    assert page.speed == 5 and page.tabs.currentWidget() is page.tab_sweep
+
+
+def test_broken_settings_fall_back_to_the_default_race(qtbot, ctx):
+    settings = open_settings()
+    settings.setValue("pages/simulator/state", "{not json")
+    settings.setValue("pages/simulator/speed", "fast")
+    settings.setValue("window/page", "nowhere")
+    settings.sync()
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    assert win.current_page() == "simulator"
+    assert win.pages["simulator"].state.preset == "valley-race"
+
+
+def test_navigate_opens_a_preset(window):
+    window.ctx.navigate("simulator", preset="nesterov-lookahead")
+    assert window.current_page() == "simulator"
+    assert window.pages["simulator"].state.preset == "nesterov-lookahead"
+
+
+def test_quit_saves_settings(window):
+    window.pages["simulator"].load_preset("adam-warmup")
+    window.act_quit.trigger()
+    assert not window.isVisible()
+    assert "adam-warmup" in str(open_settings().value("pages/simulator/state"))
+
+
+def test_first_recorded_run_reports_an_achievement(window, qtbot):
+    page = window.pages["simulator"]
+    with qtbot.waitSignal(window.ctx.unlocked, timeout=5000) as blocker:
+        page.run_to_end()
+    titles = [a.title for a in blocker.args[0]]
+    assert "Lab notebook" in titles
+    assert "Achievement unlocked" in window.statusBar().currentMessage()

@@ -1,0 +1,20 @@
+"""The presets, the simulator's model, the notebook adapter, the page registry and the
+launcher load neither Qt nor matplotlib (so the CLI and the core stay fast and headless)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("module", ["quizapp.presets", "quizapp.ui.sim_model", "quizapp.ui.notebook",
+                                    "quizapp.ui.pages", "quizapp.ui.launch"])
+def test_module_is_qt_free(module):
+    code = (f"import sys, {module}; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'shiboken6', 'matplotlib'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,462 @@
+"""The simulator page, driven through its widgets and methods (pytest-qt, offscreen)."""
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from matplotlib.backend_bases import MouseEvent
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+
+from quizapp import optim, presets
+from quizapp.ui import sim_model
+
+
+def type_into(field, text: str) -> None:
+    """Type like a user: textEdited fires (setText alone does not)."""
+    field.setFocus()
+    field.selectAll()
+    field.del_()
+    for ch in text:
+        field.insert(ch)
+        field.textEdited.emit(field.text())
+
+
+def mouse(canvas, kind: str, x: float, y: float, button=1) -> None:
+    px, py = canvas.ax.transData.transform((x, y))
+    MouseEvent(kind, canvas, px, py, button=button)._process()
+
+
+def test_starts_with_the_valley_race(page):
+    assert page.state.preset == "valley-race"
+    assert [lane.label for lane in page.state.lanes] == ["SGD", "Momentum", "Adam"]
+    assert all(run is not None for run in page.runs)
+    assert "Narrow valley" in page.caption.text()
+
+
+def test_click_places_the_start_and_drag_moves_it(page, qtbot):
+    canvas = page.canvas
+    mouse(canvas, "button_press_event", 4.0, -2.0)
+    page.flush()
+    assert page.state.start == pytest.approx((4.0, -2.0), abs=1e-6)
+    assert page.runs[0].path[0] == pytest.approx([4.0, -2.0], abs=1e-6)
+    assert page.surface_panel.start_x.text() == "4"
+    # press on the marker and drag it
+    mouse(canvas, "button_press_event", 4.0, -2.0)
+    mouse(canvas, "motion_notify_event", 1.0, 1.5)
+    mouse(canvas, "button_release_event", 1.0, 1.5)
+    page.flush()
+    assert page.state.start == pytest.approx((1.0, 1.5), abs=1e-6)
+    for run in page.runs:
+        assert run.path[0] == pytest.approx([1.0, 1.5], abs=1e-6)
+
+
+def test_typed_start_point(page):
+    type_into(page.surface_panel.start_x, "-5")
+    type_into(page.surface_panel.start_y, "2.5")
+    page.flush()
+    assert page.runs[1].path[0] == pytest.approx([-5.0, 2.5])
+
+
+def test_add_duplicate_remove_optimizers(page):
+    page.add_lane("rmsprop")
+    assert [lane.optimizer for lane in page.state.lanes] == ["sgd", "momentum", "adam", "rmsprop"]
+    colors = [lane.color for lane in page.state.lanes]
+    assert len(set(colors)) == 4
+    assert page.current == 3 and page.editor.optimizer.currentData() == "rmsprop"
+    assert set(page.editor.hyper_fields) == set(optim.defaults("rmsprop"))
+    assert page.runs[3] is not None
+    page.duplicate_lane()
+    assert len(page.state.lanes) == 5
+    copy = page.state.lanes[4]
+    assert copy.hyper == page.state.lanes[3].hyper and copy.color not in colors
+    assert "copy" in copy.label
+    page.remove_lane()
+    page.remove_lane()
+    assert [lane.optimizer for lane in page.state.lanes] == ["sgd", "momentum", "adam"]
+    assert page.lane_list.list.count() == 3
+    for _ in range(10):
+        page.add_lane("sgd")
+    assert len(page.state.lanes) == sim_model.MAX_LANES
+    assert not page.lane_list.add_button.isEnabled()
+
+
+def test_hyper_parameter_controls_have_tooltips_and_defaults(page):
+    page.lane_list.list.setCurrentRow(2)  # Adam
+    fields = page.editor.hyper_fields
+    assert fields["beta2"].text() == "0.999"
+    assert fields["beta1"].toolTip() == optim.HYPER_HELP["beta1"]
+    assert fields["amsgrad"].isChecked() is False
+    assert fields["lr"].text() == "0.5"
+
+
+def test_changing_the_optimizer_keeps_shared_knobs(page):
+    page.editor.optimizer.setCurrentIndex(page.editor.optimizer.findData("nesterov"))
+    page.flush()
+    lane = page.state.lanes[0]
+    assert lane.optimizer == "nesterov" and lane.hyper["lr"] == 0.95
+    assert lane.hyper["momentum"] == 0.9 and lane.label == "Nesterov"
+    assert page.runs[0] is not None
+
+
+def test_lr_slider_is_logarithmic(page):
+    slider = page.editor.lr_slider
+    assert slider.to_value(0) == pytest.approx(1e-6)
+    assert slider.to_value(slider.maximum()) == pytest.approx(10.0)
+    assert slider.to_value(slider.maximum() // 2) == pytest.approx(10 ** -2.5, rel=0.01)
+    slider.setValue(500)  # 10^(-6 + 7*5/7) = 0.1
+    slider.sliderMoved.emit(500)
+    page.flush()
+    assert page.state.lanes[0].lr == pytest.approx(0.1)
+    assert page.editor.lr_field.text() == "0.1"
+
+
+def test_stepping_and_playing(page, qtbot):
+    assert page.step == 0
+    page.single_step()
+    page.single_step()
+    assert page.step == 2
+    head = page.canvas._lane_artists[0].head.get_data()
+    assert (head[0][0], head[1][0]) == pytest.approx(tuple(page.runs[0].path[2]))
+    page.speed_slider.setValue(page.speed_slider.maximum())
+    page.play()
+    assert page.playing
+    qtbot.waitUntil(lambda: not page.playing, timeout=5000)
+    assert page.step == page.state.steps
+    page.reset()
+    assert page.step == 0
+    page.run_to_end()
+    assert page.step == 80
+
+
+def test_keyboard_shortcuts_drive_playback(page, qtbot):
+    page.canvas.setFocus()
+    qtbot.keyClick(page.canvas, Qt.Key.Key_Right)
+    qtbot.keyClick(page.canvas, Qt.Key.Key_Period)
+    assert page.step == 2
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)
+    assert page.step == page.state.steps
+    qtbot.keyClick(page.canvas, Qt.Key.Key_R)
+    assert page.step == 0
+    qtbot.keyClick(page.canvas, Qt.Key.Key_Space)
+    assert page.playing
+    qtbot.keyClick(page.canvas, Qt.Key.Key_Space)
+    assert not page.playing
+    # typing in a field is never taken for a shortcut
+    field = page.editor.label_edit
+    field.setFocus()
+    qtbot.keyClicks(field, "r .")
+    assert field.text().endswith("r .") and page.step == 0
+
+
+def test_a_frame_is_blitted_not_redrawn(page, monkeypatch):
+    page.run_to_end()
+    calls = {"draw": 0, "blit": 0}
+    canvas = page.canvas
+    real_draw, real_blit = canvas.draw, canvas.blit
+    monkeypatch.setattr(canvas, "draw", lambda *a: (calls.__setitem__("draw", calls["draw"] + 1), real_draw(*a)))
+    monkeypatch.setattr(canvas, "blit", lambda *a: (calls.__setitem__("blit", calls["blit"] + 1), real_blit(*a)))
+    for step in range(10):
+        page.set_step(step)
+    assert calls == {"draw": 0, "blit": 10}
+
+
+@pytest.mark.parametrize("preset_id", list(presets.load()))
+def test_each_preset_loads_and_replays_its_story(page, preset_id):
+    preset = presets.get(preset_id)
+    page.load_preset(preset_id)
+    assert page.state.preset == preset_id and page.step == 0
+    assert [lane.label for lane in page.state.lanes] == [lane.label for lane in preset.lanes]
+    assert preset.title in page.caption.text()
+    for lane, run in zip(preset.lanes, page.runs):
+        np.testing.assert_array_equal(run.path, presets.run_lane(preset, lane).path)
+    page.run_to_end()
+    diverges = [c.lane for c in preset.checks if c.kind == "diverges"]
+    for label in diverges:
+        i = [lane.label for lane in page.state.lanes].index(label)
+        arts = page.canvas._lane_artists[i]
+        assert arts.div_map.get_visible() and "diverged at step" in arts.div_text.get_text()
+        assert f"{label} diverged at step" in page.status.text()
+    if not diverges:
+        assert page.last_error is None
+
+
+def test_presets_from_the_menu_and_alt_keys(page):
+    titles = [a.text() for a in page.preset_actions]
+    assert titles == [p.title for p in presets.load().values()]
+    assert page.preset_actions[4].shortcut() == QKeySequence("Alt+5")
+    page.preset_actions[4].trigger()
+    assert page.state.preset == "adam-warmup"
+
+
+def test_invalid_value_is_marked_and_the_run_waits(page):
+    before = page.runs[0]
+    field = page.editor.lr_field
+    type_into(field, "-0.5")
+    page.flush()
+    assert field.error and "lr must be > 0" in field.error
+    assert "border" in field.styleSheet()
+    assert field.toolTip() == field.error
+    assert page.editor.message.isVisibleTo(page) and "lr must be > 0" in page.editor.message.text()
+    assert page.runs[0] is before and page.state.lanes[0].lr == 0.95
+    assert "(invalid)" in page.lane_list.list.item(0).text()
+    assert "Waiting" in page.status.text()
+    # playing now records nothing for the broken lane and does not crash
+    type_into(field, "abc")
+    assert "not a number" in field.error
+    type_into(field, "0.2")
+    page.flush()
+    assert field.error is None and page.state.lanes[0].lr == 0.2
+    assert page.runs[0] is not before and page.runs[0].lr[0] == 0.2
+    assert not page.editor.message.isVisibleTo(page)
+
+
+def test_engine_rules_are_marked_at_the_field(page):
+    editor = page.editor
+    editor.hyper_fields["nesterov"].setChecked(True)  # SGD with momentum 0: torch refuses
+    assert "nesterov" in editor.errors
+    assert "momentum > 0" in editor.message.text()
+    type_into(editor.hyper_fields["momentum"], "0.9")
+    page.flush()
+    assert editor.errors == {} and page.state.lanes[0].hyper["nesterov"] is True
+
+
+def test_schedule_with_preview_and_warmup(page):
+    editor = page.editor
+    assert editor.preview is None or not editor.preview.isVisible()  # constant: nothing to preview
+    editor.schedule.setCurrentIndex(editor.schedule.findData("warmup_cosine"))
+    page.flush()
+    lane = page.state.lanes[0]
+    assert lane.schedule["name"] == "warmup_cosine"
+    assert set(editor.sched_fields) == {"warmup_steps", "total_steps", "eta_min", "start_factor"}
+    type_into(editor.sched_fields["warmup_steps"], "20")
+    page.flush()
+    assert editor.preview.isVisible()
+    xs, ys = editor.preview.line.get_data()  # as a multiple of the peak rate
+    assert len(ys) == 80 and ys[0] == 0.0 and ys[20] == pytest.approx(1.0)
+    np.testing.assert_allclose(page.runs[0].lr, 0.95 * ys)
+    type_into(editor.sched_fields["warmup_steps"], "200")  # must stay below total_steps
+    assert "total_steps" in " ".join(editor.errors.values()) or editor.errors
+
+
+def test_clipping_and_noise(page):
+    editor = page.editor
+    editor.clip_check.setChecked(True)
+    type_into(editor.clip_field, "0.5")
+    type_into(editor.noise_field, "0.3")
+    page.flush()
+    lane = page.state.lanes[0]
+    assert lane.clip_norm == 0.5 and lane.noise == 0.3
+    grads = page.runs[0].states["grad"]
+    assert np.all(np.hypot(grads[:, 0], grads[:, 1]) <= 0.5 + 1e-9)
+    type_into(editor.noise_field, "-1")
+    assert editor.noise_field.error
+
+
+def test_regression_batch_size_and_steps_per_epoch(page):
+    page.load_preset("noisy-minibatches")
+    editor = page.editor
+    assert editor.batch.isVisibleTo(page)
+    assert editor.epoch_label.text() == "= 32 steps / epoch"
+    type_into(editor.batch, "16")
+    page.flush()
+    assert editor.epoch_label.text() == "= 4 steps / epoch"
+    assert page.state.lanes[0].batch_size == 16
+    type_into(editor.batch, "100")
+    assert "between 1 and the 64 samples" in editor.batch.error
+    page.load_preset("valley-race")
+    assert not editor.batch.isVisibleTo(page)
+
+
+def test_custom_formula_gives_feedback_as_typed(page, qtbot):
+    panel = page.surface_panel
+    panel.combo.setCurrentIndex(panel.combo.findData("custom"))
+    assert panel.formula.isVisibleTo(page)
+    type_into(panel.formula, "x^^2")
+    assert "character" in panel.formula_feedback.text()
+    assert panel.errors
+    type_into(panel.formula, "(x-1)^2 + 2*(y+0.5)^2")
+    assert panel.formula_feedback.text().startswith("OK")
+    qtbot.waitUntil(lambda: page.canvas.surface is not None and page.canvas.surface.name == "custom",
+                    timeout=3000)
+    page.flush()
+    page.run_to_end()
+    assert page.state.surface == "custom" and page.runs[2] is not None
+    assert page.runs[2].path[-1] == pytest.approx([1.0, -0.5], abs=0.05)
+
+
+def test_surface_picker_offers_every_engine_surface(page):
+    names = [page.surface_panel.combo.itemData(i) for i in range(page.surface_panel.combo.count())]
+    assert names == list(optim.SURFACE_NAMES) + ["custom"]
+    for name in ("rosenbrock", "saddle", "regression"):
+        page.surface_panel.combo.setCurrentIndex(names.index(name))
+        page.flush()
+        assert page.canvas.surface.name == name
+        assert all(r is not None for r in page.runs)
+
+
+def test_divergence_never_crashes(page):
+    type_into(page.editor.lr_field, "1000")  # SGD
+    page.flush()
+    page.surface_panel.combo.setCurrentIndex(page.surface_panel.combo.findData("goldstein_price"))
+    page.flush()
+    page.play()
+    page.run_to_end()
+    run = page.runs[0]
+    assert run.diverged_at is not None and run.diverged_at <= 5
+    assert "diverged at step" in page.state_panel.toPlainText()
+    assert page.canvas._lane_artists[0].div_text.get_visible()
+    text = page.canvas._lane_artists[0].div_text
+    x0, x1, y0, y1 = page.canvas.view
+    tx, ty = text.get_position()
+    assert x0 <= tx <= x1 and y0 <= ty <= y1  # the label stays on the map
+    page.reset()
+    page.play()
+    page.pause()
+
+
+def test_state_panel_shows_the_update_in_the_chapters_notation(page):
+    page.set_step(1)
+    text = page.state_panel.toPlainText()
+    for symbol in ("θ", "g", "Δθ", "η_eff", "m̂", "v̂"):
+        assert symbol in text
+    assert page.canvas.arrow_g.get_visible() and page.canvas.arrow_v.get_visible()
+
+
+def test_every_played_race_goes_to_the_notebook(page, ctx):
+    page.run_to_end()
+    runs = ctx.store.runs(ctx.learner_id)
+    assert len(runs) == 3 and len({r.group for r in runs}) == 1 and runs[0].group
+    assert {r.config["optimizer"] for r in runs} == {"sgd", "momentum", "adam"}
+    page.run_to_end()  # the same race again: not recorded twice
+    assert len(ctx.store.runs(ctx.learner_id)) == 3
+    page.load_preset("lr-too-large")
+    page.play()
+    page.pause()
+    runs = ctx.store.runs(ctx.learner_id)
+    assert len(runs) == 6
+    assert runs[0].outcome["diverged_at"] == 71
+
+
+def test_notebook_shows_what_changed_and_reloads(page, ctx, qtbot):
+    page.load_preset("lr-too-small")
+    page.run_to_end()
+    panel = page.notebook_panel
+    page.side_tabs.setCurrentWidget(panel)
+    assert panel.table.rowCount() == 2
+    panel.select_ids([1, 2])
+    assert panel.diff.rowCount() == 1
+    assert [panel.diff.item(0, c).text() for c in range(3)] == ["hyper.lr", "0.5", "0.01"]
+    assert "one knob changed" in panel.diff_label.text()
+    # reload run 2 alone: its config comes back exactly
+    panel.select_ids([2])
+    panel.load_selected()
+    assert len(page.state.lanes) == 1
+    assert sim_model.lane_config(page.state, page.state.lanes[0]) == ctx.store.get_run(2).config
+    # and the race of run 1 brings both back
+    panel.select_ids([1])
+    panel.load_race()
+    assert [lane.lr for lane in page.state.lanes] == [0.5, 0.01]
+    page.play()  # replaying a reloaded race adds no duplicate rows
+    page.pause()
+    assert len(ctx.store.runs(ctx.learner_id)) == 2
+
+
+def test_notebook_without_a_store_keeps_runs_in_memory(qtbot, tmp_path):
+    from quizapp.ui.context import AppContext
+    from quizapp.ui.sim_page import SimulatorPage
+
+    ctx = AppContext(store=None, reason="the file is from a newer quizapp")
+    page = SimulatorPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.run_to_end()
+    page.side_tabs.setCurrentWidget(page.notebook_panel)
+    assert page.notebook_panel.table.rowCount() == 3
+    assert "newer quizapp" in page.notebook_panel.status.text()
+
+
+def test_lr_sweep_uses_one_batched_call_per_optimizer(page, monkeypatch):
+    calls = []
+    real = optim.sweep
+
+    def counting(*args, **kwargs):
+        calls.append((args[1], len(kwargs["lrs"])))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(optim, "sweep", counting)
+    page.show_sweep()
+    assert calls == [("sgd", 40), ("momentum", 40), ("adam", 40)]
+    results = page.sweep_results
+    sgd = results[0]
+    assert sgd[4][-1] and not sgd[4][0]  # the largest rates diverge, the smallest do not
+    # clicking a point loads that rate
+    page.sweep_canvas.rateClicked.emit(1, 0.0123456)
+    page.flush()
+    assert page.state.lanes[1].lr == 0.01235 and page.current == 1
+    assert page.runs[1].lr[0] == pytest.approx(0.01235)
+
+
+def test_3d_view_follows_the_race(page):
+    page.set_step(30)
+    page.tabs.setCurrentWidget(page.tab3d)
+    assert page.view3d is not None and len(page.view3d._lines) == 3
+    page.lane_list.list.item(0).setCheckState(Qt.CheckState.Unchecked)
+    page.flush()
+    assert len(page.view3d._lines) == 2
+
+
+def test_export_trajectories_and_figure(page, tmp_path, monkeypatch):
+    page.run_to_end()
+    target = tmp_path / "out.csv"
+    monkeypatch.setattr(type(page), "ask_save_path", classmethod(lambda cls, *a: str(target)))
+    assert page.export_trajectories() == target
+    rows = list(csv.DictReader(target.open()))
+    assert len(rows) == 3 * 81 and rows[0]["label"] == "SGD"
+    target = tmp_path / "out.json"
+    page.export_trajectories()
+    assert len(json.loads(target.read_text())["lanes"]) == 3
+    target = tmp_path / "fig.png"
+    assert page.export_figure() == target
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+
+    with Image.open(target) as image:  # the trajectories are in the file, not only on screen
+        pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
+    assert np.any(np.all(pixels == (0xE6, 0x9F, 0x00), axis=1))  # SGD's orange
+    target = tmp_path / "fig2.png"
+    page.toolbar.save_figure()  # the toolbar's save button takes the same path
+    assert target.is_file()
+    assert page.canvas.blitter.ready and all(a.get_animated() for a in page.canvas.blitter.artists)
+    monkeypatch.setattr(type(page), "ask_save_path", classmethod(lambda cls, *a: None))
+    assert page.export_trajectories() is None
+
+
+def test_controls_have_accessible_names(page):
+    from PySide6.QtWidgets import (
+        QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit, QSlider,
+    )
+
+    kinds = (QLineEdit, QComboBox, QSlider, QAbstractSpinBox)
+    widgets = [w for kind in kinds for w in page.findChildren(kind)]
+    unnamed = [w for w in widgets if w.isVisibleTo(page) and not w.accessibleName()
+               and not isinstance(w.parent(), (QComboBox, QAbstractSpinBox))]
+    assert len(widgets) > 15 and unnamed == []
+    buttons = [b for b in page.findChildren(QAbstractButton)
+               if b.isVisibleTo(page) and not (b.accessibleName() or b.text() or b.toolTip())]
+    assert buttons == []
+
+
+def test_lane_colour_and_label(page, monkeypatch):
+    monkeypatch.setattr(type(page.editor), "ask_color", classmethod(lambda cls, current, parent: "#123456"))
+    page.editor.color_button.click()
+    page.flush()
+    assert page.state.lanes[0].color == "#123456"
+    assert page.canvas._lane_artists[0].path.get_color() == "#123456"
+    type_into(page.editor.label_edit, "plain SGD")
+    page.flush()
+    assert page.state.lanes[0].label == "plain SGD"
+    assert page.lane_list.list.item(0).text().startswith("plain SGD")
+    assert "plain SGD" in [t.get_text() for t in page.canvas.ax.get_legend().get_texts()]
