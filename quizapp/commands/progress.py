@@ -13,6 +13,12 @@ DB_HELP = "progress database (default: $QUIZAPP_DB, else progress.db in your dat
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("progress", help="show a learner's progress",
+                       usage="%(prog)s [--learner NAME] [--db PATH] [--json | --csv] "
+                             "[--history] [--limit N]\n"
+                             "       %(prog)s export [--learner NAME] [--db PATH] -o FILE "
+                             "[--force]\n"
+                             "       %(prog)s class FILE [FILE ...] [--json | --csv] "
+                             "[--only {mastery,items}] [--bank PATH ...]",
                        description="Answers, mastery per topic, achievements, the weekly streak, "
                                    "the review forecast and the weakest items of one learner.")
     p.add_argument("--learner", metavar="NAME", help="learner profile (default: the most recently active)")
@@ -24,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="list the answers themselves, newest first (with --json or --csv too)")
     p.add_argument("--limit", type=int, default=500, help="answers listed by --history (default 500)")
     p.set_defaults(handler=_progress)
+    _register_class_progress(p)
 
     p = sub.add_parser("learners", help="list or add learner profiles",
                        description="Learner profiles in the progress database (several people "
@@ -223,6 +230,237 @@ def _quote(name: str) -> str:
     import shlex
 
     return shlex.quote(name)
+
+
+# ------------------------------------------------------------------ class progress
+
+
+def _register_class_progress(p: argparse.ArgumentParser) -> None:
+    """`quizapp progress export` and `quizapp progress class`: sub-actions of `progress`.
+
+    Without an action `quizapp progress` is the learner summary, as before. Options the
+    actions share with the summary (--learner, --db, --json, --csv) keep the summary's
+    names, and the actions leave unset ones alone (SUPPRESS), so they may be given
+    before or after the action's name."""
+    actions = p.add_subparsers(dest="progress_action", metavar="ACTION",
+                               title="actions (optional; without one: the summary above)")
+    e = actions.add_parser(
+        "export", help="write a learner's progress file for an instructor",
+        argument_default=argparse.SUPPRESS,
+        description="Write one learner's answers, achievements and mastery to a JSON "
+                    "progress file (format quizapp-progress, version 1) that an instructor "
+                    "reads with `quizapp progress class`. The file is written atomically and "
+                    "an existing file is never replaced without --force.")
+    e.add_argument("--learner", metavar="NAME", help="learner profile (default: the most "
+                                                     "recently active)")
+    e.add_argument("--db", dest="sub_db", metavar="PATH", help=DB_HELP)
+    e.add_argument("-o", "--output", dest="export_output", metavar="FILE", required=True,
+                   help="the progress file to write, e.g. ann-progress.json")
+    e.add_argument("--force", dest="export_force", action="store_true",
+                   help="replace FILE if it exists")
+    e.set_defaults(handler=_export)
+
+    c = actions.add_parser(
+        "class", help="a class view of many learners' progress files",
+        argument_default=argparse.SUPPRESS,
+        description="Read progress files written by `quizapp progress export` and show, per "
+                    "learner and topic, the answers, the share right among the last 10 and "
+                    "whether the topic is mastered; and per item the answers, the share right "
+                    "and the 3 most common wrong answers (numbers compared by value). Bad files "
+                    "are named and skipped; a learner exported twice keeps the newest export. "
+                    "--csv prints two CSV sections, mastery then items, each with its own "
+                    "header row and separated by one empty line (--only picks one section: a "
+                    "plain CSV file).")
+    c.add_argument("files", nargs="+", metavar="FILE", help="progress files (.json)")
+    fmt = c.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the class view as JSON")
+    fmt.add_argument("--csv", action="store_true", help="print CSV (see above)")
+    c.add_argument("--only", dest="class_only", choices=["mastery", "items"],
+                   help="print only this table")
+    c.add_argument("--bank", dest="class_bank", action="extend", nargs="+", metavar="PATH",
+                   help="question files or folders the learners used, for topic titles and "
+                        "to name the choice behind a choice number (default: the shipped bank)")
+    c.set_defaults(handler=_class)
+
+
+def _no_summary_options(args, action: str) -> None:
+    if args.history:
+        raise CommandError(f"--history goes with the summary, not with `progress {action}`")
+    if args.limit != 500:
+        raise CommandError(f"--limit goes with --history, not with `progress {action}`")
+
+
+@_guard
+def _export(args) -> int:
+    from pathlib import Path
+
+    from quizapp.progress import default_db_path
+    from quizapp.progress.classview import export_progress, write_export
+
+    _no_summary_options(args, "export")
+    if getattr(args, "json", False) or getattr(args, "csv", False):
+        raise CommandError("export writes a JSON progress file; --json and --csv are not "
+                           "options of `progress export`")
+    db = getattr(args, "sub_db", None) or getattr(args, "db", None)
+    db_path = Path(db).expanduser() if db else default_db_path()
+    if not db_path.exists():
+        raise CommandError(f"no progress database at {db_path}; nothing to export "
+                           "(choose the file with --db)")
+    out = Path(args.export_output).expanduser()
+    if out.exists() and not out.is_dir() and not getattr(args, "export_force", False):
+        raise CommandError(f"{out} already exists; add --force to replace it")
+    store = _open_store(args)
+    try:
+        learner = _learner(store, args.learner)
+        doc = export_progress(store, learner.id)
+    finally:
+        store.close()
+    try:
+        path = write_export(out, doc, force=getattr(args, "export_force", False))
+    except FileExistsError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
+    size = path.stat().st_size
+    n = len(doc["attempts"])
+    print(f"Exported {n} answer{'s' if n != 1 else ''} and "
+          f"{len(doc['achievements'])} achievement(s) of {learner.name!r} to {path} "
+          f"({_size(size)}).")
+    if not n:
+        print(f"note: {learner.name!r} has no answers yet", file=sys.stderr)
+    return 0
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 ** 2:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 ** 2:.1f} MB"
+
+
+def _class(args) -> int:
+    from quizapp.progress.classview import class_view, load_exports
+
+    _no_summary_options(args, "class")
+    if getattr(args, "learner", None) is not None:
+        raise CommandError("--learner is not an option of `progress class` (each file is "
+                           "one learner)")
+    as_json, as_csv = getattr(args, "json", False), getattr(args, "csv", False)
+    if as_json and as_csv:
+        raise CommandError("choose one of --json and --csv")
+    only = getattr(args, "class_only", None)
+    if only and as_json:
+        raise CommandError("--only goes with --csv or the text tables, not with --json")
+    _safe_output()
+    docs, problems = load_exports(args.files)
+    for p in problems:
+        print(f"{'note' if p.duplicate else 'warning'}: {p}", file=sys.stderr)
+    if not docs:
+        raise CommandError(f"no readable progress file among the {len(args.files)} given "
+                           "(see the warnings above)")
+    bank = _class_bank(getattr(args, "class_bank", None))
+    view = class_view(docs, bank=bank)
+    if as_json:
+        out = view.to_json()
+        out["notes"] = [p.to_json() for p in problems] + out["notes"]
+        out["files"] = {"given": len(args.files), "read": len(docs)}
+        print_json(out)
+    elif as_csv:
+        _class_csv(view, only)
+    else:
+        _class_text(view, only, len(args.files))
+    return 0
+
+
+def _class_bank(paths):
+    """The bank for titles and choice names: --bank, else the shipped one; None if it
+    cannot be read (the view works without it, only less readable)."""
+    from quizapp.bank import load_bank
+
+    try:
+        bank = load_bank(paths or None)
+    except (OSError, ValueError) as exc:
+        if paths:
+            raise CommandError(f"cannot load the question bank: {exc}") from None
+        return None
+    return bank if bank.items else None
+
+
+def _class_csv(view, only: str | None) -> None:
+    import csv
+
+    from quizapp.progress.classview import ITEM_COLUMNS, MASTERY_COLUMNS
+
+    def cell(v):
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        if isinstance(v, float):
+            return f"{v:.4f}".rstrip("0").rstrip(".") if v == v else ""
+        return "" if v is None else v
+
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    if only in (None, "mastery"):
+        w.writerow(MASTERY_COLUMNS)
+        for row in view.mastery_rows():
+            w.writerow([cell(v) for v in row])
+    if only is None:
+        sys.stdout.write("\n")
+    if only in (None, "items"):
+        w.writerow(ITEM_COLUMNS)
+        for row in view.item_rows():
+            w.writerow([cell(v) for v in row])
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _class_text(view, only: str | None, given: int) -> None:
+    n_items = len(view.items)
+    print(f"Class view: {len(view.learners)} learner(s), {view.attempts} answers on "
+          f"{n_items} item(s) (from {given} file(s)).")
+    if only is None:
+        print()
+        width = min(30, max(8, *(len(r.name) + 2 for r in view.learners)))
+        print(f"{'learner':{width}}{'answers':>8}{'right':>7}  {'mastered':>10}  "
+              f"{'last answer':11}  exported")
+        for r in view.learners:
+            mastered = f"{r.topics_mastered} of {len(r.topics)}"
+            print(f"{_clip(r.name, width - 2):{width}}{r.attempts:>8}"
+                  f"{_pct(r.correct, r.attempts):>7}  {mastered:>10}  "
+                  f"{(r.last_answer or '-')[:10]:11}  {r.exported_at[:16].replace('T', ' ')}")
+    if only in (None, "mastery"):
+        print()
+        print("Mastery per topic (topics a learner has not answered are left out):")
+        rows = [(r, t, m) for r in view.learners for t, m in r.topics.items() if m.attempts]
+        if not rows:
+            print("  (no answers yet)")
+        else:
+            lw = min(30, max(9, *(len(r.name) + 2 for r, _, _ in rows)))
+            tw = min(40, max(7, *(len(view.topics.get(t, t)) + 2 for _, t, _ in rows)))
+            print(f"{'learner':{lw}}{'topic':{tw}}{'answers':>8}{'right':>7}"
+                  f"{'last 10':>10}  mastered")
+            last = None
+            for r, t, m in rows:
+                name = _clip(r.name, lw - 2) if r is not last else ""
+                last = r
+                recent = f"{m.last10_correct}/{m.last10_answers}"
+                print(f"{name:{lw}}{_clip(view.topics.get(t, t), tw - 2):{tw}}{m.attempts:>8}"
+                      f"{_pct(m.correct, m.attempts):>7}{recent:>10}  "
+                      f"{'yes' if m.mastered else '-'}")
+    if only in (None, "items"):
+        print()
+        print("Items, hardest first (share right; the most common wrong answers, with counts):")
+        if not view.items:
+            print("  (no answers yet)")
+            return
+        iw = min(44, max(6, *(len(i.item_id) + 2 for i in view.items)))
+        print(f"{'item':{iw}}{'answers':>8}{'right':>7}{'learners':>10}  wrong answers")
+        for it in view.items:
+            wrong = ", ".join(f"{_clip(a, 40)} ×{n}" for a, n in it.wrong_answers) or "-"
+            print(f"{_clip(it.item_id, iw - 2):{iw}}{it.attempts:>8}"
+                  f"{_pct(it.correct, it.attempts):>7}{it.learners:>10}  {wrong}")
 
 
 # ------------------------------------------------------------------ learners
