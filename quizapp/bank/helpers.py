@@ -268,28 +268,28 @@ def adam_step(budget: Budget, g, lr, beta1=0.9, beta2=0.999, eps=1e-8, t=1) -> f
     return abs(after - before)
 
 
-def adamw_step(budget: Budget, theta, g, lr, weight_decay=0.01, beta1=0.9, beta2=0.999,
-               eps=1e-8) -> float:
-    h = "adamw_step"
+def _first_decayed_step(h: str, optimizer: str, budget: Budget, theta, g, lr, weight_decay,
+                        beta1, beta2, eps) -> float:
+    """θ after one step of ``optimizer`` with weight decay (decoupled for adamw, L2 for adam)."""
     theta, g, lr = _num(h, "theta", theta), _num(h, "g", g), _num(h, "lr", lr)
     hyper = (("weight_decay", _num(h, "weight_decay", weight_decay)),
              ("beta1", _num(h, "beta1", beta1)), ("beta2", _num(h, "beta2", beta2)),
              ("eps", _num(h, "eps", eps)))
     budget.charge(h, 1)
-    _, after, _ = _engine(h, lambda: _constant_gradient_run("adamw", hyper, theta, g, 1, lr))
+    _, after, _ = _engine(h, lambda: _constant_gradient_run(optimizer, hyper, theta, g, 1, lr))
     return after
+
+
+def adamw_step(budget: Budget, theta, g, lr, weight_decay=0.01, beta1=0.9, beta2=0.999,
+               eps=1e-8) -> float:
+    return _first_decayed_step("adamw_step", "adamw", budget, theta, g, lr, weight_decay,
+                               beta1, beta2, eps)
 
 
 def adam_l2_step(budget: Budget, theta, g, lr, weight_decay, beta1=0.9, beta2=0.999,
                  eps=1e-8) -> float:
-    h = "adam_l2_step"
-    theta, g, lr = _num(h, "theta", theta), _num(h, "g", g), _num(h, "lr", lr)
-    hyper = (("weight_decay", _num(h, "weight_decay", weight_decay)),
-             ("beta1", _num(h, "beta1", beta1)), ("beta2", _num(h, "beta2", beta2)),
-             ("eps", _num(h, "eps", eps)))
-    budget.charge(h, 1)
-    _, after, _ = _engine(h, lambda: _constant_gradient_run("adam", hyper, theta, g, 1, lr))
-    return after
+    return _first_decayed_step("adam_l2_step", "adam", budget, theta, g, lr, weight_decay,
+                               beta1, beta2, eps)
 
 
 def adagrad_effective_lr(budget: Budget, lr, g, k, eps=1e-10) -> float:

@@ -77,9 +77,6 @@ class _PythonDialect(_Dialect):
     def pi(self) -> str:
         return "pi"
 
-    def e(self) -> str:
-        return "exp(1)"
-
     def pow(self, a: str, b: str) -> str:
         return f"(({a}) ** ({b}))"
 
@@ -88,9 +85,6 @@ class _PythonDialect(_Dialect):
 
     def not_(self, a: str) -> str:
         return f"(not ({a}))"
-
-    def log2(self, a: str) -> str:
-        return f"log({a}, 2)"
 
 
 MOODLE = _Dialect()
