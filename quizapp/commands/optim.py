@@ -42,6 +42,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start", metavar="X,Y", help="start point, e.g. -1.5,2 (default: the surface's)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="hyper-parameter by torch.optim name, e.g. momentum=0.9, beta2=0.99, nesterov=true")
+    p.add_argument("--formula", help="the loss in x and y for --surface custom, e.g. 'x^2 + 3*y^2'")
     p.add_argument("--batch-size", type=int, help="minibatch size (regression only)")
     p.add_argument("--samples", type=int, help="data set size (regression only)")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -60,6 +61,10 @@ def _surface(args):
             extra["samples"] = args.samples
     if args.surface == "regression":
         extra["seed"] = getattr(args, "seed", 0)
+    if args.formula is not None:
+        if args.surface != "custom":
+            raise CommandError("--formula applies to --surface custom only")
+        extra["formula"] = args.formula
     return surfaces.get(args.surface, **extra)
 
 

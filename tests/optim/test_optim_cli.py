@@ -167,6 +167,14 @@ def test_surfaces_summary(capsys):
     assert "none (unbounded below)" in out  # the saddle
 
 
+def test_custom_formula_surface(capsys):
+    data = run_json(capsys, "simulate", "--surface", "custom", "--formula", "x^2 + 3*y^2",
+                    "--optimizer", "sgd", "--lr", "0.1", "--steps", "3", "--start", "1,1")
+    # gradient (2x, 6y) at (1, 1): x -> 1 - 0.1*2 = 0.8, y -> 1 - 0.1*6 = 0.4
+    np.testing.assert_allclose(data["path"][1], [0.8, 0.4])
+    np.testing.assert_allclose(data["loss"][1], 0.8 ** 2 + 3 * 0.4 ** 2)
+
+
 # ----------------------------------------------------------------- errors
 
 SIM = ["simulate", "--surface", "valley", "--optimizer", "sgd", "--steps", "5"]
@@ -200,6 +208,11 @@ ERRORS = [
     (["simulate", "--surface", "regression", "--optimizer", "sgd", "--batch-size", "100",
       "--samples", "10"], "Invalid batch_size: 100"),
     (["simulate", "--surface", "custom", "--optimizer", "sgd"], "Surface custom needs a formula"),
+    ([*SIM, "--formula", "x^2"], "--formula applies to --surface custom only"),
+    (["simulate", "--surface", "custom", "--formula", "log(x)", "--optimizer", "sgd"],
+     "not finite on the view box"),
+    (["simulate", "--surface", "custom", "--formula", "__import__('os')", "--optimizer", "sgd"],
+     "Unknown function '__import__'"),
     (["sweep", "--surface", "valley", "--optimizer", "sgd", "--lrs", "1:0.1:5"],
      "--lrs needs 0 < LO <= HI, got '1:0.1:5'"),
     (["sweep", "--surface", "valley", "--optimizer", "sgd", "--lrs", "-1:0.1:5"], "--lrs needs 0 < LO"),
