@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         "questions whose answers are computed live. With no command, opens the desktop app."))
     parser.add_argument("--version", action="version", version=f"quizapp {__version__}")
     parser.add_argument("--db", help="progress database (default: in your data folder; or $QUIZAPP_DB)")
+    parser.add_argument("--bank", dest="app_bank", action="append", metavar="PATH",
+                        help="desktop app: your own question folder (or TOML file), where the Author page "
+                             "saves; repeatable")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -60,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         from quizapp.ui.launch import launch
 
         return launch(args)
+    if getattr(args, "app_bank", None) and getattr(args, "bank", "absent") is None:
+        args.bank = args.app_bank  # `quizapp --bank X bank list` = `quizapp bank list --bank X`
     try:
         return int(args.handler(args) or 0)
     except (CommandError, ValueError) as exc:

@@ -17,6 +17,7 @@ from quizapp.ui.context import AppContext
 from quizapp.ui.pages import PAGES, PageSpec
 from quizapp.ui.settings import open_settings
 from quizapp.ui.theme import app_icon
+from quizapp.ui.toast import ToastManager
 
 APP_NAME = "quizapp"
 DEFAULT_SIZE = QSize(1280, 800)
@@ -104,6 +105,11 @@ class MainWindow(QMainWindow):
             holder = QWidget()  # replaced by the page when it is first shown
             holder.setObjectName(f"holder-{spec.key}")
             self.stack.addWidget(holder)
+        # wide enough for the longest title ("Achievements") next to its icon
+        longest = max((self.nav.fontMetrics().horizontalAdvance(s.title) for s in self.specs),
+                      default=0)
+        self.nav.setFixedWidth(max(112, longest + 56))
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.currentRowChanged.connect(self._on_nav)
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
@@ -112,7 +118,9 @@ class MainWindow(QMainWindow):
         self.statusBar().setSizeGripEnabled(True)
         ctx.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         ctx.navigateRequested.connect(self._on_navigate)
-        ctx.unlocked.connect(self._on_unlocked)
+        self.toasts = ToastManager(self)  # "achievement unlocked" overlays, bottom right
+        self.toasts.activated.connect(self._open_achievement)
+        ctx.achievementsUnlocked.connect(self._on_unlocked)  # ctx.unlocked forwards here
         self.restore_settings()
 
     # ------------------------------------------------------------------ menus
@@ -218,6 +226,12 @@ class MainWindow(QMainWindow):
         titles = ", ".join(getattr(a, "title", str(a)) for a in unlocked)
         if titles:
             self.statusBar().showMessage(f"Achievement unlocked: {titles}", 8000)
+        self.toasts.push(list(unlocked))
+
+    def _open_achievement(self, achievement_id: str) -> None:
+        """A toast was clicked: the Achievements page, scrolled to that badge."""
+        if any(spec.key == "achievements" for spec in self.specs):
+            self._on_navigate("achievements", {"highlight": achievement_id} if achievement_id else {})
 
     def current_page(self) -> str | None:
         return self._current
@@ -235,6 +249,12 @@ class MainWindow(QMainWindow):
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
+        learner = settings.value("learner/id")
+        if learner is not None:
+            try:
+                self.ctx.prefer_learner(int(learner))
+            except (TypeError, ValueError):
+                pass
         key = settings.value("window/page")
         keys = [s.key for s in self.specs]
         self.show_page(key if key in keys else keys[0])
@@ -244,6 +264,8 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         if self._current:
             settings.setValue("window/page", self._current)
+        if self.ctx.chosen_learner_id is not None:
+            settings.setValue("learner/id", self.ctx.chosen_learner_id)
         for key, page in self.pages.items():
             if hasattr(page, "save_settings"):
                 settings.beginGroup(f"pages/{key}")
@@ -274,10 +296,10 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run(db: str | None = None) -> int:
+def run(db: str | None = None, bank: list[str] | None = None) -> int:
     """Show the main window and run the event loop (``quizapp`` with no sub-command)."""
     app = create_app()
-    ctx = AppContext.open(db)
+    ctx = AppContext.open(db, bank_paths=bank)
     window = MainWindow(ctx)
     window.show()
 

@@ -20,26 +20,37 @@ _UNSET = object()
 class AppContext(QObject):
     #: something in the store changed (a run recorded, an answer saved): refresh views
     dataChanged = Signal()
-    #: achievements just unlocked (a list of AchievementStatus): show a toast
+    #: achievements just unlocked anywhere (a list of AchievementStatus): the main window
+    #: shows a toast for each (quizapp.ui.toast) and the Achievements page refreshes
+    achievementsUnlocked = Signal(list)
+    #: the older name of :attr:`achievementsUnlocked` (the simulator emits it); it is
+    #: forwarded there, so listen to ``achievementsUnlocked`` only
     unlocked = Signal(list)
+    #: the current learner changed (``set_learner``): pages reload everything they show
+    learnerChanged = Signal(int)
     #: a one-line message for the status bar
     message = Signal(str)
     #: ``navigate(key, kwargs)``: the main window switches page and calls ``open_with``
     navigateRequested = Signal(str, dict)
 
     def __init__(self, db: str | None = None, store: Any = _UNSET, reason: str | None = None,
-                 parent: QObject | None = None):
+                 parent: QObject | None = None, bank_paths: list[str] | None = None):
         super().__init__(parent)
         self.db = db
+        #: ``quizapp --bank PATH`` (repeatable): the instructor's question folders or files
+        self.bank_paths: list[str] = list(bank_paths or [])
         self._store = store
         self._reason = reason
         self._notebook: Notebook | None = None
         self._learner_id: int | None = None
+        self._preferred: int | None = None  # the learner chosen last time (settings)
+        self.unlocked.connect(self.achievementsUnlocked)
 
     @classmethod
-    def open(cls, db: str | None = None) -> "AppContext":
-        """A context for the progress database (``--db``, ``$QUIZAPP_DB`` or the default file)."""
-        return cls(db)
+    def open(cls, db: str | None = None, bank_paths: list[str] | None = None) -> "AppContext":
+        """A context for the progress database (``--db``, ``$QUIZAPP_DB`` or the default file)
+        and the question folders given with ``--bank``."""
+        return cls(db, bank_paths=bank_paths)
 
     def _ensure(self) -> None:
         if self._store is _UNSET:
@@ -59,8 +70,38 @@ class AppContext(QObject):
     @property
     def learner_id(self) -> int | None:
         if self._learner_id is None and self.store is not None:
-            self._learner_id = self.store.default_learner().id
+            if self._preferred is not None:
+                try:
+                    self._learner_id = self.store.get_learner(self._preferred).id
+                except ValueError:  # deleted since (perhaps from the command line)
+                    pass
+            if self._learner_id is None:
+                self._learner_id = self.store.default_learner().id
         return self._learner_id
+
+    @property
+    def chosen_learner_id(self) -> int | None:
+        """The current learner if one was chosen or looked up already (opens nothing)."""
+        return self._learner_id
+
+    def prefer_learner(self, learner_id: int) -> None:
+        """Start with this learner (the one chosen last time) if it still exists; checked
+        when the store is first used, so nothing is opened now."""
+        self._preferred = int(learner_id)
+
+    def set_learner(self, learner_id: int) -> None:
+        """Make ``learner_id`` the current learner everywhere (the notebook too) and emit
+        :attr:`learnerChanged` then :attr:`dataChanged`. ValueError for an unknown id."""
+        if self.store is None:
+            raise ValueError("the progress file is not open, so there are no learners")
+        learner = self.store.get_learner(int(learner_id))
+        changed = learner.id != self._learner_id
+        self._learner_id = learner.id
+        if self._notebook is not None:
+            self._notebook.learner_id = learner.id
+        if changed:
+            self.learnerChanged.emit(learner.id)
+            self.dataChanged.emit()
 
     @property
     def notebook(self) -> Notebook:

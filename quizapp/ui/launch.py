@@ -81,4 +81,4 @@ def launch(args) -> int:
         return 1
     from quizapp.ui.app import run
 
-    return run(getattr(args, "db", None))
+    return run(getattr(args, "db", None), bank=getattr(args, "app_bank", None))

@@ -235,6 +235,8 @@ class SimulatorPage(QWidget):
         self.side_tabs.addTab(self.state_panel, "State")
         self.notebook_panel = NotebookPanel(lambda: self.ctx.notebook)
         self.notebook_panel.loadRequested.connect(self.load_entries)
+        if hasattr(self.ctx, "learnerChanged"):  # another learner: re-read (force=the id)
+            self.ctx.learnerChanged.connect(self.notebook_panel.refresh)
         self.side_tabs.addTab(self.notebook_panel, "Notebook")
         self.side_tabs.setMinimumWidth(230)
         self.splitter.addWidget(self.side_tabs)

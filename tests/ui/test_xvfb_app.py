@@ -3,9 +3,10 @@
 Starts its own Xvfb on a free display number, launches ``python -m quizapp`` with a
 private database, HOME and config folder, finds the window with ``xdotool search``,
 goes to the simulator (Ctrl+2), loads a preset (Alt+1), plays it (Space), checks that
-the race reached the lab notebook (the ``runs`` table), takes a screenshot and quits
-with Ctrl+Q. Skipped when Xvfb or xdotool is missing, except under CI (CI=true), where
-that is a failure.
+the race reached the lab notebook (the ``runs`` table), takes a screenshot, then goes to
+Practice (Ctrl+3), starts a session (Enter), answers one question (1, Enter), checks the
+attempt reached the ``attempts`` table, and quits with Ctrl+Q. Skipped when Xvfb or
+xdotool is missing, except under CI (CI=true), where that is a failure.
 """
 from __future__ import annotations
 
@@ -56,6 +57,19 @@ def _runs(db: Path) -> list[tuple]:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
         try:
             return con.execute("SELECT optimizer, grp, diverged FROM runs ORDER BY id").fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:  # not created or locked yet
+        return []
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    if not db.exists():
+        return []
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute(sql).fetchall()
         finally:
             con.close()
     except sqlite3.Error:  # not created or locked yet
@@ -142,6 +156,21 @@ def test_real_window_plays_a_preset_and_records_it(xvfb, tmp_path):
                 assert image.size == (1280, 800)
                 colors = image.convert("RGB").getcolors(maxcolors=1_000_000)
                 assert colors is None or len(colors) > 50  # a drawn window, not a blank screen
+        # Practice (Ctrl+3): Enter starts a session once the bank has loaded, then "1"
+        # answers (choice 1, or the number 1 typed into a number field) and Enter submits
+        xdotool("key", "--delay", "150", "ctrl+3")
+        _wait(lambda: "Practice" in xdotool("getwindowname", window), 20, "the practice page")
+
+        def started():
+            xdotool("key", "Return")
+            return _rows(db, "SELECT id FROM sessions")
+
+        _wait(started, 30, "a practice session to start", poll=0.5)
+        time.sleep(0.3)
+        xdotool("key", "--delay", "200", "1", "Return")
+        answers = _wait(lambda: _rows(db, "SELECT item_id, given, session_id FROM attempts"), 20,
+                        "the answer in the attempts table")
+        assert len(answers) == 1 and answers[0][1] == "1" and answers[0][2]
         xdotool("key", "ctrl+q")
         assert app.wait(timeout=20) == 0, (tmp_path / "app.log").read_text()
         ini = config / "quizapp" / "quizapp.ini"

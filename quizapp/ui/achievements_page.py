@@ -1,0 +1,367 @@
+"""The Achievements page: every badge of the current learner, grouped.
+
+Unlocked badges are in their group's colour with the day they were earned; locked ones
+are grey with how far along the learner is (a bar, ``7/25`` and a line of detail from
+:mod:`quizapp.progress.achievements`). The page re-reads the store whenever the context
+says something changed (an answer, a run, an unlock, another learner), at once if it is
+shown, else the next time it is.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QScrollArea, QSizePolicy,
+    QVBoxLayout, QWidget,
+)
+
+from quizapp.ui.toast import GROUPS, badge_pixmap, group_color, group_of
+
+CARD_WIDTH = 300  # a column of badges needs about this many pixels
+BADGE = 48
+
+
+def local_date(stamp: str | None) -> str:
+    """``2025-03-05T12:00:00.000+00:00`` -> ``5 Mar 2025`` (the learner's local day)."""
+    if not stamp:
+        return ""
+    from quizapp.progress import clock
+
+    try:
+        when = clock.parse_iso(stamp).astimezone()
+    except ValueError:
+        return stamp[:10]
+    return f"{when.day} {when:%b %Y}"
+
+
+class BadgeCard(QFrame):
+    """One achievement: badge, title, what it asks, and the date or the progress so far."""
+
+    def __init__(self, status, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.status = status
+        self.group = group_of(status)
+        self.setObjectName("badge-card")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab walks the grid
+        # as tall as the tallest card in its row, so a row of badges lines up
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 8, 8, 8)
+        row.setSpacing(10)
+        self.badge = QLabel()
+        self.badge.setFixedSize(BADGE, BADGE)
+        row.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
+        col = QVBoxLayout()
+        col.setSpacing(3)
+        self.title = QLabel(status.title)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setWordWrap(True)
+        col.addWidget(self.title)
+        self.description = QLabel(status.description)
+        self.description.setWordWrap(True)
+        col.addWidget(self.description)
+        self.bar: QProgressBar | None = None
+        if status.unlocked:
+            self.when = QLabel(f"Unlocked {local_date(status.unlocked_at)}")
+            col.addWidget(self.when)
+            self.state_text = f"unlocked on {local_date(status.unlocked_at)}"
+        else:
+            self.bar = QProgressBar()
+            self.bar.setRange(0, max(1, int(status.target)))
+            self.bar.setValue(max(0, min(int(status.progress), int(status.target))))
+            self.bar.setFormat(f"{status.progress}/{status.target}")
+            self.bar.setTextVisible(True)
+            self.bar.setMaximumHeight(self.fontMetrics().height() + 4)
+            self.bar.setAccessibleName(f"Progress towards {status.title}")
+            col.addWidget(self.bar)
+            self.when = QLabel(status.detail or "")
+            self.when.setWordWrap(True)
+            col.addWidget(self.when)
+            self.state_text = f"locked, {status.progress} of {status.target}" + (
+                f" ({status.detail})" if status.detail else "")
+        col.addStretch(1)
+        row.addLayout(col, 1)
+        self.setAccessibleName(f"{status.title}: {self.state_text}")
+        self.setAccessibleDescription(status.description)
+        self.setToolTip(f"{status.description}\n{self.state_text[0].upper()}{self.state_text[1:]}")
+        self._highlight = False
+        self._style_key = None
+        self.restyle()
+
+    @property
+    def unlocked(self) -> bool:
+        return bool(self.status.unlocked)
+
+    def restyle(self) -> None:
+        pal = QGuiApplication.palette()  # our own palette is the style sheets' making
+        key = (pal.cacheKey(), self._highlight, self.devicePixelRatioF())
+        if key == self._style_key:  # setting a style sheet sends a palette change: no loop
+            return
+        self._style_key = key
+        self.badge.setPixmap(badge_pixmap(BADGE, self.group, self.unlocked, pal,
+                                          self.devicePixelRatioF()))
+        dark = pal.color(pal.ColorRole.Window).lightness() < 128
+        muted = pal.color(pal.ColorRole.PlaceholderText).name()
+        text = pal.color(pal.ColorRole.WindowText).name()
+        accent = group_color(self.group)
+        focus = pal.color(pal.ColorRole.Highlight).name()
+        if self.unlocked:
+            edge = accent
+            back = pal.color(pal.ColorRole.Base).name()
+            self.title.setStyleSheet(f"color: {text};")
+            self.description.setStyleSheet(f"color: {text};")
+            self.when.setStyleSheet(f"color: {accent if not dark else text}; font-weight: bold;")
+        else:
+            edge = "#5a5a5a" if dark else "#cfcfcf"
+            back = pal.color(pal.ColorRole.Window).name()
+            for label in (self.title, self.description, self.when):
+                label.setStyleSheet(f"color: {muted};")
+        width = 3 if self._highlight else 1
+        edge = focus if self._highlight else edge
+        self.setStyleSheet(
+            f"QFrame#badge-card {{ background: {back}; border: {width}px solid {edge}; "
+            f"border-radius: 8px; }}"
+            f"QFrame#badge-card:focus {{ border: 2px solid {focus}; }}"
+            "QFrame#badge-card QLabel { border: none; background: transparent; }")
+
+    def set_highlight(self, on: bool) -> None:
+        self._highlight = on
+        self.restyle()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.restyle()
+        super().changeEvent(event)
+
+
+class AchievementsPage(QWidget):
+    """A grid of badges per group with a summary and an all / unlocked / locked filter."""
+
+    FILTERS = (("all", "All badges"), ("unlocked", "Unlocked"), ("locked", "Still locked"))
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("achievements-page")
+        self.statuses: list = []
+        self.cards: dict[str, BadgeCard] = {}
+        self.sections: dict[str, tuple[QLabel, QWidget, QGridLayout]] = {}
+        self._columns = 0
+        self._dirty = True
+        self._pending_highlight: str | None = None
+        self._reload_timer = QTimer(self, singleShot=True, interval=0)
+        self._reload_timer.timeout.connect(self.reload)
+        self._build()
+        ctx.dataChanged.connect(self.refresh)
+        ctx.achievementsUnlocked.connect(self._on_signal)
+        ctx.learnerChanged.connect(self._on_signal)
+
+    # ------------------------------------------------------------------ layout
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 6)
+        outer.setSpacing(8)
+        head = QHBoxLayout()
+        head.setSpacing(12)
+        self.heading = QLabel("Achievements")
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.heading.setFont(font)
+        head.addWidget(self.heading)
+        self.summary = QLabel()
+        self.summary.setAccessibleName("Achievements summary")
+        head.addWidget(self.summary)
+        self.total_bar = QProgressBar()
+        self.total_bar.setAccessibleName("Share of achievements unlocked")
+        self.total_bar.setMaximumWidth(220)
+        self.total_bar.setTextVisible(True)
+        head.addWidget(self.total_bar)
+        head.addStretch(1)
+        show = QLabel("&Show:")
+        self.filter = QComboBox()
+        for key, title in self.FILTERS:
+            self.filter.addItem(title, key)
+        self.filter.setAccessibleName("Which badges to show")
+        show.setBuddy(self.filter)
+        self.filter.currentIndexChanged.connect(self._apply_filter)
+        head.addWidget(show)
+        head.addWidget(self.filter)
+        outer.addLayout(head)
+
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #d62728;")
+        self.problem.hide()
+        outer.addWidget(self.problem)
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setAccessibleName("Badges")
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        self.body_layout.setContentsMargins(0, 0, 6, 0)
+        self.body_layout.setSpacing(6)
+        for key, title, color in GROUPS:
+            label = QLabel()
+            label.setObjectName(f"section-{key}")
+            f = label.font()
+            f.setBold(True)
+            f.setPointSizeF(f.pointSizeF() * 1.15)
+            label.setFont(f)
+            label.setStyleSheet(f"color: {color}; padding-top: 6px;")
+            holder = QWidget()
+            grid = QGridLayout(holder)
+            grid.setContentsMargins(0, 0, 0, 0)
+            grid.setHorizontalSpacing(8)
+            grid.setVerticalSpacing(8)
+            self.body_layout.addWidget(label)
+            self.body_layout.addWidget(holder)
+            self.sections[key] = (label, holder, grid)
+        self.body_layout.addStretch(1)
+        self.scroll.setWidget(self.body)
+        self.scroll.viewport().installEventFilter(self)
+        outer.addWidget(self.scroll, 1)
+
+    # ------------------------------------------------------------------ data
+
+    def _on_signal(self, _arg=None) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the achievements soon if the page is shown (an answer that unlocks
+        something sends two signals: one re-read), else when it is next shown."""
+        self._dirty = True
+        if self.isVisible():
+            self._reload_timer.start()
+
+    def reload(self) -> None:
+        """Re-read the achievements now."""
+        self._reload_timer.stop()
+        self._dirty = False
+        store = self.ctx.store
+        if store is None:
+            self.statuses = []
+            self.problem.setText("The progress file could not be opened, so there are no "
+                                 f"achievements to show: {self.ctx.store_problem}")
+            self.problem.show()
+        else:
+            try:
+                learner = store.get_learner(self.ctx.learner_id)
+                self.statuses = store.achievements(learner.id)
+                self.problem.hide()
+                self.heading.setText(f"Achievements of {learner.name}")
+            except Exception as exc:  # a damaged file must not take the page down
+                self.statuses = []
+                self.problem.setText(f"Cannot read the achievements: {exc}")
+                self.problem.show()
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        for card in self.cards.values():
+            card.setParent(None)
+            card.deleteLater()
+        self.cards = {}
+        for status in self.statuses:
+            card = BadgeCard(status, self.sections[group_of(status)][1])
+            card.hide()  # shown by _layout_cards once it sits in its grid
+            self.cards[status.id] = card
+        done = sum(1 for s in self.statuses if s.unlocked)
+        total = len(self.statuses)
+        self.summary.setText(f"{done} of {total} unlocked")
+        self.total_bar.setRange(0, max(1, total))
+        self.total_bar.setValue(done)
+        self.total_bar.setFormat(f"{round(100 * done / total) if total else 0} %")
+        self._columns = 0
+        self._layout_cards()
+        if self._pending_highlight:
+            QTimer.singleShot(0, self, lambda: self.highlight(self._pending_highlight or ""))
+
+    def _wanted_columns(self) -> int:
+        width = self.scroll.viewport().width() - 8
+        return max(1, min(4, width // CARD_WIDTH))
+
+    def _layout_cards(self) -> None:
+        columns = self._wanted_columns()
+        self._columns = columns
+        mode = self.filter.currentData() or "all"
+        by_group: dict[str, list[BadgeCard]] = {key: [] for key, _t, _c in GROUPS}
+        for status in self.statuses:
+            by_group[group_of(status)].append(self.cards[status.id])
+        for key, title, _color in GROUPS:
+            label, holder, grid = self.sections[key]
+            while grid.count():
+                grid.takeAt(0)
+            cards = by_group[key]
+            shown = [c for c in cards if mode == "all" or (mode == "unlocked") == c.unlocked]
+            done = sum(1 for c in cards if c.unlocked)
+            label.setText(f"{title} — {done} of {len(cards)}")
+            label.setVisible(bool(shown))
+            holder.setVisible(bool(shown))
+            for i, card in enumerate(shown):
+                grid.addWidget(card, i // columns, i % columns)
+            for c in cards:
+                c.setVisible(c in shown)
+            for col in range(4):
+                grid.setColumnStretch(col, 1 if col < columns else 0)
+
+    def _apply_filter(self) -> None:
+        self._layout_cards()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if obj is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
+            if self.statuses and self._wanted_columns() != self._columns:
+                self._layout_cards()
+        return super().eventFilter(obj, event)
+
+    # ------------------------------------------------------------------ page protocol
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if self._dirty:
+            self.reload()
+
+    def activated(self) -> None:
+        if self._dirty and self.isVisible():
+            self.reload()
+        self.filter.setFocus()
+
+    def open_with(self, highlight: str | None = None, **_kwargs) -> None:
+        """``ctx.navigate("achievements", highlight=id)``: scroll to that badge and mark it."""
+        if highlight:
+            if self._dirty or highlight not in self.cards:
+                self._pending_highlight = highlight
+                if self.isVisible():
+                    self.reload()
+            else:
+                self.highlight(highlight)
+
+    def highlight(self, achievement_id: str) -> BadgeCard | None:
+        self._pending_highlight = None
+        card = self.cards.get(achievement_id)
+        if card is None:
+            return None
+        if not card.isVisible() and self.filter.currentData() != "all":
+            self.filter.setCurrentIndex(0)
+        for other in self.cards.values():
+            if other._highlight:
+                other.set_highlight(False)
+        card.set_highlight(True)
+        self.scroll.ensureWidgetVisible(card, 20, 40)
+        card.setFocus(Qt.FocusReason.OtherFocusReason)
+        QTimer.singleShot(4000, self, lambda c=card: c.set_highlight(False)
+                          if c in self.cards.values() else None)
+        return card
+
+    def save_settings(self, settings) -> None:
+        settings.setValue("filter", self.filter.currentData())
+
+    def restore_settings(self, settings) -> None:
+        index = self.filter.findData(settings.value("filter", "all"))
+        if index >= 0:
+            self.filter.setCurrentIndex(index)
