@@ -537,9 +537,13 @@ def _learners(args) -> int:
 
 @_guard
 def _practice(args) -> int:
-    if not args.terminal:
-        raise CommandError("the desktop Practice page is not available yet; "
-                           "run a text session with: quizapp practice --terminal")
+    if not args.terminal:  # the desktop Practice page, set up with these options
+        from quizapp.ui.launch import launch
+
+        args.db = args.sub_db or args.db
+        args.app_bank = args.bank
+        return launch(args, page="practice", topics=args.topic, length=args.count,
+                      mode=args.mode, categories=args.category, seed=args.seed)
     if args.count < 1:
         raise CommandError(f"--count must be at least 1, got {args.count}")
     from quizapp.bank import load_bank

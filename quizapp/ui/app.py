@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from quizapp import __version__
 from quizapp.ui.context import AppContext
-from quizapp.ui.pages import PAGES, PageSpec
+from quizapp.ui.pages import DEFAULT_PAGE, PAGES, PageSpec
 from quizapp.ui.settings import open_settings
 from quizapp.ui.theme import app_icon
 from quizapp.ui.toast import ToastManager
@@ -120,7 +120,7 @@ class MainWindow(QMainWindow):
         ctx.navigateRequested.connect(self._on_navigate)
         self.toasts = ToastManager(self)  # "achievement unlocked" overlays, bottom right
         self.toasts.activated.connect(self._open_achievement)
-        ctx.achievementsUnlocked.connect(self._on_unlocked)  # ctx.unlocked forwards here
+        ctx.achievementsUnlocked.connect(self._on_unlocked)
         self.restore_settings()
 
     # ------------------------------------------------------------------ menus
@@ -257,7 +257,9 @@ class MainWindow(QMainWindow):
                 pass
         key = settings.value("window/page")
         keys = [s.key for s in self.specs]
-        self.show_page(key if key in keys else keys[0])
+        if key not in keys:
+            key = DEFAULT_PAGE if DEFAULT_PAGE in keys else keys[0]
+        self.show_page(key)
 
     def save_settings(self) -> None:
         settings = open_settings()
@@ -296,12 +298,19 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run(db: str | None = None, bank: list[str] | None = None) -> int:
-    """Show the main window and run the event loop (``quizapp`` with no sub-command)."""
+def run(db: str | None = None, bank: list[str] | None = None, page: str | None = None,
+        page_options: dict | None = None) -> int:
+    """Show the main window and run the event loop (``quizapp`` with no sub-command).
+
+    ``page`` opens that page with ``page_options`` (``quizapp practice`` without
+    ``--terminal`` opens the Practice page with its topics, length and mode)."""
     app = create_app()
     ctx = AppContext.open(db, bank_paths=bank)
     window = MainWindow(ctx)
     window.show()
+    if page:
+        options = {k: v for k, v in (page_options or {}).items() if v is not None}
+        QTimer.singleShot(0, lambda: ctx.navigate(page, **options))
 
     def check_store() -> None:  # after the window is up: opening the file takes a moment
         if ctx.store is None:

@@ -23,9 +23,6 @@ class AppContext(QObject):
     #: achievements just unlocked anywhere (a list of AchievementStatus): the main window
     #: shows a toast for each (quizapp.ui.toast) and the Achievements page refreshes
     achievementsUnlocked = Signal(list)
-    #: the older name of :attr:`achievementsUnlocked` (the simulator emits it); it is
-    #: forwarded there, so listen to ``achievementsUnlocked`` only
-    unlocked = Signal(list)
     #: the current learner changed (``set_learner``): pages reload everything they show
     learnerChanged = Signal(int)
     #: a one-line message for the status bar
@@ -44,7 +41,6 @@ class AppContext(QObject):
         self._notebook: Notebook | None = None
         self._learner_id: int | None = None
         self._preferred: int | None = None  # the learner chosen last time (settings)
-        self.unlocked.connect(self.achievementsUnlocked)
 
     @classmethod
     def open(cls, db: str | None = None, bank_paths: list[str] | None = None) -> "AppContext":

@@ -73,12 +73,14 @@ def display_problem(env=None, platform: str | None = None) -> str | None:
     return "no graphical display found (DISPLAY and WAYLAND_DISPLAY are not set)"
 
 
-def launch(args) -> int:
-    """Entry point used by ``quizapp.cli`` when no sub-command is given."""
+def launch(args, page: str | None = None, **page_options) -> int:
+    """Entry point used by ``quizapp.cli`` when no sub-command is given (and by
+    ``quizapp practice`` without ``--terminal``, which opens ``page="practice"``)."""
     problem = display_problem()
     if problem:
         print(f"quizapp: {problem}; {TERMINAL_HINT}", file=sys.stderr)
         return 1
     from quizapp.ui.app import run
 
-    return run(getattr(args, "db", None), bank=getattr(args, "app_bank", None))
+    return run(getattr(args, "db", None), bank=getattr(args, "app_bank", None), page=page,
+               page_options=page_options)

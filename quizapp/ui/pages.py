@@ -41,11 +41,11 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
+    PageSpec("learn", "Learn", "quizapp.ui.learn_page:LearnPage", "Ctrl+1", "SP_FileDialogInfoView",
+             "The chapter, section by section, with its formulas; try it and practise it"),
     PageSpec("simulator", "Simulator", "quizapp.ui.sim_page:SimulatorPage", "Ctrl+2",
              "SP_MediaPlay",
              "Watch optimizers race on a loss surface, step by step"),
-    PageSpec("learn", "Learn", "quizapp.ui.learn_page:LearnPage", "Ctrl+1", "SP_FileDialogInfoView",
-             "The chapter, section by section, with its formulas; try it and practise it"),
     PageSpec("practice", "Practice", "quizapp.ui.practice_page:PracticePage", "Ctrl+3",
              "SP_DialogYesButton", "Answer questions one at a time, with worked explanations"),
     PageSpec("progress", "Progress", "quizapp.ui.progress_page:ProgressPage", "Ctrl+4",
@@ -57,6 +57,9 @@ PAGES: list[PageSpec] = [
     PageSpec("author", "Author", "quizapp.ui.author_page:AuthorPage", "Ctrl+6", "SP_FileDialogDetailedView",
              "Write, check, preview and share question items (GIFT, Moodle XML)"),
 ]
+
+#: The page shown on the very first start (afterwards the last page is restored).
+DEFAULT_PAGE = "simulator"
 
 
 def page(key: str) -> PageSpec:

@@ -49,12 +49,14 @@ MAX_LENGTH = 200
 
 
 class _BankLoader(QObject):
-    """Loads the shipped question bank once per process, on a worker thread."""
+    """Loads the question bank (the shipped one, or ``quizapp --bank PATH``) once per
+    process, on a worker thread."""
 
     loaded = Signal(object, str)  # bank or None, error message
 
-    def __init__(self):
+    def __init__(self, paths: tuple[str, ...] = ()):
         super().__init__()
+        self.paths = paths
         self.bank = None
         self.error = ""
         self._started = False
@@ -75,7 +77,7 @@ class _BankLoader(QObject):
                 try:
                     from quizapp.bank import load_bank
 
-                    bank = load_bank()
+                    bank = load_bank(list(loader.paths) or None)
                     if not bank.items:
                         error = "the question bank has no usable items"
                 except Exception as exc:  # a broken bank must not take the app down
@@ -93,15 +95,17 @@ class _BankLoader(QObject):
         self.bank, self.error, self._started = bank, "", True
 
 
-_LOADER: _BankLoader | None = None
+_LOADERS: dict[tuple[str, ...], _BankLoader] = {}
 
 
-def bank_loader() -> _BankLoader:
-    global _LOADER
-    if _LOADER is None:
-        _LOADER = _BankLoader()
-        _LOADER.moveToThread(QCoreApplication.instance().thread())
-    return _LOADER
+def bank_loader(paths: list[str] | None = None) -> _BankLoader:
+    """The loader of the bank at ``paths`` (None or empty: the shipped bank)."""
+    key = tuple(paths or ())
+    if key not in _LOADERS:
+        loader = _BankLoader(key)
+        loader.moveToThread(QCoreApplication.instance().thread())
+        _LOADERS[key] = loader
+    return _LOADERS[key]
 
 
 # ---------------------------------------------------------------------- widgets
@@ -211,7 +215,7 @@ class PracticePage(QWidget):
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self._on_quit)
-        loader = bank_loader()
+        loader = bank_loader(self.ctx.bank_paths)
         if bank is not None:
             loader.set_bank(bank)
         if loader.done:
@@ -939,8 +943,7 @@ class PracticePage(QWidget):
             self._show_summary(session, summary)
 
     def _emit_unlocked(self, unlocked: list) -> None:
-        signal = getattr(self.ctx, "achievementsUnlocked", None) or self.ctx.unlocked
-        signal.emit(list(unlocked))
+        self.ctx.achievementsUnlocked.emit(list(unlocked))
 
     # ------------------------------------------------------------------ summary
 

@@ -559,7 +559,7 @@ class SimulatorPage(QWidget):
         self.ctx.message.emit(f"Recorded run{'s' if len(ids) > 1 else ''} "
                               f"{', '.join(map(str, ids))} in the lab notebook")
         if unlocked:  # after the message above, so a toast or status line shows it last
-            self.ctx.unlocked.emit(list(unlocked))
+            self.ctx.achievementsUnlocked.emit(list(unlocked))
 
     # ------------------------------------------------------------ lane edits
 

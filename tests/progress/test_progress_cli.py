@@ -95,10 +95,23 @@ def test_quit_command_and_exam_mode(capsys, monkeypatch, db):
     assert "you gave 1, answer" in out
 
 
-def test_practice_without_terminal_points_to_it(capsys, db):
-    code, out, err = run(capsys, "practice", "--db", db)
-    assert code == 2
-    assert "desktop Practice page is not available yet" in err and "--terminal" in err
+def test_practice_without_terminal_opens_the_desktop_page_or_says_why(db):
+    """Without --terminal, `practice` opens the desktop Practice page; with no display it
+    prints one line pointing to --terminal (and never aborts)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run([sys.executable, "-m", "quizapp", "practice", "--db", db, "--topic", "adam"],
+                         env=env, capture_output=True, text=True, timeout=60, cwd=root)
+    assert out.returncode == 1
+    lines = (out.stdout + out.stderr).strip().splitlines()
+    assert len(lines) == 1 and "quizapp practice --terminal" in lines[0]
 
 
 @pytest.mark.parametrize("argv, message", [

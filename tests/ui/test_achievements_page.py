@@ -190,7 +190,7 @@ def test_dismiss_shows_the_next_toast_and_hover_holds_it(window, ctx, qtbot):
 
 
 def test_simulator_unlocks_come_through_the_same_toast(window, ctx, qtbot):
-    """The simulator reports unlocks on ctx.unlocked; they reach the toast too."""
+    """Unlocks from the simulator reach the same toast as those from practice."""
     sim = window.page("simulator")
     sim.load_preset("valley-race")
     seen = []

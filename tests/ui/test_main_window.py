@@ -124,7 +124,7 @@ def test_quit_saves_settings(window):
 
 def test_first_recorded_run_reports_an_achievement(window, qtbot):
     page = window.pages["simulator"]
-    with qtbot.waitSignal(window.ctx.unlocked, timeout=5000) as blocker:
+    with qtbot.waitSignal(window.ctx.achievementsUnlocked, timeout=5000) as blocker:
         page.run_to_end()
     titles = [a.title for a in blocker.args[0]]
     assert "Lab notebook" in titles

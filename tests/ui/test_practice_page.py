@@ -295,7 +295,7 @@ def test_setup_from_the_form_and_settings_round_trip(qtbot, ctx, practice, bank)
 def test_bank_loads_on_a_worker_thread(qtbot, ctx, monkeypatch):
     from quizapp.ui import practice_page
 
-    monkeypatch.setattr(practice_page, "_LOADER", None)
+    monkeypatch.setattr(practice_page, "_LOADERS", {})
     page = practice_page.PracticePage(ctx)
     qtbot.addWidget(page)
     if not page.ready:
@@ -343,3 +343,22 @@ def test_switching_learner_ends_the_session_and_practises_as_the_new_one(practic
     rows = con.execute("SELECT learner_id FROM attempts ORDER BY id").fetchall()
     con.close()
     assert rows == [(first_learner,), (ben.id,)]
+
+
+def test_practice_uses_the_bank_given_with_dash_dash_bank(qtbot, tmp_path):
+    """`quizapp --bank PATH` replaces the shipped bank on the Practice page too."""
+    from pathlib import Path
+
+    from quizapp.ui import practice_page
+    from quizapp.ui.context import AppContext
+
+    sample = Path(__file__).resolve().parents[1] / "bank" / "data" / "sample.toml"
+    own = AppContext.open(str(tmp_path / "own.db"), bank_paths=[str(sample)])
+    try:
+        page = practice_page.PracticePage(own)
+        qtbot.addWidget(page)
+        qtbot.waitUntil(lambda: page.ready, timeout=10000)
+        assert set(page.bank.items) == set(practice_page.bank_loader([str(sample)]).bank.items)
+        assert "adam.first-step" in page.bank.items and len(page.bank.items) < 20
+    finally:
+        own.close()
