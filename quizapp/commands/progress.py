@@ -391,13 +391,7 @@ def _class_csv(view, only: str | None) -> None:
     import csv
 
     from quizapp.progress.classview import ITEM_COLUMNS, MASTERY_COLUMNS
-
-    def cell(v):
-        if isinstance(v, bool):
-            return "yes" if v else "no"
-        if isinstance(v, float):
-            return f"{v:.4f}".rstrip("0").rstrip(".") if v == v else ""
-        return "" if v is None else v
+    from quizapp.progress.classview import csv_cell as cell
 
     w = csv.writer(sys.stdout, lineterminator="\n")
     if only in (None, "mastery"):

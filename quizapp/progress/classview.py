@@ -559,6 +559,15 @@ class ClassView:
                 "notes": [n.to_json() for n in self.notes]}
 
 
+def csv_cell(value: Any) -> Any:
+    """One value of the class tables as a CSV cell (the CLI and the Progress page agree)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".") if value == value else ""
+    return "" if value is None else value
+
+
 def class_view(docs: Iterable[ProgressExport | dict], bank=None) -> ClassView:
     """The class view of some progress exports (objects from :func:`load_exports`, or
     documents from :func:`export_progress`). ``bank`` (a loaded question bank, optional)

@@ -900,13 +900,7 @@ class ClassPanel(QWidget):
             path = path.with_suffix(".csv")
         columns = ITEM_COLUMNS if items else MASTERY_COLUMNS
         rows = self.view.item_rows() if items else self.view.mastery_rows()
-
-        def cell(v):
-            if isinstance(v, bool):
-                return "yes" if v else "no"
-            if isinstance(v, float):
-                return f"{v:.4f}".rstrip("0").rstrip(".") if v == v else ""
-            return "" if v is None else v
+        from quizapp.progress.classview import csv_cell as cell
 
         try:
             with open(path, "w", newline="", encoding="utf-8") as fh:
