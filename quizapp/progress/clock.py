@@ -41,3 +41,19 @@ def local_date(dt: datetime) -> date:
 def week_start(d: date) -> date:
     """Monday of the ISO week holding ``d``."""
     return d - timedelta(days=d.weekday())
+
+
+class ManualClock:
+    """A clock that stands still until told to move: ``store.clock = ManualClock(t)``,
+    then ``clock.advance(days=1)``. For tests, demos and seeded screenshots."""
+
+    def __init__(self, start: datetime):
+        if start.tzinfo is None:
+            raise ValueError("ManualClock needs a time-zone aware start")
+        self.t = start
+
+    def __call__(self) -> datetime:
+        return self.t
+
+    def advance(self, **kw) -> None:
+        self.t += timedelta(**kw)

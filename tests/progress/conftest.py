@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -10,20 +10,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from progress_fakebank import make_bank  # noqa: E402
 
+from quizapp.progress.clock import ManualClock  # noqa: E402
 from quizapp.progress import Store  # noqa: E402
 
 
-class Clock:
-    """A settable clock for Store.clock: `clock.advance(days=1)`."""
-
-    def __init__(self, start: datetime):
-        self.t = start
-
-    def __call__(self) -> datetime:
-        return self.t
-
-    def advance(self, **kw) -> None:
-        self.t += timedelta(**kw)
+Clock = ManualClock  # a settable Store.clock: clock.advance(days=1)
 
 
 @pytest.fixture

@@ -1,25 +1,18 @@
 """The Achievements page (badge grid) and the achievement toast (issue 6)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from PySide6.QtCore import Qt
 
+from quizapp.progress.clock import ManualClock  # noqa: E402
 from quizapp.progress import AchievementStatus
 from quizapp.ui.achievements_page import AchievementsPage
 from quizapp.ui.toast import GROUPS, group_of
 
 
-class Clock:
-    def __init__(self, start: datetime):
-        self.t = start
-
-    def __call__(self) -> datetime:
-        return self.t
-
-    def advance(self, **kw) -> None:
-        self.t += timedelta(**kw)
+Clock = ManualClock  # a settable Store.clock: clock.advance(days=1)
 
 
 RUN_CONFIG = {"surface": "valley", "optimizer": "sgd", "hyper": {"lr": 0.01}, "steps": 50,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from quizapp.progress.clock import ManualClock  # noqa: E402
 from quizapp.progress import Store
 from quizapp.progress.classview import (
     ITEM_COLUMNS, MASTERY_COLUMNS, export_progress, read_export, write_export,
@@ -20,17 +21,7 @@ from quizapp.ui.progress_page import HistoryModel, ProgressPage, calendar_grid, 
 TOPICS = {"sgd": "SGD and minibatches", "adam": "Adam", "momentum": "Momentum"}
 
 
-class Clock:
-    """A settable clock for Store.clock (as in tests/progress/conftest.py)."""
-
-    def __init__(self, start: datetime):
-        self.t = start
-
-    def __call__(self) -> datetime:
-        return self.t
-
-    def advance(self, **kw) -> None:
-        self.t += timedelta(**kw)
+Clock = ManualClock  # a settable Store.clock: clock.advance(days=1)
 
 
 def answer(store, learner_id, item, topic, correct, given, expected, **kw):
