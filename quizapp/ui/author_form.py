@@ -142,47 +142,71 @@ class _ParamRowWidget(QWidget):
                 self.remove]
 
 
-class ParamsEditor(QWidget):
-    """The ``[item.params]`` table: one row per parameter, in order (order matters)."""
+class _RowList(QWidget):
+    """A vertical list of row widgets (each with up / down / remove buttons) above an
+    "Add ..." button: what the parameter and choice editors share."""
 
     changed = Signal(str)
     rebuilt = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, add_text: str, add_name: str, empty_text: str | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
-        self.rows: list[_ParamRowWidget] = []
+        self.rows: list = []
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(3)
         self.rows_box = QVBoxLayout()
         self.rows_box.setSpacing(3)
         lay.addLayout(self.rows_box)
-        self.empty = QLabel("No parameters: the item always shows the same numbers.")
-        self.empty.setEnabled(False)
-        lay.addWidget(self.empty)
+        self.empty = None
+        if empty_text:
+            self.empty = QLabel(empty_text)
+            self.empty.setEnabled(False)
+            lay.addWidget(self.empty)
         bottom = QHBoxLayout()
-        self.add_button = QPushButton("Add parameter")
-        self.add_button.setAccessibleName("Add a parameter")
+        self.add_button = QPushButton(add_text)
+        self.add_button.setAccessibleName(add_name)
         self.add_button.clicked.connect(self.add_row)
         bottom.addWidget(self.add_button)
         bottom.addStretch(1)
         lay.addLayout(bottom)
 
-    def set_rows(self, rows: list[ParamRow]) -> None:
+    def _clear_rows(self) -> None:
         for w in self.rows:
             w.setParent(None)
             w.deleteLater()
         self.rows = []
+
+    def _place_row(self, w: QWidget, i: int, count: int) -> None:
+        w.up.clicked.connect(lambda _=False, i=i: self.move(i, -1))
+        w.down.clicked.connect(lambda _=False, i=i: self.move(i, +1))
+        w.remove.clicked.connect(lambda _=False, i=i: self.remove_row(i))
+        w.up.setEnabled(i > 0)
+        w.down.setEnabled(i < count - 1)
+        self.rows_box.addWidget(w)
+        self.rows.append(w)
+
+    def focus_widgets(self) -> list[QWidget]:
+        out: list[QWidget] = []
+        for w in self.rows:
+            out += w.focus_widgets()
+        return out + [self.add_button]
+
+
+class ParamsEditor(_RowList):
+    """The ``[item.params]`` table: one row per parameter, in order (order matters)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("Add parameter", "Add a parameter",
+                         "No parameters: the item always shows the same numbers.", parent)
+
+    def set_rows(self, rows: list[ParamRow]) -> None:
+        self._clear_rows()
         for i, row in enumerate(rows):
             w = _ParamRowWidget(i, row, self)
             w.changed.connect(self.changed)
-            w.up.clicked.connect(lambda _=False, i=i: self.move(i, -1))
-            w.down.clicked.connect(lambda _=False, i=i: self.move(i, +1))
-            w.remove.clicked.connect(lambda _=False, i=i: self.remove_row(i))
-            w.up.setEnabled(i > 0)
-            w.down.setEnabled(i < len(rows) - 1)
-            self.rows_box.addWidget(w)
-            self.rows.append(w)
+            self._place_row(w, i, len(rows))
         self.empty.setVisible(not rows)
         self.rebuilt.emit()
 
@@ -216,13 +240,6 @@ class ParamsEditor(QWidget):
          else self.rows[j].name).setFocus()
         self.changed.emit("")
 
-    def focus_widgets(self) -> list[QWidget]:
-        out: list[QWidget] = []
-        for w in self.rows:
-            out += w.focus_widgets()
-        return out + [self.add_button]
-
-
 class _ChoiceRowWidget(QWidget):
     def __init__(self, index: int, text: str, formulas: bool, group: QButtonGroup,
                  parent: QWidget | None = None):
@@ -250,51 +267,26 @@ class _ChoiceRowWidget(QWidget):
         return [self.radio, self.edit, self.up, self.down, self.remove]
 
 
-class ChoicesEditor(QWidget):
+class ChoicesEditor(_RowList):
     """Choices as written (2 to 12) with the correct one marked by a radio button."""
 
-    changed = Signal(str)
-    rebuilt = Signal()
-
     def __init__(self, formulas: bool, parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__("Add choice", "Add a choice", parent=parent)
         self.formulas = formulas
         self.key = "answer.choices"
-        self.rows: list[_ChoiceRowWidget] = []
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         self.group.idClicked.connect(lambda _i: self.changed.emit(""))
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(3)
-        self.rows_box = QVBoxLayout()
-        self.rows_box.setSpacing(3)
-        lay.addLayout(self.rows_box)
-        bottom = QHBoxLayout()
-        self.add_button = QPushButton("Add choice")
-        self.add_button.setAccessibleName("Add a choice")
-        self.add_button.clicked.connect(self.add_row)
-        bottom.addWidget(self.add_button)
-        bottom.addStretch(1)
-        lay.addLayout(bottom)
 
     def set_choices(self, texts: list[str], correct: int) -> None:
         for w in self.rows:
             self.group.removeButton(w.radio)
-            w.setParent(None)
-            w.deleteLater()
-        self.rows = []
+        self._clear_rows()
         for i, text in enumerate(texts):
             w = _ChoiceRowWidget(i, text, self.formulas, self.group, self)
             w.radio.setChecked(i + 1 == correct)
             w.edit.textChanged.connect(lambda _t, i=i: self.changed.emit(f"{self.key}[{i + 1}]"))
-            w.up.clicked.connect(lambda _=False, i=i: self.move(i, -1))
-            w.down.clicked.connect(lambda _=False, i=i: self.move(i, +1))
-            w.remove.clicked.connect(lambda _=False, i=i: self.remove_row(i))
-            w.up.setEnabled(i > 0)
-            w.down.setEnabled(i < len(texts) - 1)
-            self.rows_box.addWidget(w)
-            self.rows.append(w)
+            self._place_row(w, i, len(texts))
         self.add_button.setEnabled(len(texts) < 12)
         self.rebuilt.emit()
 
@@ -342,13 +334,6 @@ class ChoicesEditor(QWidget):
         self.set_choices(texts, correct)
         self.rows[j].edit.setFocus()
         self.changed.emit("")
-
-    def focus_widgets(self) -> list[QWidget]:
-        out: list[QWidget] = []
-        for w in self.rows:
-            out += w.focus_widgets()
-        return out + [self.add_button]
-
 
 class _ToleranceRow(QWidget):
     def __init__(self, prefix: str, parent: QWidget | None = None):
