@@ -74,9 +74,9 @@ def ms(seconds: float) -> str:
 
 
 def seven_lane_page(steps: int):
-    from quizapp.ui import sim_model
+    from quizapp.ui.simulator import model as sim_model
     from quizapp.ui.context import AppContext
-    from quizapp.ui.sim_page import SimulatorPage
+    from quizapp.ui.simulator.page import SimulatorPage
 
     page = SimulatorPage(AppContext.open())
     page.resize(1240, 760)
@@ -117,7 +117,7 @@ def bench_frames(app, frames: int, steps: int) -> None:
 
 
 def bench_recompute(app, repeat: int, steps: int) -> None:
-    from quizapp.ui import sim_model
+    from quizapp.ui.simulator import model as sim_model
 
     page = seven_lane_page(steps)
     app.processEvents()

@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(n):
             app.processEvents()
 
-    from quizapp.ui.settings import open_settings
+    from quizapp.ui.shared.settings import open_settings
 
     def new_window() -> MainWindow:
         open_settings().clear()  # every shot starts from a fresh window

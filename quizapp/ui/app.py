@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
 from quizapp import __version__
 from quizapp.ui.context import AppContext
 from quizapp.ui.pages import DEFAULT_PAGE, PAGES, PageSpec
-from quizapp.ui.settings import open_settings
-from quizapp.ui.theme import app_icon
-from quizapp.ui.toast import ToastManager
+from quizapp.ui.shared.settings import open_settings
+from quizapp.ui.shared.theme import app_icon
+from quizapp.ui.achievements.toast import ToastManager
 
 APP_NAME = "quizapp"
 DEFAULT_SIZE = QSize(1280, 800)

@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from quizapp.ui.notebook import Notebook, open_store
+from quizapp.ui.shared.notebook import Notebook, open_store
 
 _UNSET = object()
 
@@ -21,7 +21,7 @@ class AppContext(QObject):
     #: something in the store changed (a run recorded, an answer saved): refresh views
     dataChanged = Signal()
     #: achievements just unlocked anywhere (a list of AchievementStatus): the main window
-    #: shows a toast for each (quizapp.ui.toast) and the Achievements page refreshes
+    #: shows a toast for each (quizapp.ui.achievements.toast) and the Achievements page refreshes
     achievementsUnlocked = Signal(list)
     #: the current learner changed (``set_learner``): pages reload everything they show
     learnerChanged = Signal(int)

@@ -41,20 +41,20 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
-    PageSpec("learn", "Learn", "quizapp.ui.learn_page:LearnPage", "Ctrl+1", "SP_FileDialogInfoView",
+    PageSpec("learn", "Learn", "quizapp.ui.learn.page:LearnPage", "Ctrl+1", "SP_FileDialogInfoView",
              "The chapter, section by section, with its formulas; try it and practise it"),
-    PageSpec("simulator", "Simulator", "quizapp.ui.sim_page:SimulatorPage", "Ctrl+2",
+    PageSpec("simulator", "Simulator", "quizapp.ui.simulator.page:SimulatorPage", "Ctrl+2",
              "SP_MediaPlay",
              "Watch optimizers race on a loss surface, step by step"),
-    PageSpec("practice", "Practice", "quizapp.ui.practice_page:PracticePage", "Ctrl+3",
+    PageSpec("practice", "Practice", "quizapp.ui.practice.page:PracticePage", "Ctrl+3",
              "SP_DialogYesButton", "Answer questions one at a time, with worked explanations"),
-    PageSpec("progress", "Progress", "quizapp.ui.progress_page:ProgressPage", "Ctrl+4",
+    PageSpec("progress", "Progress", "quizapp.ui.progress.page:ProgressPage", "Ctrl+4",
              "SP_FileDialogContentsView",
              "Learners, accuracy, mastery, study days, reviews due, history and the class view"),
-    PageSpec("achievements", "Achievements", "quizapp.ui.achievements_page:AchievementsPage",
+    PageSpec("achievements", "Achievements", "quizapp.ui.achievements.page:AchievementsPage",
              "Ctrl+5", "SP_DialogApplyButton",
              "Badges earned and how close the next ones are"),
-    PageSpec("author", "Author", "quizapp.ui.author_page:AuthorPage", "Ctrl+6", "SP_FileDialogDetailedView",
+    PageSpec("author", "Author", "quizapp.ui.author.page:AuthorPage", "Ctrl+6", "SP_FileDialogDetailedView",
              "Write, check, preview and share question items (GIFT, Moodle XML)"),
 ]
 

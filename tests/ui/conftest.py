@@ -49,7 +49,7 @@ def ctx(qapp, tmp_path):
 @pytest.fixture
 def page(qtbot, ctx):
     """The simulator page on its own, shown at a realistic size."""
-    from quizapp.ui.sim_page import SimulatorPage
+    from quizapp.ui.simulator.page import SimulatorPage
 
     widget = SimulatorPage(ctx)
     qtbot.addWidget(widget)

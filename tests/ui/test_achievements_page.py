@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 
 from quizapp.progress.clock import ManualClock  # noqa: E402
 from quizapp.progress import AchievementStatus
-from quizapp.ui.achievements_page import AchievementsPage
-from quizapp.ui.toast import GROUPS, group_of
+from quizapp.ui.achievements.page import AchievementsPage
+from quizapp.ui.achievements.toast import GROUPS, group_of
 
 
 Clock = ManualClock  # a settable Store.clock: clock.advance(days=1)

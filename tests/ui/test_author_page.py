@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from quizapp.bank import load_bank
-from quizapp.ui import author_dialogs as dialogs
+from quizapp.ui.author import dialogs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,7 +77,7 @@ def folder(tmp_path):
 
 
 def _make_page(qtbot, tmp_path, bank_paths):
-    from quizapp.ui.author_page import AuthorPage
+    from quizapp.ui.author.page import AuthorPage
     from quizapp.ui.context import AppContext
 
     ctx = AppContext.open(str(tmp_path / "progress.db"), bank_paths=bank_paths)
@@ -495,7 +495,7 @@ def test_page_is_registered_with_ctrl_6():
 
 
 def test_author_model_is_qt_free():
-    code = ("import sys, quizapp.ui.author_model; "
+    code = ("import sys, quizapp.ui.author.model; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'shiboken6', 'matplotlib'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
@@ -514,14 +514,14 @@ def test_top_level_bank_option(folder, capsys):
 @pytest.mark.parametrize("text, value", [("0.9", 0.9), ("3", 3), ("true", True), ('"sgd"', "sgd"),
                                          ("sgd", "sgd"), ("1e-08", 1e-08), ("-2", -2)])
 def test_scalar_fields_round_trip(text, value):
-    from quizapp.ui.author_model import format_scalar, parse_scalar
+    from quizapp.ui.author.model import format_scalar, parse_scalar
 
     assert parse_scalar(text) == value and type(parse_scalar(text)) is type(value)
     assert parse_scalar(format_scalar(value)) == value
 
 
 def test_list_fields_round_trip():
-    from quizapp.ui.author_model import format_list, parse_list
+    from quizapp.ui.author.model import format_list, parse_list
 
     for values in ([5, 10, 20], ["sgd", "adam"], ["a, b", "5", 0.001], [True, 1]):
         assert parse_list(format_list(values)) == values

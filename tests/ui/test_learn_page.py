@@ -17,7 +17,7 @@ def chapter():
 
 @pytest.fixture
 def learn(qtbot, ctx, chapter):
-    from quizapp.ui.learn_page import LearnPage
+    from quizapp.ui.learn.page import LearnPage
 
     page = LearnPage(ctx, sections=chapter)
     qtbot.addWidget(page)
@@ -105,8 +105,8 @@ def test_keyboard_moves_between_sections(qtbot, learn):
 
 
 def test_reading_position_survives_a_restart(qtbot, ctx, chapter, learn):
-    from quizapp.ui.learn_page import LearnPage
-    from quizapp.ui.settings import open_settings
+    from quizapp.ui.learn.page import LearnPage
+    from quizapp.ui.shared.settings import open_settings
 
     learn.resize(900, 420)  # short, so the section scrolls
     learn.show_section("adaptive")
@@ -153,7 +153,7 @@ def test_math_follows_a_dark_palette(qtbot, learn):
 
 
 def test_a_broken_chapter_is_reported_on_the_page(qtbot, ctx, tmp_path, monkeypatch):
-    from quizapp.ui import learn_page
+    from quizapp.ui.learn import page as learn_page
 
     def broken(*_a, **_k):
         raise ValueError("chapter.toml: section 'x': field 'body': missing")

@@ -12,7 +12,7 @@ from PySide6.QtGui import QKeySequence
 from quizapp import __version__
 from quizapp.ui import pages
 from quizapp.ui.app import AboutDialog, MainWindow
-from quizapp.ui.settings import open_settings
+from quizapp.ui.shared.settings import open_settings
 
 
 def test_pages_come_from_one_registry(window):

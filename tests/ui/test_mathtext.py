@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtGui import QColor, QFont, QImage, QPalette
 
-from quizapp.ui import mathtext
-from quizapp.ui.mathtext import MathLabel, formula_html, math_to_html, plain_text, render_math
+from quizapp.ui.shared import mathtext
+from quizapp.ui.shared.mathtext import MathLabel, formula_html, math_to_html, plain_text, render_math
 
 
 def images(html: str) -> list[QImage]:
@@ -186,7 +186,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["QT_SCALE_FACTOR"] = "2"
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from quizapp.ui.mathtext import MathLabel
+from quizapp.ui.shared.mathtext import MathLabel
 label = MathLabel(r"x $x \quad v_0$ x")
 label.setStyleSheet("background: white; color: black")
 label.resize(300, 80)

@@ -20,7 +20,7 @@ def bank():
 
 @pytest.fixture
 def practice(qtbot, ctx, bank):
-    from quizapp.ui.practice_page import PracticePage
+    from quizapp.ui.practice.page import PracticePage
 
     page = PracticePage(ctx, bank=bank)
     qtbot.addWidget(page)
@@ -256,8 +256,8 @@ def test_open_with_ends_a_running_session_first_and_keeps_its_answers(practice, 
 
 
 def test_setup_from_the_form_and_settings_round_trip(qtbot, ctx, practice, bank):
-    from quizapp.ui.practice_page import PracticePage
-    from quizapp.ui.settings import open_settings
+    from quizapp.ui.practice.page import PracticePage
+    from quizapp.ui.shared.settings import open_settings
 
     practice.set_topics(["rmsprop", "adagrad"])
     practice.category_combo.setCurrentIndex(practice.category_combo.findData("calculation"))
@@ -293,7 +293,7 @@ def test_setup_from_the_form_and_settings_round_trip(qtbot, ctx, practice, bank)
 
 
 def test_bank_loads_on_a_worker_thread(qtbot, ctx, monkeypatch):
-    from quizapp.ui import practice_page
+    from quizapp.ui.practice import page as practice_page
 
     monkeypatch.setattr(practice_page, "_LOADERS", {})
     page = practice_page.PracticePage(ctx)
@@ -349,7 +349,7 @@ def test_practice_uses_the_bank_given_with_dash_dash_bank(qtbot, tmp_path):
     """`quizapp --bank PATH` replaces the shipped bank on the Practice page too."""
     from pathlib import Path
 
-    from quizapp.ui import practice_page
+    from quizapp.ui.practice import page as practice_page
     from quizapp.ui.context import AppContext
 
     sample = Path(__file__).resolve().parents[1] / "bank" / "data" / "sample.toml"

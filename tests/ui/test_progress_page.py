@@ -16,7 +16,7 @@ from quizapp.progress import Store
 from quizapp.progress.classview import (
     ITEM_COLUMNS, MASTERY_COLUMNS, export_progress, read_export, write_export,
 )
-from quizapp.ui.progress_page import HistoryModel, ProgressPage, calendar_grid, weakest_topics
+from quizapp.ui.progress.page import HistoryModel, ProgressPage, calendar_grid, weakest_topics
 
 TOPICS = {"sgd": "SGD and minibatches", "adam": "Adam", "momentum": "Momentum"}
 

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("module", ["quizapp.presets", "quizapp.ui.sim_model", "quizapp.ui.notebook",
+@pytest.mark.parametrize("module", ["quizapp.presets", "quizapp.ui.simulator.model", "quizapp.ui.shared.notebook",
                                     "quizapp.ui.pages", "quizapp.ui.launch"])
 def test_module_is_qt_free(module):
     code = (f"import sys, {module}; "

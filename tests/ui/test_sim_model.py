@@ -12,8 +12,8 @@ from hypothesis import given, settings, strategies as st
 
 from quizapp import optim, presets
 from quizapp.optim import schedules
-from quizapp.ui import sim_model
-from quizapp.ui.sim_model import SimState
+from quizapp.ui.simulator import model as sim_model
+from quizapp.ui.simulator.model import SimState
 
 
 def race(preset_id="valley-race") -> SimState:

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
 from quizapp import optim, presets
-from quizapp.ui import sim_model
+from quizapp.ui.simulator import model as sim_model
 
 
 def type_into(field, text: str) -> None:
@@ -366,7 +366,7 @@ def test_notebook_shows_what_changed_and_reloads(page, ctx, qtbot):
 
 def test_notebook_without_a_store_keeps_runs_in_memory(qtbot, tmp_path):
     from quizapp.ui.context import AppContext
-    from quizapp.ui.sim_page import SimulatorPage
+    from quizapp.ui.simulator.page import SimulatorPage
 
     ctx = AppContext(store=None, reason="the file is from a newer quizapp")
     page = SimulatorPage(ctx)

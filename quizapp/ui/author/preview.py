@@ -10,12 +10,12 @@ from PySide6.QtWidgets import (
     QSizePolicy, QSpinBox, QStyle, QVBoxLayout, QWidget,
 )
 
-from quizapp.ui.theme import ERROR_COLOR, OK_COLOR
+from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR
 
 MAX_SEED = 2**31 - 1
 
 try:  # the shared renderer of inline math (Learn/Practice pages)
-    from quizapp.ui.mathtext import MathLabel as _MathLabel
+    from quizapp.ui.shared.mathtext import MathLabel as _MathLabel
 except ImportError:  # pragma: no cover - only while the module does not exist yet
     _MathLabel = None
 

@@ -2,7 +2,7 @@
 the LR sweep and the small schedule preview.
 
 ``Figure`` + ``FigureCanvasQTAgg`` only, never pyplot. The race map animates with
-blitting (:class:`quizapp.ui.blit.BlitManager`): contours, axes and ticks are the
+blitting (:class:`quizapp.ui.shared.blit.BlitManager`): contours, axes and ticks are the
 static background; trajectories, heads, arrows, the start marker and the divergence
 markers are animated artists updated with ``set_data`` and blitted each frame.
 """
@@ -22,9 +22,9 @@ from PySide6.QtCore import QEvent, QSize, QTimer, Signal
 from PySide6.QtWidgets import QSizePolicy
 
 from quizapp import optim
-from quizapp.ui import sim_model
-from quizapp.ui.blit import BlitManager
-from quizapp.ui.theme import FigureColors, figure_colors, style_axes, style_figure
+from quizapp.ui.simulator import model as sim_model
+from quizapp.ui.shared.blit import BlitManager
+from quizapp.ui.shared.theme import FigureColors, figure_colors, style_axes, style_figure
 
 GRID = 161  # contour grid points per side
 LOSS_FLOOR = 1e-16

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
 
 from quizapp.bank.loader import ITEM_FIELDS
 from quizapp.bank.model import CATEGORIES
-from quizapp.ui.author_model import (
+from quizapp.ui.author.model import (
     DEFAULT_DISPLAY, DEFAULT_TOLERANCE, PARAM_HINTS, PARAM_KINDS, TOLERANCE_KINDS, ParamRow,
     format_scalar, parse_number_or_text, parse_scalar, params_from_rows, row_from_spec,
 )
-from quizapp.ui.theme import ERROR_COLOR
+from quizapp.ui.shared.theme import ERROR_COLOR
 
 WARNING_COLOR = "#c77c00"
 ANSWER_KINDS = (("choice", "Multiple choice"), ("true_false", "True / false"),

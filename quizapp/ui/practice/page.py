@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from quizapp.progress.session import CATEGORIES, MODES, SessionOptions, StudySession
-from quizapp.ui.mathtext import MathLabel, plain_text
-from quizapp.ui.theme import ERROR_COLOR, OK_COLOR
+from quizapp.ui.shared.mathtext import MathLabel, plain_text
+from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR
 
 ACCEPTED_HINT = ("Type a number: 0.02, .02, 2e-2, -3 or 1/50 all work "
                  "(no thousands separators, no % sign).")

@@ -1,7 +1,7 @@
 """The Learn page: the chapter, section by section, with its formulas drawn.
 
 A list of sections on the left; on the right the section's text (every ``$...$`` drawn
-by :class:`quizapp.ui.mathtext.MathLabel`), its display formulas (larger, centred) and
+by :class:`quizapp.ui.shared.mathtext.MathLabel`), its display formulas (larger, centred) and
 its key points. Each section offers *Try it* (its simulator preset) and *Practice it*
 (a short session on its topics). The section being read and how far down it was
 scrolled survive a restart.
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from quizapp import learn
-from quizapp.ui.mathtext import MathLabel, plain_text
+from quizapp.ui.shared.mathtext import MathLabel, plain_text
 
 #: questions in the session that "Practice it" starts
 PRACTICE_LENGTH = 5

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QTabWidget, QVBoxLayout, QWidget,
 )
 
-from quizapp.ui.theme import ERROR_COLOR, OK_COLOR, figure_colors, style_figure
+from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR, figure_colors, style_figure
 
 WEEKS = 20  # the study calendar's width
 FORECAST_DAYS = 14

@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
 
 from quizapp import optim
 from quizapp import presets as _presets
-from quizapp.ui import sim_model
-from quizapp.ui.sim_canvas import RaceCanvas, SweepCanvas
-from quizapp.ui.sim_controls import ArrowKeySlider, LaneEditor, LaneList, NumberField, SurfacePanel
-from quizapp.ui.sim_model import Lane, SimState
-from quizapp.ui.sim_panels import NotebookPanel, StatePanel
+from quizapp.ui.simulator import model as sim_model
+from quizapp.ui.simulator.canvas import RaceCanvas, SweepCanvas
+from quizapp.ui.simulator.controls import ArrowKeySlider, LaneEditor, LaneList, NumberField, SurfacePanel
+from quizapp.ui.simulator.model import Lane, SimState
+from quizapp.ui.simulator.panels import NotebookPanel, StatePanel
 
 DEFAULT_PRESET = "valley-race"
 FRAME_MS = 30
@@ -711,7 +711,7 @@ class SimulatorPage(QWidget):
     def _ensure_3d(self) -> None:
         if self.view3d is not None:
             return
-        from quizapp.ui.sim_canvas import Surface3DCanvas
+        from quizapp.ui.simulator.canvas import Surface3DCanvas
 
         self.view3d = Surface3DCanvas()
         self.view3d.setAccessibleName("3-D view of the surface with the trajectories")

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
 )
 
 from quizapp import optim
-from quizapp.ui import sim_model
-from quizapp.ui.notebook import Entry, Notebook, summary
+from quizapp.ui.simulator import model as sim_model
+from quizapp.ui.shared.notebook import Entry, Notebook, summary
 
 
 class StatePanel(QTextBrowser):

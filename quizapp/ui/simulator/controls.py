@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 
 from quizapp import optim
 from quizapp.optim import schedules as _schedules
-from quizapp.ui import sim_model
-from quizapp.ui.sim_model import Lane, SimState
-from quizapp.ui.theme import ERROR_COLOR, OK_COLOR, field_style
+from quizapp.ui.simulator import model as sim_model
+from quizapp.ui.simulator.model import Lane, SimState
+from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR, field_style
 
 LR_MIN_EXP, LR_MAX_EXP = -6.0, 1.0  # the slider spans 1e-6 .. 10
 SLIDER_TICKS = 700
@@ -836,7 +836,7 @@ class LaneEditor(QGroupBox):
 
     def _ensure_preview(self):
         if self.preview is None:
-            from quizapp.ui.sim_canvas import SchedulePreview
+            from quizapp.ui.simulator.canvas import SchedulePreview
 
             self.preview = SchedulePreview()
             self.preview.setAccessibleName("Learning rate by step (preview)")

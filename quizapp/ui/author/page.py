@@ -30,15 +30,15 @@ from PySide6.QtWidgets import (
 
 from quizapp.bank.errors import BankProblem
 from quizapp.bank.model import CATEGORIES
-from quizapp.ui import author_dialogs as dialogs
-from quizapp.ui.author_form import ItemForm
-from quizapp.ui.author_model import (
+from quizapp.ui.author import dialogs
+from quizapp.ui.author.form import ItemForm
+from quizapp.ui.author.model import (
     Evaluation, FileEntry, ItemEntry, evaluate, file_name_for, new_item_table, same_path, scan,
     unique_id,
 )
-from quizapp.ui.author_preview import MAX_SEED, PreviewPanel, ProblemsList
-from quizapp.ui.settings import open_settings
-from quizapp.ui.theme import ERROR_COLOR
+from quizapp.ui.author.preview import MAX_SEED, PreviewPanel, ProblemsList
+from quizapp.ui.shared.settings import open_settings
+from quizapp.ui.shared.theme import ERROR_COLOR
 
 DEBOUNCE_MS = 300
 SETTINGS_GROUP = "pages/author"
@@ -1222,7 +1222,7 @@ class AuthorPage(QWidget):
 
     def export(self) -> bool:
         """Write items as GIFT or Moodle XML (a summary lists what changed on the way)."""
-        from quizapp.ui.author_dialogs import EXPORT_FORMATS
+        from quizapp.ui.author.dialogs import EXPORT_FORMATS
 
         if self.busy:
             return False

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from quizapp.ui.toast import GROUPS, badge_pixmap, group_color, group_of
+from quizapp.ui.achievements.toast import GROUPS, badge_pixmap, group_color, group_of
 
 CARD_WIDTH = 300  # a column of badges needs about this many pixels
 BADGE = 48
