@@ -460,3 +460,72 @@ def test_lane_colour_and_label(page, monkeypatch):
     assert page.state.lanes[0].label == "plain SGD"
     assert page.lane_list.list.item(0).text().startswith("plain SGD")
     assert "plain SGD" in [t.get_text() for t in page.canvas.ax.get_legend().get_texts()]
+
+
+# ---------------------------------------------------------------- issue 12 defects
+
+
+def drawn_points(page, lane: int = 0) -> int:
+    """How many points of a lane's trajectory the map shows."""
+    return len(page.canvas._lane_artists[lane].path.get_xdata())
+
+
+def test_a_new_race_is_drawn_at_step_0_after_a_finished_one(page, qtbot):
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)
+    assert page.step == page.state.steps and drawn_points(page) == page.state.steps + 1
+    # a new race loaded the way another page does it (Learn's Try it, Practice's Show)
+    page.open_with(preset="lr-too-large")
+    assert page.step == 0 and "Step 0 of" in page.status.text()
+    assert page.canvas.step == 0
+    assert drawn_points(page) == 1  # only the start, not the old run's 80 steps
+    assert page.canvas.cursor.get_xdata()[0] == 0
+    # switching to a custom formula after a finished race: map and status agree
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)
+    combo = page.surface_panel.combo
+    combo.setCurrentIndex(combo.findData("custom"))
+    page.flush()
+    assert page.canvas.step == page.step
+    assert f"Step {page.step} of" in page.status.text()
+    assert drawn_points(page) == min(page.step, page.runs[0].steps) + 1
+
+
+def test_run_to_the_end_key_and_button_record_the_race(page, ctx, qtbot):
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)
+    assert len(ctx.store.runs(ctx.learner_id)) == 3
+    page.load_preset("lr-too-large")
+    qtbot.mouseClick(page.end_button, Qt.MouseButton.LeftButton)
+    runs = ctx.store.runs(ctx.learner_id)
+    assert len(runs) == 6 and any(r.outcome["diverged_at"] is not None for r in runs)
+
+
+def test_end_key_lets_the_brake_pedal_badge_see_a_diverged_run(page, ctx, qtbot):
+    page.load_preset("lr-too-large")
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)  # a diverged lane, recorded
+    # tame it: every lane with a lower learning rate
+    for row in range(len(page.state.lanes)):
+        page.lane_list.list.setCurrentRow(row)
+        type_into(page.editor.lr_field, "0.01")
+    page.flush()
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)
+    statuses = {s.id: s for s in ctx.store.achievements(ctx.learner_id)}
+    assert statuses["diverge-fix"].unlocked
+
+
+def test_map_arrows_show_the_update_the_state_panel_shows(page):
+    canvas = page.canvas
+    page.set_step(0)
+    assert not canvas.arrow_g.get_visible() and not canvas.arrow_v.get_visible()
+    for step in (1, 5):
+        page.set_step(step)
+        run = page.runs[page.current]
+        start, tip = (np.array(p) for p in canvas.arrow_v._posA_posB)
+        assert start == pytest.approx(run.path[step - 1])  # where this update began
+        taken = run.path[step] - run.path[step - 1]  # the Δθ of the state panel
+        direction = (tip - start) / np.linalg.norm(tip - start)
+        assert direction == pytest.approx(taken / np.linalg.norm(taken), abs=1e-6)
+        g_start, g_tip = (np.array(p) for p in canvas.arrow_g._posA_posB)
+        grad = run.states["grad"][step - 1]
+        assert g_start == pytest.approx(run.path[step - 1])
+        assert (g_tip - g_start) / np.linalg.norm(g_tip - g_start) == pytest.approx(
+            -grad / np.linalg.norm(grad), abs=1e-6)
+    assert "start where this update began" in page.state_panel.toPlainText()

@@ -440,8 +440,11 @@ class RaceCanvas(_Canvas):
             arrow.set_color(color)
             arrow.set_visible(True)
 
-    def redraw(self) -> None:
-        """Show new runs: a full draw only when axes, limits or legend changed."""
+    def redraw(self, step: int | None = None) -> None:
+        """Show new runs at ``step`` (default: the current one): a full draw only when axes,
+        limits or legend changed."""
+        if step is not None:
+            self.step = max(0, min(int(step), self.steps))
         key = self._static_signature()
         if key != self._static_key or not self.blitter.ready:
             self.full_redraw()

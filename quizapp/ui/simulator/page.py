@@ -155,7 +155,7 @@ class SimulatorPage(QWidget):
         self.end_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "End")
         self.end_button.setAccessibleName("Run to the end")
         self.end_button.setToolTip("Show every step at once (End)")
-        self.end_button.clicked.connect(self.run_to_end)
+        self.end_button.clicked.connect(lambda: self.run_to_end())  # clicked(bool) is no 'record'
         self.reset_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward), "Reset")
         self.reset_button.setAccessibleName("Reset to step 0")
         self.reset_button.setToolTip("Back to the start (R)")
@@ -262,7 +262,7 @@ class SimulatorPage(QWidget):
 
         self.act_play = action("&Play / pause", self._shortcut_play, ["Space"], "Start or pause the animation")
         self.act_step = action("Single &step", self._shortcut_step, ["Right", "."], "Advance one step")
-        self.act_end = action("Run to the &end", self.run_to_end, ["End"])
+        self.act_end = action("Run to the &end", lambda: self.run_to_end(), ["End"])
         self.act_reset = action("&Reset", self.reset, ["R"], "Back to step 0")
         self.act_add = action("&Add optimizer", lambda: self.add_lane("adam"), ["Ctrl+N"])
         self.act_duplicate = action("&Duplicate optimizer", self.duplicate_lane, ["Ctrl+D"])
@@ -417,7 +417,7 @@ class SimulatorPage(QWidget):
         self.step = min(self.step, self.state.steps)
         self.canvas.selected = self.current
         self.canvas.set_runs(self._pairs(), self.state.steps)
-        self.canvas.redraw()
+        self.canvas.redraw(self.step)  # the page's step is the one truth (a new race starts at 0)
         self._update_side(force=True)
         if self.view3d is not None and self.tabs.currentWidget() is self.tab3d:
             self.view3d.set_runs(self._pairs(), self.step)

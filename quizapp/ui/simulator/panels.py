@@ -29,8 +29,9 @@ class StatePanel(QTextBrowser):
 
     def show_state(self, lanes: list[tuple[sim_model.Lane, optim.Run | None]], step: int) -> None:
         parts = [f"<p style='margin:0'>The update that led to step <b>{step}</b>. "
-                 "Hover a symbol for its meaning. Map arrows (selected lane): "
-                 "dashed = −g, solid = the step taken.</p>"]
+                 "Hover a symbol for its meaning. Map arrows (selected lane) start where "
+                 "this update began: dashed = direction of −g, solid = direction of Δθ, the step taken "
+                 "(none at step 0).</p>"]
         for lane, run in lanes:
             if not lane.visible:
                 continue
