@@ -766,6 +766,7 @@ class PracticePage(QWidget):
                 button = ChoiceButton(n, text)
                 button.clicked.connect(lambda _c=False, n=n: self.choose(n))
                 self.choices_layout.addWidget(button)
+                button.show()  # now, not on the next event loop pass: it takes the focus below
                 self.choice_buttons.append(button)
         self.choices_box.setVisible(bool(inst.choices))
         n = len(inst.choices or [])
