@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractSpinBox
 
 from quizapp.bank import load_bank
 from quizapp.ui.author import dialogs
@@ -527,3 +528,45 @@ def test_list_fields_round_trip():
         assert parse_list(format_list(values)) == values
     assert parse_list("sgd, adam") == ["sgd", "adam"]
     assert parse_list("[1, 2]") == [1, 2]
+
+
+# ---------------------------------------------------------------------- issue 12 (4)
+
+
+def wheel(widget, dy: int = -120) -> None:
+    """One wheel notch over the middle of ``widget`` (down when ``dy`` < 0)."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    local = QPointF(widget.width() / 2, widget.height() / 2)
+    glob = QPointF(widget.mapToGlobal(QPoint(int(local.x()), int(local.y()))))
+    event = QWheelEvent(local, glob, QPoint(0, 0), QPoint(0, dy), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_scrolling_the_form_over_a_combo_box_scrolls_and_changes_nothing(qtbot, author):
+    open_item(qtbot, author, "mine.step")
+    author.resize(1200, 420)  # short: the form scrolls
+    qtbot.wait(20)
+    kind = author.form.kind
+    before = kind.currentData()
+    bar = author.form_scroll.verticalScrollBar()
+    assert bar.maximum() > 0
+    author.form_scroll.ensureWidgetVisible(kind)
+    start = bar.value()
+    author.search.setFocus()  # the focus is elsewhere, as while scrolling with the mouse
+    wheel(kind, -120)
+    assert kind.currentData() == before  # one tick once switched Number to True/false
+    assert bar.value() > start  # the form scrolled instead
+    assert kind.focusPolicy() != Qt.FocusPolicy.WheelFocus  # the wheel does not take the focus
+    spins = [w for w in author.form.findChildren(QAbstractSpinBox) if w.isVisible()]
+    for spin in spins:
+        value = spin.text()
+        wheel(spin, 120)
+        assert spin.text() == value
+    # once the learner chose the box (click or Tab), the wheel is theirs
+    kind.setFocus()
+    wheel(kind, -120)
+    assert kind.currentData() != before

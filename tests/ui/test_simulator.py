@@ -529,3 +529,32 @@ def test_map_arrows_show_the_update_the_state_panel_shows(page):
         assert (g_tip - g_start) / np.linalg.norm(g_tip - g_start) == pytest.approx(
             -grad / np.linalg.norm(grad), abs=1e-6)
     assert "start where this update began" in page.state_panel.toPlainText()
+
+
+def test_wheel_over_the_simulators_controls_scrolls_the_column(page, qtbot):
+    """Issue 12 (4): the left column scrolls; optimizer, surface and spin boxes keep values."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox
+
+    def wheel(widget, dy):
+        local = QPointF(widget.width() / 2, widget.height() / 2)
+        glob = QPointF(widget.mapToGlobal(local.toPoint()))
+        QApplication.sendEvent(widget, QWheelEvent(
+            local, glob, QPoint(0, 0), QPoint(0, dy), Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False))
+
+    page.resize(1150, 420)
+    qtbot.wait(20)
+    page.canvas.setFocus()
+    inner = page.left_scroll.widget()
+    controls = [w for kind in (QComboBox, QAbstractSpinBox) for w in inner.findChildren(kind)
+                if w.isVisible()]
+    assert page.editor.optimizer in controls and page.surface_panel.combo in controls
+    for w in controls:
+        before = w.currentIndex() if isinstance(w, QComboBox) else w.text()
+        for notch in (-120, 120):  # either way: one of them would move any value
+            wheel(w, notch)
+            after = w.currentIndex() if isinstance(w, QComboBox) else w.text()
+            assert after == before, w.accessibleName()
+    assert [lane.optimizer for lane in page.state.lanes] == ["sgd", "momentum", "adam"]

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from quizapp.bank.errors import BankProblem
 from quizapp.bank.model import CATEGORIES
+from quizapp.ui.shared import wheel
 from quizapp.ui.author import dialogs
 from quizapp.ui.author.form import ItemForm
 from quizapp.ui.author.model import (
@@ -143,6 +144,7 @@ class AuthorPage(QWidget):
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
+        wheel.install()  # scrolling the form never changes a combo or spin box under the mouse
         self.ctx = ctx
         self.setObjectName("author-page")
         from quizapp.resources import bank_dir

@@ -27,6 +27,7 @@ from quizapp.ui.simulator.canvas import RaceCanvas, SweepCanvas
 from quizapp.ui.simulator.controls import ArrowKeySlider, LaneEditor, LaneList, NumberField, SurfacePanel
 from quizapp.ui.simulator.model import Lane, SimState
 from quizapp.ui.simulator.panels import NotebookPanel, StatePanel
+from quizapp.ui.shared import wheel
 
 DEFAULT_PRESET = "valley-race"
 FRAME_MS = 30
@@ -51,6 +52,7 @@ class SimulatorPage(QWidget):
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
+        wheel.install()  # scrolling the left column never changes a control under the mouse
         self.ctx = ctx
         self.setObjectName("simulator-page")
         self.presets = _presets.load(validate=False)  # the shipped file is checked by the tests
