@@ -28,7 +28,7 @@ from sqlite_utils import Database
 
 from quizapp.progress import achievements as ach
 from quizapp.progress import clock, migrations, queries, review
-from quizapp.progress.notebook import clean, config_lr, diff_configs, dumps, loads_object
+from quizapp.progress.notebook import clean, closest_run, config_lr, diff_configs, dumps, loads_object
 
 BUSY_TIMEOUT_S = 10.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -431,12 +431,17 @@ class Store:
         config, outcome = clean(config), clean(outcome)
         with self._write() as db:
             prev = db.execute(
-                "SELECT config FROM runs WHERE learner_id = ? AND (? IS NULL OR grp IS NULL "
+                "SELECT id, grp, config FROM runs WHERE learner_id = ? AND (? IS NULL OR grp IS NULL "
                 "OR grp != ?) ORDER BY id DESC LIMIT 1", [learner_id, group, group]).fetchone()
             changed = None
             if prev is not None:
+                # the previous experiment: that run, or every lane of its race
+                rows = [prev[::2]] if prev[1] is None else db.execute(
+                    "SELECT id, config FROM runs WHERE learner_id = ? AND grp = ? ORDER BY id",
+                    [learner_id, prev[1]]).fetchall()
                 try:
-                    changed = len(diff_configs(loads_object(prev[0], "run config"), config))
+                    closest = closest_run([(i, loads_object(c, "run config")) for i, c in rows], config)
+                    changed = None if closest is None else closest[1]
                 except ValueError:
                     changed = None
             diverged = outcome.get("diverged_at") is not None

@@ -239,3 +239,14 @@ def test_rosenbrock_minimum_within_1e3(store, learner):
     assert "rosenbrock-min" not in _ids(store.record_run(learner.id, cfg(surface="booth"), out(dist=1e-6)).unlocked)
     assert _status(store, learner, "rosenbrock-min").detail == "closest so far: 0.002"
     assert "rosenbrock-min" in _ids(store.record_run(learner.id, cfg(), out(dist=9e-4)).unlocked)
+
+
+def test_a_rerun_race_compares_each_lane_with_its_closest_lane(store, learner):
+    """Issue 12 (6): not with whichever lane of the previous race was recorded last."""
+    store.record_run(learner.id, cfg(optimizer="sgd", hyper={"lr": 0.1}), out(), group="a")
+    store.record_run(learner.id, cfg(optimizer="adam", hyper={"lr": 0.1}), out(), group="a")
+    sgd = store.record_run(learner.id, cfg(optimizer="sgd", hyper={"lr": 0.1}), out(), group="b")
+    adam = store.record_run(learner.id, cfg(optimizer="adam", hyper={"lr": 0.3}), out(), group="b")
+    assert store.get_run(sgd.run_id).changed == 0
+    assert store.get_run(adam.run_id).changed == 1
+    assert "one-knob" in _ids(adam.unlocked)

@@ -558,3 +558,23 @@ def test_wheel_over_the_simulators_controls_scrolls_the_column(page, qtbot):
             after = w.currentIndex() if isinstance(w, QComboBox) else w.text()
             assert after == before, w.accessibleName()
     assert [lane.optimizer for lane in page.state.lanes] == ["sgd", "momentum", "adam"]
+
+
+def test_notebook_delta_agrees_with_the_comparison(page, ctx, qtbot):
+    """Issue 12 (6): re-running a race with one lane's rate changed is a one-knob change."""
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)  # SGD, Momentum, Adam: runs 1-3
+    page.lane_list.list.setCurrentRow(2)  # Adam
+    type_into(page.editor.lr_field, "0.3")
+    page.flush()
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)  # runs 4-6
+    panel = page.notebook_panel
+    panel.refresh(force=True)
+    rows = {int(panel.table.item(r, 0).text()): r for r in range(panel.table.rowCount())}
+    delta = {run_id: panel.table.item(r, 4).text() for run_id, r in rows.items()}
+    assert (delta[4], delta[5], delta[6]) == ("0", "0", "1")
+    stored = {e.id: e.changed for e in ctx.notebook.runs()}
+    assert (stored[4], stored[5], stored[6]) == (0, 0, 1)  # the badge counts the same thing
+    assert "since run 3" in panel.table.item(rows[6], 4).toolTip()
+    panel.select_ids([3, 6])
+    assert "one knob changed" in panel.diff_label.text()
+    assert panel.diff.rowCount() == 1 and panel.diff.item(0, 0).text() == "hyper.lr"
