@@ -102,7 +102,9 @@ ACHIEVEMENTS: tuple[Achievement, ...] = (
     Achievement("diverge-fix", "Brake pedal",
                 "Make a run diverge, then tame it with a lower learning rate on the same "
                 "surface and optimizer.", "diverge_fixed", 1),
-    Achievement("race-3", "Race day", "Race 3 or more optimizers on one surface at once.",
+    Achievement("race-3", "Race day",
+                "Race 3 or more optimizers on one surface at once (every shown lane of the "
+                "simulator's Optimizers list counts, the same algorithm twice included).",
                 "race", 3),
     Achievement("one-knob", "One knob at a time",
                 "Change exactly one setting between two consecutive runs.", "one_knob", 1),
@@ -275,9 +277,10 @@ def _diverge_fixed(ctx: Context):
 @_rule("race", "run")
 def _race(ctx: Context):
     n = ctx.scalar(
-        "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(DISTINCT optimizer) AS n FROM runs "
+        "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM runs "
         "WHERE learner_id = ? AND grp IS NOT NULL GROUP BY grp, surface)", [ctx.learner_id])
-    return n, f"at most {n} optimizers raced together"
+    # lanes, as the simulator counts them ("Optimizers: 4 in the race")
+    return n, f"at most {n} optimizer{'' if n == 1 else 's'} raced together"
 
 
 @_rule("one_knob", "run")

@@ -578,3 +578,19 @@ def test_notebook_delta_agrees_with_the_comparison(page, ctx, qtbot):
     panel.select_ids([3, 6])
     assert "one knob changed" in panel.diff_label.text()
     assert panel.diff.rowCount() == 1 and panel.diff.item(0, 0).text() == "hyper.lr"
+
+
+def test_race_day_counts_what_the_optimizers_box_says(page, ctx, qtbot):
+    """Issue 12 (7): the lane box and the badge count the same thing (shown lanes)."""
+    page.load_preset("lr-too-small")  # two SGD lanes
+    page.flush()
+    assert page.lanes_box.title() == "Optimizers: 2 in the race"
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)
+    race = {s.id: s for s in ctx.store.achievements(ctx.learner_id)}["race-3"]
+    assert race.progress == 2 and race.detail == "at most 2 optimizers raced together"
+    page.add_lane("sgd")  # a third lane of the same algorithm
+    page.flush()
+    assert page.lanes_box.title() == "Optimizers: 3 in the race"
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)
+    race = {s.id: s for s in ctx.store.achievements(ctx.learner_id)}["race-3"]
+    assert race.unlocked

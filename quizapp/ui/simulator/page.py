@@ -102,6 +102,7 @@ class SimulatorPage(QWidget):
         self.surface_panel.changed.connect(self._on_surface_changed)
         lv.addWidget(self.surface_panel)
         lanes_box = QGroupBox("Optimizers")
+        self.lanes_box = lanes_box
         lb = QVBoxLayout(lanes_box)
         lb.setContentsMargins(4, 4, 4, 4)
         self.lane_list = LaneList()
@@ -424,12 +425,20 @@ class SimulatorPage(QWidget):
         if self.view3d is not None and self.tabs.currentWidget() is self.tab3d:
             self.view3d.set_runs(self._pairs(), self.step)
         self.lane_list.set_lanes(self.state.lanes, self.current, self.errors)
+        self._update_lanes_title()
         if failures:
             self._set_status("; ".join(failures), error=True)
         elif any(self.errors.values()):
             self._set_status("Waiting for valid values (marked in red on the left).", error=True)
         else:
             self._status_for_step()
+
+    def _update_lanes_title(self) -> None:
+        """How many optimizers race, counted as the Race day badge counts them (shown lanes)."""
+        shown = sum(1 for lane in self.state.lanes if lane.visible)
+        hidden = len(self.state.lanes) - shown
+        title = f"Optimizers: {shown} in the race"
+        self.lanes_box.setTitle(title + (f", {hidden} hidden" if hidden else ""))
 
     def _pairs(self) -> list[tuple[Lane, optim.Run | None]]:
         return list(zip(self.state.lanes, self.runs))
