@@ -594,3 +594,76 @@ def test_race_day_counts_what_the_optimizers_box_says(page, ctx, qtbot):
     qtbot.keyClick(page.canvas, Qt.Key.Key_End)
     race = {s.id: s for s in ctx.store.achievements(ctx.learner_id)}["race-3"]
     assert race.unlocked
+
+
+def texts_outside(canvas, margin: float = 1.0) -> list[str]:
+    """The drawn texts of a canvas's figure (titles, axis labels, tick labels in view,
+    annotations) that do not fit inside it."""
+    from matplotlib.text import Text
+
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    fig = canvas.figure
+    W, H = fig.bbox.width, fig.bbox.height
+    texts = []
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.axison:
+            texts += [t for t in ax.texts]
+            continue
+        for axis in [ax.xaxis, ax.yaxis] + ([ax.zaxis] if hasattr(ax, "zaxis") else []):
+            for tick in axis._update_ticks():  # only the ticks drawn (inside the view)
+                texts += [tick.label1, tick.label2]
+            texts.append(axis.label)
+        texts += [ax.title, ax._left_title, ax._right_title] + list(ax.texts)
+    out = []
+    for text in texts:
+        if not isinstance(text, Text) or not text.get_visible() or not text.get_text().strip():
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x0 < margin or box.y0 < margin or box.x1 > W - margin or box.y1 > H - margin:
+            out.append(text.get_text())
+    return out
+
+
+@pytest.mark.parametrize("size", [(640, 480), (420, 360)])
+def test_sweep_title_3d_labels_and_ticks_fit_their_figures(page, qtbot, size):
+    """Issue 12 (8): no title, axis label or tick label runs off a figure's edge."""
+    page.show_sweep()
+    page.sweep_canvas.resize(*size)
+    qtbot.wait(20)
+    assert texts_outside(page.sweep_canvas) == []
+    assert "click a point to use its rate" in page.sweep_canvas.ax.get_title(loc="left").replace("\n", " ")
+    page.tabs.setCurrentWidget(page.tab3d)
+    page.view3d.resize(*size)
+    qtbot.wait(20)
+    assert texts_outside(page.view3d) == []
+    page.tabs.setCurrentIndex(0)
+    page.canvas.resize(*size)
+    qtbot.wait(20)
+    assert texts_outside(page.canvas) == []
+
+
+def test_sweep_coordinate_readout_shows_numbers(page):
+    """Issue 12 (8): the toolbar's readout was "(x, y) = (, )" on the log-log sweep."""
+    page.show_sweep()
+    ax = page.sweep_canvas.ax
+    text = ax.format_coord(0.05, 0.002)
+    assert "0.05" in text and "0.002" in text
+    assert "0.5" in page.canvas.ax_loss.format_coord(10, 0.5)
+
+
+def test_exported_png_has_a_margin_on_every_side(page, tmp_path, monkeypatch):
+    """Issue 12 (8): the "10.0" tick label touched the exported picture's edge."""
+    from PySide6.QtGui import QImage
+
+    target = tmp_path / "race.png"
+    monkeypatch.setattr(type(page), "ask_save_path", classmethod(lambda *a: str(target)))
+    page.resize(1280, 800)
+    page.run_to_end()
+    assert page.export_figure() == target
+    image = QImage(str(target))
+    background = image.pixelColor(0, 0)
+    w, h = image.width(), image.height()
+    border = [(x, y) for x in range(w) for y in (0, 1, 2, h - 3, h - 2, h - 1)]
+    border += [(x, y) for y in range(h) for x in (0, 1, 2, w - 3, w - 2, w - 1)]
+    assert all(image.pixelColor(x, y) == background for x, y in border)
