@@ -41,6 +41,9 @@ class AchievementStatus:
     target: int
     detail: str = ""
     rule: str = ""
+    #: what ``progress`` adds up, when it adds up several things: (what, so far, needed)
+    #: per part, e.g. a mastery badge's right answers and study days
+    parts: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def unlocked(self) -> bool:
@@ -228,8 +231,10 @@ def _topic_mastery(ctx: Context, topic: str):
     m = _mastery(ctx, topic)
     right = min(m["recent_correct"], queries.MASTERY_CORRECT)
     days = min(m["days"], queries.MASTERY_DAYS)
+    parts = ((f"right of last {queries.MASTERY_WINDOW}", right, queries.MASTERY_CORRECT),
+             ("study days", days, queries.MASTERY_DAYS))
     return right + days, (f"{m['recent_correct']} right of your last {m['recent']}; "
-                          f"studied on {m['days']} of {queries.MASTERY_DAYS} days")
+                          f"studied on {m['days']} of {queries.MASTERY_DAYS} days"), parts
 
 
 @_rule("topics_mastered", "attempt")
@@ -245,7 +250,8 @@ def _weekly_streak(ctx: Context):
     if streak is None:
         streak = ctx.cache["streak"] = queries.study_streak(ctx.db, ctx.learner_id, now=ctx.now)
     if not streak["enabled"]:
-        return 0, "the weekly streak is off (quizapp learners --streak on)"
+        return 0, ("the weekly streak is off: turn it on on the Achievements page "
+                   "(or: quizapp learners --streak on)")
     return streak["weeks"], f"{streak['weeks']} weeks in a row (best {streak['best']})"
 
 
@@ -318,13 +324,16 @@ def expand(topics: dict[str, str]) -> list[Achievement]:
     return out
 
 
-def _measure(ctx: Context, a: Achievement) -> tuple[int, str]:
-    return RULES[a.rule].measure(ctx, **a.params)
+def _measure(ctx: Context, a: Achievement) -> tuple[int, str, tuple]:
+    """(progress, detail, parts): a rule returns the parts only when it has several."""
+    result = RULES[a.rule].measure(ctx, **a.params)
+    return (result[0], result[1], tuple(result[2]) if len(result) > 2 else ())
 
 
-def _status(a: Achievement, unlocked_at: str | None, progress: int, detail: str) -> AchievementStatus:
+def _status(a: Achievement, unlocked_at: str | None, progress: int, detail: str,
+            parts: tuple = ()) -> AchievementStatus:
     return AchievementStatus(a.id, a.title, a.description, unlocked_at,
-                             min(int(progress), a.target), a.target, detail, a.rule)
+                             min(int(progress), a.target), a.target, detail, a.rule, parts)
 
 
 def unlocked_rows(db: Database, learner_id: int) -> dict[str, str]:
@@ -342,7 +351,7 @@ def evaluate(ctx: Context, event: Event, topics: dict[str, str], when: str) -> l
         rule = RULES[a.rule]
         if event.kind not in rule.events or not rule.relevant(event, a.params):
             continue
-        progress, detail = _measure(ctx, a)
+        progress, detail, parts = _measure(ctx, a)
         if progress >= a.target:
             cur = ctx.db.execute(
                 "INSERT OR IGNORE INTO achievements (learner_id, achievement_id, unlocked_at) "
@@ -359,8 +368,8 @@ def statuses(ctx: Context, topics: dict[str, str]) -> list[AchievementStatus]:
         if a.id in done:
             out.append(_status(a, done[a.id], a.target, "unlocked"))
         else:
-            progress, detail = _measure(ctx, a)
-            out.append(_status(a, None, progress, detail))
+            progress, detail, parts = _measure(ctx, a)
+            out.append(_status(a, None, progress, detail, parts))
     return out
 
 

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("module", ["quizapp.presets", "quizapp.ui.simulator.model", "quizapp.ui.shared.notebook",
+                                    "quizapp.ui.achievements.model", "quizapp.ui.learn.model",
                                     "quizapp.ui.pages", "quizapp.ui.launch"])
 def test_module_is_qt_free(module):
     code = (f"import sys, {module}; "
