@@ -60,6 +60,11 @@ Unlock = AchievementStatus
 
 CALC = "calculation"
 
+
+def _n(n: int, word: str) -> str:
+    """``1 run``, ``2 runs``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
 ACHIEVEMENTS: tuple[Achievement, ...] = (
     # answers
     Achievement("first-correct", "First step downhill", "Answer a question correctly.",
@@ -174,7 +179,7 @@ def _correct_answers(ctx: Context, category: str | None = None):
         return n, f"{n} right so far"
     n = ctx.scalar("SELECT COUNT(*) FROM attempts WHERE learner_id = ? AND category = ? "
                    "AND correct = 1", [ctx.learner_id, category])
-    return n, f"{n} {category} answers right so far"
+    return n, f"{n} {category} answer{'' if n == 1 else 's'} right so far"
 
 
 @_rule("answer_streak", "attempt")
@@ -189,21 +194,21 @@ def _recent_accuracy(ctx: Context, category: str, window: int):
         "SELECT COALESCE(SUM(correct), 0), COUNT(*) FROM (SELECT correct FROM attempts "
         "WHERE learner_id = ? AND category = ? ORDER BY id DESC LIMIT ?)",
         [ctx.learner_id, category, window]).fetchone()
-    return right, f"{right} right of your last {seen} {category} answers"
+    return right, f"{right} right of your last {seen} {category} answer{'' if seen == 1 else 's'}"
 
 
 @_rule("topics_answered", "attempt")
 def _topics_answered(ctx: Context):
     n = ctx.scalar("SELECT COUNT(DISTINCT topic) FROM topic_days WHERE learner_id = ?",
                    [ctx.learner_id])
-    return n, f"{n} topics tried"
+    return n, f"{_n(n, 'topic')} tried"
 
 
 @_rule("reviews_done", "attempt")
 def _reviews_done(ctx: Context):
     n = ctx.scalar("SELECT COALESCE(SUM(reviews), 0) FROM day_stats WHERE learner_id = ?",
                    [ctx.learner_id])
-    return n, f"{n} due reviews answered"
+    return n, f"{_n(n, 'due review')} answered"
 
 
 @_rule("exam_passed", "session")
@@ -241,7 +246,7 @@ def _topic_mastery(ctx: Context, topic: str):
 def _topics_mastered(ctx: Context):
     mastery = queries.mastery_by_topic(ctx.db, ctx.learner_id)
     n = sum(1 for m in mastery.values() if m["mastered"])
-    return n, f"{n} topics mastered"
+    return n, f"{_n(n, 'topic')} mastered"
 
 
 @_rule("weekly_streak", "attempt", "streak")
@@ -252,13 +257,13 @@ def _weekly_streak(ctx: Context):
     if not streak["enabled"]:
         return 0, ("the weekly streak is off: turn it on on the Achievements page "
                    "(or: quizapp learners --streak on)")
-    return streak["weeks"], f"{streak['weeks']} weeks in a row (best {streak['best']})"
+    return streak["weeks"], f"{_n(streak['weeks'], 'week')} in a row (best {streak['best']})"
 
 
 @_rule("runs_recorded", "run")
 def _runs_recorded(ctx: Context):
     n = ctx.scalar("SELECT COUNT(*) FROM runs WHERE learner_id = ?", [ctx.learner_id])
-    return n, f"{n} runs recorded"
+    return n, f"{_n(n, 'run')} recorded"
 
 
 @_rule("diverge_fixed", "run")
@@ -293,7 +298,7 @@ def _race(ctx: Context):
 def _one_knob(ctx: Context):
     n = ctx.scalar("SELECT COUNT(*) FROM runs WHERE learner_id = ? AND changed = 1",
                    [ctx.learner_id])
-    return n, f"{n} one-setting changes"
+    return n, f"{_n(n, 'one-setting change')}"
 
 
 @_rule("reach_minimum", "run")

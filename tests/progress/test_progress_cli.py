@@ -190,3 +190,24 @@ def test_a_refused_file_is_one_clear_line(capsys, tmp_path):
     assert err.startswith("quizapp progress: error: ") and "not an SQLite database" in err
     assert err.count("\n") == 1
     assert bad.read_text() == "hello"
+
+
+def test_terminal_practice_shows_no_raw_markup(capsys, monkeypatch, db):
+    """Issue 12 (11): "*decoupled*" reached the terminal as typed in the bank."""
+    from quizapp.bank import load_bank
+
+    n = len(load_bank().by_topic("adamw"))
+    code, out, err = run(capsys, "practice", "--terminal", "--db", db, "--topic", "adamw",
+                         "--count", str(n), "--mode", "new", "--seed", "2",
+                         stdin="1\n" * n, monkeypatch=monkeypatch)
+    assert code == 0, err
+    assert "decoupled" in out
+    assert "*decoupled*" not in out and "**" not in out
+
+
+def test_plain_text_keeps_math_products_and_lines():
+    from quizapp.progress.textmath import plain_text
+
+    assert plain_text("The *decoupled* **rule**: $a \\cdot b$ and `lr`") == \
+        "The decoupled rule: a · b and lr"
+    assert plain_text("2 * 3 stays\nnext line") == "2 * 3 stays\nnext line"

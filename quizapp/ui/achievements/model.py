@@ -10,10 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``1 answer``, ``2 answers``, ``0 study days`` (``many`` for irregular plurals)."""
-    return f"{n} {word if n == 1 else (many or word + 's')}"
+from quizapp.ui.shared.text import plural
 
 
 def local_date(stamp: str | None) -> str:

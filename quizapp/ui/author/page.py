@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from quizapp.bank.errors import BankProblem
 from quizapp.bank.model import CATEGORIES
 from quizapp.ui.shared import wheel
+from quizapp.ui.shared.text import plural
 from quizapp.ui.author import dialogs
 from quizapp.ui.author.form import ItemForm
 from quizapp.ui.author.model import (
@@ -634,7 +635,8 @@ class AuthorPage(QWidget):
                 fnode.setHidden(filtering and visible == 0)
                 if filtering and visible:
                     fnode.setExpanded(True)
-        self.count_label.setText(f"{shown} of {total} items shown" if shown != total else f"{total} items")
+        self.count_label.setText(f"{shown} of {plural(total, 'item')} shown" if shown != total
+                                 else plural(total, "item"))
 
     def _select_current_node(self) -> None:
         node = self._current_node()

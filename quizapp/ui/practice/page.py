@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from quizapp.progress.session import CATEGORIES, MODES, SessionOptions, StudySession
+from quizapp.ui.shared.text import plural
 from quizapp.ui.shared.mathtext import MathLabel, plain_text
 from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR
 
@@ -648,11 +649,14 @@ class PracticePage(QWidget):
 
             now = clock.iso(store.clock())
         except Exception:  # the summary line is a nicety; never block the set-up on it
-            self.availability.setText(f"{len(items)} questions match.")
+            self.availability.setText(f"{plural(len(items), 'question')} "
+                                      f"{'matches' if len(items) == 1 else 'match'}.")
             return
         due = sum(1 for i in items if i.id in schedule and schedule[i.id] <= now)
         new = sum(1 for i in items if i.id not in schedule)
-        self.availability.setText(f"{len(items)} questions match: {due} due for review, {new} new.")
+        self.availability.setText(f"{plural(len(items), 'question')} "
+                                  f"{'matches' if len(items) == 1 else 'match'}: "
+                                  f"{due} due for review, {new} new.")
 
     def _show_setup_message(self, text: str, error: bool = False) -> None:
         self.setup_message.setText(text)

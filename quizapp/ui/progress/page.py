@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QTabWidget, QVBoxLayout, QWidget,
 )
 
+from quizapp.ui.shared.text import plural, shorten
 from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR, figure_colors, style_figure
 
 WEEKS = 20  # the study calendar's width
@@ -263,7 +264,7 @@ class AccuracyCanvas(PlotCanvas):
         last = rows[-1]
         total = sum(counts)
         right = sum(c for _p, _n, c in rows)
-        return (f"{right} of {total} answers right overall ({100 * right / total:.0f} %); "
+        return (f"{right} of {plural(total, 'answer')} right overall ({100 * right / total:.0f} %); "
                 f"latest {bucket} {last[0]}: {last[2]} of {last[1]} right.")
 
 
@@ -396,10 +397,10 @@ class CalendarCanvas(PlotCanvas):
         best = int(grid.max())
         r, c = np.unravel_index(int(grid.argmax()), grid.shape)
         best_day = first + timedelta(weeks=int(c), days=int(r))
-        ax.text(0, 7.9, f"{n_days} study days", ha="left", va="center", fontsize=7,
+        ax.text(0, 7.9, plural(n_days, "study day"), ha="left", va="center", fontsize=7,
                 color=self.colors.text)
-        return (f"Studied on {n_days} of the last {span} days; the busiest day was "
-                f"{best_day.isoformat()} with {best} answers.")
+        return (f"Studied on {n_days} of the last {plural(span, 'day')}; the busiest day was "
+                f"{best_day.isoformat()} with {plural(best, 'answer')}.")
 
 
 class ForecastCanvas(PlotCanvas):
@@ -438,8 +439,8 @@ class ForecastCanvas(PlotCanvas):
         if not total:
             ax.text(0.5, 0.6, "No reviews due in the next two weeks", transform=ax.transAxes,
                     ha="center", fontsize=9, color=self.colors.text)
-        return (f"{counts[0]} reviews due today (overdue ones included), {total} in the next "
-                f"{len(rows)} days.")
+        return (f"{plural(counts[0], 'review')} due today (overdue ones included), {total} in the "
+                f"next {plural(len(rows), 'day')}.")
 
 
 # ---------------------------------------------------------------------- history table
@@ -801,8 +802,8 @@ class ClassPanel(QWidget):
             return
         n = len(view.learners)
         self.summary.setText(
-            f"{n} learner{'s' if n != 1 else ''}, {view.attempts} answers, {len(view.items)} "
-            f"questions answered, from {len(self.paths)} file{'s' if len(self.paths) != 1 else ''}.")
+            f"{n} learner{'s' if n != 1 else ''}, {plural(view.attempts, 'answer')}, "
+            f"{plural(len(view.items), 'question')} answered, from {len(self.paths)} file{'s' if len(self.paths) != 1 else ''}.")
         self._fill_mastery(view)
         self._fill_items(view)
 
@@ -841,8 +842,8 @@ class ClassPanel(QWidget):
                     if color is not None:
                         item.setBackground(QBrush(color))
                     item.setToolTip(f"{row.name} · {view.topics[k]}: {m.last10_correct} of the "
-                                    f"last {m.last10_answers} answers right; {m.attempts} "
-                                    f"answers on {m.days} day{'s' if m.days != 1 else ''}"
+                                    f"last {m.last10_answers} answers right; "
+                                    f"{plural(m.attempts, 'answer')} on {m.days} day{'s' if m.days != 1 else ''}"
                                     + ("; mastered" if m.mastered else ""))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 cells.append(item)
@@ -954,7 +955,7 @@ class WeakTopicRow(QFrame):
         name.setToolTip(title)
         grid.addWidget(name, 0, 0)
         recent, right = m["recent"], m["recent_correct"]
-        detail = QLabel(f"{right} of your last {recent} right · {m['attempts']} answers on "
+        detail = QLabel(f"{right} of your last {recent} right · {plural(m['attempts'], 'answer')} on "
                         f"{m['days']} day{'s' if m['days'] != 1 else ''}")
         small = detail.font()
         small.setPointSizeF(small.pointSizeF() * 0.9)
@@ -1333,7 +1334,7 @@ class ProgressPage(QWidget):
                                       self.wrong_only.isChecked())
         shown, total = self.history_proxy.rowCount(), self.history_model.rowCount()
         more = (f" (the newest {HISTORY_LIMIT})" if total >= HISTORY_LIMIT else "")
-        self.history_count.setText(f"{shown} of {total} answers shown{more}")
+        self.history_count.setText(f"{shown} of {plural(total, 'answer')} shown{more}")
         self.export_button.setEnabled(shown > 0)
 
     def _on_bucket(self) -> None:
@@ -1435,7 +1436,7 @@ class ProgressPage(QWidget):
         except OSError as exc:
             self.show_problem(f"Could not save {path}: {exc.strerror or exc}")
             return None
-        self.ctx.message.emit(f"Saved {n} answers to {path}")
+        self.ctx.message.emit(f"Saved {plural(n, 'answer')} to {path}")
         return path
 
     # ------------------------------------------------------------------ page protocol
