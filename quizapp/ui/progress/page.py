@@ -18,6 +18,7 @@ context reports new data or another learner (at once when shown, else when next 
 from __future__ import annotations
 
 import csv
+import html
 import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -52,6 +53,16 @@ WEAK_ITEMS = 6
 PRACTICE_LENGTH = 10
 ACCENT = "#1f77b4"
 BUCKETS = (("day", "Day"), ("week", "Week"), ("month", "Month"))
+
+
+def wrap_name(text: str, width: int = 24) -> str:
+    """A topic name on at most two lines of ``width`` characters: whole, not cut short."""
+    import textwrap
+
+    lines = textwrap.wrap(" ".join(str(text).split()), width) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], shorten(" ".join(lines[1:]), width)]
+    return "\n".join(lines)
 
 
 def short(text: str, width: int = 28) -> str:
@@ -290,7 +301,8 @@ class MasteryCanvas(PlotCanvas):
         mastery, titles = data
         topics = [t for t in titles if t in mastery] + [t for t in mastery if t not in titles]
         self.topics = topics
-        longest = max((len(short(titles.get(t, t), 26)) for t in topics), default=10)
+        names = {t: wrap_name(titles.get(t, t)) for t in topics}
+        longest = max((len(line) for n in names.values() for line in n.split("\n")), default=10)
         self._left = min(180.0, max(60.0, 14.0 + 5.3 * longest))  # 8-pt labels
         if not topics:
             return self.empty(ax, "No topics yet.")
@@ -303,8 +315,9 @@ class MasteryCanvas(PlotCanvas):
         ax.set_yticks([])
         left = blended_transform_factory(ax.transAxes, ax.transData)
         for y, t in zip(ys, topics):
-            ax.text(-0.015, y, short(titles.get(t, t), 26), transform=left, ha="right",
-                    va="center", fontsize=8, color=self.colors.text)
+            ax.text(-0.015, y, names[t], transform=left, ha="right", va="center",
+                    fontsize=8 if "\n" not in names[t] else 7, linespacing=0.95,
+                    color=self.colors.text)
         ax.set_ylim(len(topics) - 0.5, -0.5)
         ax.set_xlim(0, 100)
         ax.set_xticks([0, 25, 50, 80, 100], ["0", "25", "50", "80", "100 %"])
@@ -1305,11 +1318,43 @@ class ProgressPage(QWidget):
             self.weak_rows.append(row)
             self.weak_layout.addWidget(row)
         if data.weakest_items:
-            lines = [f"{item} — {c} of {n} right" for item, n, c in data.weakest_items]
+            texts = self.question_texts([item for item, _n, _c in data.weakest_items])
+            lines, tips = [], []
+            for item, n, c in data.weakest_items:
+                text = texts.get(item)
+                lines.append(f"{html.escape(shorten(text, 46) if text else item)} — {c} of {n} right")
+                tips.append(f"{text} ({item})" if text else item)
             self.items_label.setText("<b>Questions to revisit</b><br>" + "<br>".join(lines))
+            self.items_label.setToolTip("\n".join(tips))
         else:
             self.items_label.setText("")
         self.items_label.setVisible(bool(data.weakest_items))
+
+    def question_texts(self, item_ids: list[str]) -> dict[str, str]:
+        """Each item's question as one line of plain text (items the bank no longer has are
+        left out). The bank loads on a worker thread the first time; the list is filled
+        in again when it is there."""
+        from quizapp.ui.practice.page import bank_loader  # the Practice page's one bank
+
+        loader = bank_loader(self.ctx.bank_paths)
+        if loader.bank is None:
+            if not loader.done and not getattr(self, "_waiting_for_bank", False):
+                self._waiting_for_bank = True
+                loader.loaded.connect(self._on_bank_loaded)
+                loader.start()
+            return {}
+        from quizapp.progress.textmath import plain_text
+
+        out = {}
+        for item_id in item_ids:
+            item = loader.bank.items.get(item_id)
+            if item is not None:
+                out[item_id] = plain_text(item.prompt_text, one_line=True)
+        return out
+
+    def _on_bank_loaded(self, _bank, _error: str) -> None:
+        if self.data is not None and self.data.weakest_items:
+            self._fill_weak(self.data)
 
     def _fill_history(self, rows: list[dict], titles: dict[str, str]) -> None:
         self.history_model.set_rows(rows, titles)
