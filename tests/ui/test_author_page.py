@@ -570,3 +570,19 @@ def test_scrolling_the_form_over_a_combo_box_scrolls_and_changes_nothing(qtbot, 
     kind.setFocus()
     wheel(kind, -120)
     assert kind.currentData() != before
+
+
+def test_every_elided_tree_name_has_its_whole_text_in_a_tooltip(qtbot, author):
+    """Issue 12 (8): names in the item tree are cut short by the column width."""
+    author.tree.expandAll()
+    author.resize(1000, 700)
+    qtbot.wait(20)
+    metrics = author.tree.fontMetrics()
+    width = author.tree.columnWidth(0)
+    elided = 0
+    for node in author._all_nodes():
+        text = node.text(0)
+        if metrics.horizontalAdvance(text) + 40 > width:
+            elided += 1
+        assert text in node.toolTip(0), text
+    assert elided > 0  # the case that matters does happen at this size

@@ -539,10 +539,10 @@ class AuthorPage(QWidget):
             folder = self.author_folder
             mine = QTreeWidgetItem([f"Your folder: {folder.name if folder else '(none chosen)'}", ""])
             mine.setData(0, _ROLE, ("root", "mine"))
-            mine.setToolTip(0, str(folder) if folder else "Choose a folder for your questions")
+            mine.setToolTip(0, f"{mine.text(0)}\n{folder}" if folder else "Choose a folder for your questions")
             shipped = QTreeWidgetItem(["Shipped bank (read-only)", ""])
             shipped.setData(0, _ROLE, ("root", "shipped"))
-            shipped.setToolTip(0, str(self.shipped_dir))
+            shipped.setToolTip(0, f"{shipped.text(0)}\n{self.shipped_dir}")
             bold = QFont(self.tree.font())
             bold.setBold(True)
             for root in (mine, shipped):
@@ -552,10 +552,11 @@ class AuthorPage(QWidget):
                 parent = shipped if f.read_only else mine
                 node = QTreeWidgetItem([f.label + (f" · {f.title}" if f.title else ""), ""])
                 node.setData(0, _ROLE, ("file", fi))
-                node.setToolTip(0, str(f.path) + (f"\n{f.error}" if f.error else ""))
                 if f.error:
                     node.setForeground(0, QBrush(QColor(ERROR_COLOR)))
                     node.setText(0, f"{f.label} · {f.error}")
+                # the tree elides long names: the whole name is in the tooltip
+                node.setToolTip(0, f"{node.text(0)}\n{f.path}")
                 parent.addChild(node)
                 for ii, e in enumerate(f.items):
                     short = e.id[len(f.topic) + 1:] if f.topic and e.id.startswith(f.topic + ".") else e.id
