@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractSpinBox
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication
 
 from quizapp.bank import load_bank
 from quizapp.ui.author import dialogs
@@ -586,3 +586,40 @@ def test_every_elided_tree_name_has_its_whole_text_in_a_tooltip(qtbot, author):
             elided += 1
         assert text in node.toolTip(0), text
     assert elided > 0  # the case that matters does happen at this size
+
+
+# ---------------------------------------------------------------------- issue 12 (10)
+
+
+def test_missing_bank_folder_is_created_on_ctrl_n_and_files_follow_the_umask(qtbot, tmp_path, monkeypatch):
+    import os
+    import stat
+
+    missing = tmp_path / "my-questions"
+    page, ctx = _make_page(qtbot, tmp_path, [str(missing)])
+    assert "does not exist yet" in page.folder_label.text() and "Ctrl+N" in page.folder_label.text()
+    asked = []
+    monkeypatch.setattr(dialogs.ConfirmDialog, "ask",
+                        classmethod(lambda cls, parent, title, text, ok="": asked.append(text) or True))
+    monkeypatch.setattr(dialogs.MessageDialog, "ask", classmethod(
+        lambda cls, *a, **k: pytest.fail(f"a message box: {a[1:]}")))
+    monkeypatch.setattr(dialogs.NewFileDialog, "ask", classmethod(
+        lambda cls, parent, f, topic="", title="": (f / "mine.toml", "mine", "Mine")))
+    old = os.umask(0o022)
+    try:
+        page.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is page, timeout=3000)
+        page.tree.setFocus()
+        with qtbot.waitSignal(page.evaluated, timeout=10000):
+            qtbot.keyClick(page.tree, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+        assert asked and str(missing) in asked[0]
+        assert missing.is_dir() and page.author_folder == missing
+        assert page.form.id_edit.text() == "mine.new-question"
+        assert page.save()
+    finally:
+        os.umask(old)
+    saved = missing / "mine.toml"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o644
+    assert "Saving into" in page.folder_label.text()
+    page.wait_idle()
+    ctx.close()

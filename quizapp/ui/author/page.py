@@ -241,8 +241,31 @@ class AuthorPage(QWidget):
         self._status(f"Questions now go to {folder}")
         return True
 
+    def missing_folder(self) -> Path | None:
+        """A folder given with ``--bank`` that does not exist yet (to be created on request)."""
+        for p in self.author_paths:
+            if not p.exists() and not self._is_shipped(p) and p.suffix.lower() != ".toml":
+                return p
+        return None
+
     def _ensure_folder(self) -> Path | None:
         folder = self.author_folder
+        missing = self.missing_folder() if folder is None else None
+        if missing is not None:
+            if not dialogs.ConfirmDialog.ask(
+                    self, "Create the folder?", f"{missing} does not exist yet. Create it for "
+                    "your questions?", ok="Create folder"):
+                return None
+            try:
+                missing.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                dialogs.MessageDialog.ask(self, "Cannot create the folder",
+                                          f"Could not create {missing}: {exc.strerror or exc}")
+                return None
+            self.rescan()
+            self._update_folder_label()
+            self._status(f"Created {missing}: your questions go there")
+            folder = self.author_folder
         if folder is None:
             dialogs.MessageDialog.ask(self, "Choose a folder", "Choose a folder for your questions first: "
                                       "the shipped bank is read-only.", error=False)
@@ -705,8 +728,9 @@ class AuthorPage(QWidget):
         folder = self.author_folder
         missing = [p for p in self.author_paths if not p.exists()]
         if folder is None and missing:
-            self.folder_label.setText(f"<span style='color:{ERROR_COLOR}'>{_esc(missing[0])} does not exist.</span> "
-                                      "Use <b>Choose folder…</b> to pick the folder for your questions.")
+            self.folder_label.setText(f"<span style='color:{ERROR_COLOR}'>{_esc(missing[0])} does not exist "
+                                      "yet.</span> <b>New item</b> (Ctrl+N) offers to create it; "
+                                      "<b>Choose folder…</b> picks another one.")
         elif folder is None:
             self.folder_label.setText("No folder chosen: the shipped bank is read-only. "
                                       "Use <b>Choose folder…</b> to write your own questions.")
