@@ -125,6 +125,43 @@ def load_bank(paths: Iterable[str | os.PathLike] | str | os.PathLike | None = No
     return Bank(loader.items, loader.problems, loader.topics, loader.files)
 
 
+def topic_titles(paths: Iterable[str | os.PathLike] | str | os.PathLike | None = None) -> dict[str, str]:
+    """Topic id -> title of every bank file (the shipped bank by default), read from the
+    files' headers only: a few milliseconds, where loading every item takes half a second.
+    Unreadable files are skipped (``quizapp bank check`` reports them)."""
+    from quizapp.resources import bank_dir
+
+    if paths is None:
+        roots = [bank_dir()]
+    elif isinstance(paths, (str, os.PathLike)):
+        roots = [Path(paths)]
+    else:
+        roots = [Path(p) for p in paths]
+    files: list[Path] = []
+    for root in roots:
+        if root.is_dir():
+            files += sorted(root.glob("*.toml"))
+        elif root.is_file():
+            files.append(root)
+    out: dict[str, str] = {}
+    for path in files:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                head = []
+                for line in fh:
+                    if line.lstrip().startswith("["):
+                        break
+                    head.append(line)
+            doc = tomllib.loads("".join(head).lstrip("\ufeff"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        topic, title = doc.get("topic"), doc.get("title")
+        if isinstance(topic, str) and ID_RE.match(topic):
+            out.setdefault(topic, title if isinstance(title, str) and title else
+                           topic.replace("-", " ").capitalize())
+    return out
+
+
 def load_text(text: str, name: str = "<text>") -> Bank:
     """Load one file's worth of TOML text (tests, previews in the authoring UI)."""
     loader = _Loader()

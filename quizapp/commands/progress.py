@@ -141,6 +141,7 @@ def _progress(args) -> int:
         learner = _learner(store, args.learner)
         if args.history:
             return _print_history(store, learner, args)
+        _know_bank_topics(store)
         summary = store.progress_summary(learner.id)
         if args.json:
             summary["database"] = str(store.path)
@@ -155,10 +156,33 @@ def _progress(args) -> int:
                 w.writerow([learner.name, topic, t["title"], t["attempts"], t["correct"],
                             f"{t['mastery']:.2f}", "yes" if t["mastered"] else "no", t["days"]])
         else:
-            _print_summary(summary, store)
+            _print_summary(summary, store, _whose(store, learner, args.learner))
     finally:
         store.close()
     return 0
+
+
+def _know_bank_topics(store) -> None:
+    """Let the store know the shipped bank's topics (their titles and one mastery badge
+    each), so a fresh database counts every achievement, not only the topic-free ones."""
+    from quizapp.bank.loader import topic_titles
+
+    try:
+        store.sync_topics(topic_titles())
+    except Exception:  # a read-only or locked file: the summary still shows what it knows
+        pass
+
+
+def _whose(store, learner, asked: str | None) -> str:
+    """One line: whose progress this is, and how to see someone else's."""
+    if asked is not None:
+        return f"Progress of {learner.name}."
+    others = [l.name for l in store.learners() if l.id != learner.id]
+    if not others:
+        return f"Progress of {learner.name}, the only learner profile."
+    return (f"Progress of {learner.name}, the most recently active of {len(others) + 1} learner "
+            f"profiles (also: {', '.join(others[:5])}{', …' if len(others) > 5 else ''}); "
+            "choose one with --learner NAME.")
 
 
 def _print_history(store, learner, args) -> int:
@@ -182,8 +206,10 @@ def _print_history(store, learner, args) -> int:
     return 0
 
 
-def _print_summary(s: dict, store) -> None:
+def _print_summary(s: dict, store, whose: str = "") -> None:
     print(f"Learner: {s['learner']}   (database: {store.path})")
+    if whose:
+        print(whose)
     print(f"Answered {s['attempts']}, right {s['correct']} ({_pct(s['correct'], s['attempts'])}), "
           f"time {_duration(s['seconds'])}; {s['due_now']} due for review now; "
           f"{s['runs']} simulator runs in the notebook.")

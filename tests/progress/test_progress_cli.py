@@ -211,3 +211,27 @@ def test_plain_text_keeps_math_products_and_lines():
     assert plain_text("The *decoupled* **rule**: $a \\cdot b$ and `lr`") == \
         "The decoupled rule: a · b and lr"
     assert plain_text("2 * 3 stays\nnext line") == "2 * 3 stays\nnext line"
+
+
+def test_progress_on_an_empty_database_counts_every_achievement(capsys, db):
+    """Issue 12 (11): "0 of 20" left out one mastery badge per topic of the bank."""
+    from quizapp.bank import load_bank
+    from quizapp.progress import achievements
+
+    total = len(achievements.expand(dict(load_bank().topics)))
+    code, out, err = run(capsys, "progress", "--db", db)
+    assert code == 0, err
+    assert f"Achievements: 0 of {total} unlocked" in out and total > 20
+
+
+def test_progress_says_whose_it_is_and_how_to_choose(capsys, db):
+    run(capsys, "learners", "--db", db, "--add", "ann")
+    code, out, _ = run(capsys, "progress", "--db", db)
+    assert code == 0
+    assert "Progress of ann, the only learner profile." in out
+    run(capsys, "learners", "--db", db, "--add", "bob")
+    code, out, _ = run(capsys, "progress", "--db", db)
+    line = next(l for l in out.splitlines() if l.startswith("Progress of"))
+    assert "most recently active of 2 learner profiles" in line and "--learner NAME" in line
+    code, out, _ = run(capsys, "progress", "--db", db, "--learner", "ann")
+    assert "Progress of ann." in out

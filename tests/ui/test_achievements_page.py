@@ -209,3 +209,14 @@ def test_weekly_streak_can_be_turned_on_from_the_page(seeded, badges, ctx, qtbot
     assert "off" not in badges.cards["week-streak-2"].when.text()
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
     assert not ctx.store.study_streak(seeded.id)["enabled"]
+
+
+def test_a_fresh_profile_sees_every_badge_it_can_earn(badges, ctx):
+    """Issue 12 (11): an empty database counted 20 badges, without one per topic."""
+    from quizapp.bank import load_bank
+    from quizapp.progress import achievements
+
+    total = len(achievements.expand(dict(load_bank().topics)))
+    badges.reload()
+    assert badges.summary.text() == f"0 of {total} unlocked"
+    assert "master-adamw" in badges.cards
