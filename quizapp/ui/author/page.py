@@ -12,6 +12,11 @@ problems are marked at their fields and listed, and Save stays disabled while th
 is an error. Saving goes through :mod:`quizapp.bank.tomlwrite`, which keeps the other
 items and every comment of the file. Unsaved edits are kept as a draft in the settings,
 so a crash or a closed window does not lose them.
+
+This module holds the page's layout, actions, editor state, undo and checks; the rest
+are mixins of the same class, one file per concern: ``browser`` (folders and the item
+tree), ``items`` (save, revert, delete, new, duplicate, drafts), ``exchange`` (GIFT and
+Moodle XML), ``undo`` (undo steps and keys), ``common`` (shared constants and helpers).
 """
 from __future__ import annotations
 
