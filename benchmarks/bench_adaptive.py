@@ -6,9 +6,13 @@ twenty seconds an answer, a day between sessions, FSRS reviews and all). A learn
 right with probability ``sigmoid(ability[topic] - difficulty[item])``, where each item's
 true difficulty is its authored prior plus noise that neither policy knows.
 
-After every answer the same estimator (``quizapp.progress.adaptive.Model`` fed with that
-learner's answers) ranks the topics. For each policy the script reports how many answers it
-takes until
+After every answer the engine ranks the topics. The first version ranked them by mastery,
+the share of right answers among the topic's last ``MASTERY_WINDOW`` answers (what the
+Progress page shows and "practise the weakest topics" uses); the adaptive engine ranks them
+by its Rasch estimate (``quizapp.progress.adaptive.Model`` fed with the learner's answers).
+Three rows are printed: the first version (its order, its ranking), its order ranked by the
+Rasch estimate (how much the estimator alone brings), and the adaptive engine. For each the
+script reports how many answers it takes until
 
 * the ranking of topics matches the truth: Spearman >= 0.8 on five answers in a row;
 * the weakest topic is found: the estimated weakest is the true weakest, five in a row.
@@ -36,6 +40,7 @@ from quizapp.bank import load_bank  # noqa: E402
 from quizapp.progress import Store  # noqa: E402
 from quizapp.progress import adaptive  # noqa: E402
 from quizapp.progress.clock import ManualClock  # noqa: E402
+from quizapp.progress.queries import MASTERY_WINDOW  # noqa: E402
 from quizapp.progress.session import SessionOptions, StudySession  # noqa: E402
 
 STREAK = 5  # answers in a row a criterion must hold
@@ -81,13 +86,14 @@ def simulate(policy: str, learners: list[tuple[str, dict]], bank, true_b: dict, 
         rng = random.Random(f"{seed}:{n}:answers")
         learner = store.add_learner(f"sim{n}")
         estimator = adaptive.Model(bank.items, order)
+        recent: dict[str, list[int]] = {t: [] for t in topics}
         truth = [skill[t] for t in topics]
         weakest = min(topics, key=lambda t: skill[t])
         asked = 0
-        rank_run = weak_run = 0
-        rank_at = weak_at = None
+        runs = {"share": [0, 0], "rasch": [0, 0]}  # answers in a row meeting (rank, weak)
+        found = {"share": [None, None], "rasch": [None, None]}
         session_no = 0
-        while asked < max_q and (rank_at is None or weak_at is None):
+        while asked < max_q and any(v is None for f in found.values() for v in f):
             session_no += 1
             sess = StudySession(store, bank, learner.id, SessionOptions(
                 length=10, mode="new", seed=seed * 1000 + session_no, policy=policy))
@@ -98,24 +104,34 @@ def simulate(policy: str, learners: list[tuple[str, dict]], bank, true_b: dict, 
                 sess.answer(answer_text(inst, right), 20.0)
                 store.clock.advance(seconds=20)
                 estimator.observe(inst.item_id, right)
+                window = recent[item.topic]
+                window.append(int(right))
+                del window[:-MASTERY_WINDOW]
                 asked += 1
-                est = [estimator.topics[t].mean for t in topics]
-                rank_run = rank_run + 1 if adaptive.spearman(est, truth) >= 0.8 else 0
-                weak_run = weak_run + 1 if estimator.ranking()[0] == weakest else 0
-                if rank_at is None and rank_run >= STREAK:
-                    rank_at = asked - STREAK + 1
-                if weak_at is None and weak_run >= STREAK:
-                    weak_at = asked - STREAK + 1
+                estimates = {
+                    # the first version's mastery: right answers among the last few, per topic
+                    "share": [sum(recent[t]) / MASTERY_WINDOW for t in topics],
+                    "rasch": [estimator.topics[t].mean for t in topics],
+                }
+                for name, est in estimates.items():
+                    run, at = runs[name], found[name]
+                    run[0] = run[0] + 1 if adaptive.spearman(est, truth) >= 0.8 else 0
+                    low = min(est)
+                    lows = [t for t, e in zip(topics, est) if e == low]
+                    run[1] = run[1] + 1 if lows == [weakest] else 0
+                    for k in (0, 1):
+                        if at[k] is None and run[k] >= STREAK:
+                            at[k] = asked - STREAK + 1
             sess.finish()
             store.clock.advance(days=1)
-        results.append({"profile": profile, "rank": rank_at, "weak": weak_at})
+        results.append({"profile": profile, "share": found["share"], "rasch": found["rasch"]})
     store.close()
     return results
 
 
-def summarise(results: list[dict], key: str, max_q: int) -> tuple[float, float, float]:
-    values = [r[key] if r[key] is not None else max_q for r in results]
-    reached = sum(1 for r in results if r[key] is not None) / len(results)
+def summarise(results: list[dict], ranking: str, k: int, max_q: int) -> tuple[float, float, float]:
+    values = [r[ranking][k] if r[ranking][k] is not None else max_q for r in results]
+    reached = sum(1 for r in results if r[ranking][k] is not None) / len(results)
     return statistics.mean(values), statistics.median(values), reached
 
 
@@ -146,26 +162,31 @@ def main(argv: list[str] | None = None) -> int:
         out[policy] = simulate(policy, learners, bank, true_b, args.max_questions, args.seed)
         print(f"  simulated policy {policy!r} in {time.perf_counter() - t0:.1f} s")
 
-    print(f"\n{'criterion':<44}{'first order':>14}{'adaptive':>12}{'ratio':>9}   target")
+    rows = [("first version (its order, share-right ranking)", "rotation", "share"),
+            ("first version's order, Rasch ranking", "rotation", "rasch"),
+            ("adaptive (its order, Rasch ranking)", "adaptive", "rasch")]
     ok_all = True
-    for key, label in (("rank", "topic ranking, Spearman >= 0.8"), ("weak", "weakest topic found")):
-        base = summarise(out["rotation"], key, args.max_questions)
-        new = summarise(out["adaptive"], key, args.max_questions)
-        ratio = base[0] / new[0] if new[0] else math.inf
+    for k, label in ((0, "answers until the topic ranking has Spearman >= 0.8"),
+                     (1, "answers until the weakest topic is found")):
+        print(f"\n{label} ({STREAK} in a row; censored at {args.max_questions})")
+        print(f"  {'':<50}{'mean':>8}{'median':>8}{'reached':>9}")
+        figures = []
+        for name, policy, ranking in rows:
+            mean, median, reached = summarise(out[policy], ranking, k, args.max_questions)
+            figures.append(mean)
+            print(f"  {name:<50}{mean:>8.1f}{median:>8.1f}{reached:>9.0%}")
+        ratio = figures[0] / figures[2] if figures[2] else math.inf
         ok = ratio >= 2.0
         ok_all &= ok
-        print(f"{label + ' (mean answers)':<44}{base[0]:>14.1f}{new[0]:>12.1f}{ratio:>8.2f}x   >= 2x "
-              f"{'OK' if ok else 'FAIL'}")
-        print(f"{'  median answers':<44}{base[1]:>14.1f}{new[1]:>12.1f}")
-        print(f"{'  learners who got there':<44}{base[2]:>13.0%}{new[2]:>12.0%}")
-    print("\nby profile (mean answers: first order -> adaptive)")
+        print(f"  ratio first version / adaptive: {ratio:.2f}x   target >= 2x: {'OK' if ok else 'FAIL'}")
+    print("\nby profile, mean answers (first version -> adaptive): ranking; weakest")
     for profile in names:
         parts = []
-        for key in ("rank", "weak"):
-            b = summarise([r for r in out["rotation"] if r["profile"] == profile], key, args.max_questions)[0]
-            a = summarise([r for r in out["adaptive"] if r["profile"] == profile], key, args.max_questions)[0]
-            parts.append(f"{key} {b:.0f} -> {a:.0f}")
-        print(f"  {profile:<26} " + ",  ".join(parts))
+        for k in (0, 1):
+            b = summarise([r for r in out["rotation"] if r["profile"] == profile], "share", k, args.max_questions)[0]
+            a = summarise([r for r in out["adaptive"] if r["profile"] == profile], "rasch", k, args.max_questions)[0]
+            parts.append(f"{b:.0f} -> {a:.0f}")
+        print(f"  {profile:<26} " + ";  ".join(parts))
     return 0 if ok_all else 1
 
 

@@ -55,6 +55,8 @@ MAX_NEW_PER_VISIT = 2
 MAX_SAME_CATEGORY = 2
 #: Randomness among candidates: Gumbel noise of this scale is added to each score.
 NOISE = 0.15
+#: How much the chance of being the weakest topic counts when every topic has been met.
+WEAKEST_WEIGHT = 20.0
 
 
 def sigmoid(x: float) -> float:
@@ -276,7 +278,7 @@ class Model:
         for s in states:
             overlap = sum(math.exp(-(s.mean - o.mean) ** 2 / (2 * (s.sd ** 2 + o.sd ** 2)))
                           for o in states if o is not s)
-            out[s.topic] = s.sd ** 2 * (1.0 + overlap / max(1, len(states) - 1) + 3.0 * weakest[s.topic])
+            out[s.topic] = s.sd ** 2 * (overlap / max(1, len(states) - 1) + WEAKEST_WEIGHT * weakest[s.topic])
         return out
 
     def _best(self, ids: list[str], blocked: str | None) -> str | None:
