@@ -6,7 +6,8 @@ twenty seconds an answer, a day between sessions, FSRS reviews and all). A learn
 right with probability ``sigmoid(ability[topic] - difficulty[item])``, where each item's
 true difficulty is its authored prior plus noise that neither policy knows.
 
-After every answer the engine ranks the topics. The first version ranked them by mastery,
+After every answer the engine ranks the topics (each policy has its own progress file, so
+item difficulties are calibrated from the learners simulated before, as in a class). The first version ranked them by mastery,
 the share of right answers among the topic's last ``MASTERY_WINDOW`` answers (what the
 Progress page shows and "practise the weakest topics" uses); the adaptive engine ranks them
 by its Rasch estimate (``quizapp.progress.adaptive.Model`` fed with the learner's answers).
@@ -97,6 +98,9 @@ def simulate(policy: str, learners: list[tuple[str, dict]], bank, true_b: dict, 
             session_no += 1
             sess = StudySession(store, bank, learner.id, SessionOptions(
                 length=10, mode="new", seed=seed * 1000 + session_no, policy=policy))
+            # the engine's estimate as a session starts: difficulties calibrated from every
+            # simulated learner so far, this learner's answers so far
+            estimator = adaptive.Model.load(store, learner.id, bank.items, order)
             while asked < max_q and (inst := sess.next()) is not None:
                 item = bank.items[inst.item_id]
                 p = 1.0 / (1.0 + math.exp(-(skill[item.topic] - true_b[inst.item_id])))
