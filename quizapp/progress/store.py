@@ -28,7 +28,7 @@ from sqlite_utils import Database
 
 from quizapp.progress import achievements as ach
 from quizapp.progress import clock, migrations, queries, review
-from quizapp.progress.notebook import clean, closest_run, config_lr, diff_configs, dumps, loads_object
+from quizapp.progress.notebook import clean, closest_run, config_lr, dumps, loads_object
 
 BUSY_TIMEOUT_S = 10.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
