@@ -13,6 +13,29 @@ ACCEPTED = ("Type a number such as 0.02, .02, 2e-2, -3, +4 or a fraction 1/50 "
             "(no commas, no units).")
 
 
+#: sets of typed examples of one value each (plain, leading dot, exponent, fraction) plus a
+#: negative whole number; :func:`number_examples` picks one that does not give an answer away
+EXAMPLE_SETS = (("0.02", ".02", "2e-2", "1/50", "-3"),
+                ("0.35", ".35", "3.5e-1", "7/20", "-7"),
+                ("0.6", ".6", "6e-1", "3/5", "-5"))
+
+
+def number_examples(gives_away=None) -> tuple[str, ...]:
+    """The first example set none of whose values ``gives_away(value)`` (e.g. "the grader would
+    accept it for this question's answer"), so a hint never shows the answer itself."""
+    for examples in EXAMPLE_SETS:
+        values = [read_number(e)[0] for e in examples]
+        if gives_away is None or not any(gives_away(v) for v in values if v is not None):
+            return examples
+    return EXAMPLE_SETS[-1]  # only a tolerance wide enough to accept all three sets gets here
+
+
+def accepted_hint(examples: tuple[str, ...] = EXAMPLE_SETS[0]) -> str:
+    plain, dot, exponent, fraction, whole = examples
+    return (f"Type a number: {plain}, {dot}, {exponent}, {whole} or {fraction} all work "
+            "(no thousands separators, no % sign).")
+
+
 def read_number(text: object) -> tuple[float | None, str]:
     """Return (value, "") or (None, message saying what is accepted)."""
     if not isinstance(text, str):
