@@ -196,9 +196,9 @@ def check_item_quality(item: Item, instances: Sequence[Instance]) -> list[BankPr
         if len(hits) == n:
             out.append(_problem(item, "prompt", f"[answer-shown] {where} in {n}/{n} draws"))
         else:
-            out.append(_problem(item, "params", f"[printed-answer] the parameter ranges make {where} in "
-                                                f"{len(hits)}/{n} draws: narrow the ranges (or add a "
-                                                "constraint) so the answer has to be worked out"))
+            out.append(_problem(item, "params", f"[printed-answer] in {len(hits)}/{n} draws the parameter "
+                                                f"ranges leave the answer on show ({where}): narrow the "
+                                                "ranges (or add a constraint) so it has to be worked out"))
 
     if kind == "numeric":
         out.extend(_integer_tolerance(item, instances))
@@ -225,7 +225,7 @@ def _answer_shown(item: Item, inst: Instance) -> str:
             return f"the key {key_text(inst)} (and no distractor) is printed in the prompt"
         return ""
     if inst.kind == "choice":
-        key = _norm(key_text(inst) or "")
+        key = _strip_lead(_norm(key_text(inst) or ""))
         if len(key) < 4:
             return ""
         others = [_norm(c) for i, c in enumerate(inst.choices) if i + 1 != inst.correct_choice]
@@ -240,6 +240,18 @@ def _answer_shown(item: Item, inst: Instance) -> str:
                     difflib.SequenceMatcher(None, key, hay).ratio() >= SIMILARITY:
                 return f"the key's text {key_text(inst)!r} repeats {where} {title!r}"
     return ""
+
+
+_LEAD = frozenset("a an the it its they their to by".split())
+
+
+def _strip_lead(text: str) -> str:
+    """"it shrinks the weights" -> "shrinks the weights": a key's opening pronoun or article
+    is not what gives it away."""
+    words = text.split()
+    while len(words) > 1 and words[0] in _LEAD:
+        words.pop(0)
+    return " ".join(words)
 
 
 def _integer_tolerance(item: Item, instances: Sequence[Instance]) -> list[BankProblem]:
