@@ -134,26 +134,17 @@ def _option_values(inst: Instance) -> list[float] | None:
 
 
 def key_rank(inst: Instance) -> str | None:
-    """The key's position among the sorted option values ("smallest", "2nd largest",
-    "middle" for the median of an odd count, ...); None unless every option is a number."""
+    """"smallest", "largest" or "middle" (anything in between): where the key sits among
+    the option values; None unless every option is a number."""
     values = _option_values(inst)
     if not values or len(values) < 3 or len(set(values)) < len(values):
         return None
-    n = len(values)
-    position = sorted(values).index(values[inst.correct_choice - 1])
-    if position == 0:
+    key = values[inst.correct_choice - 1]
+    if key == min(values):
         return "smallest"
-    if position == n - 1:
+    if key == max(values):
         return "largest"
-    if n % 2 == 1 and position == n // 2:
-        return "middle"
-    if position < n / 2:
-        return f"{_ordinal(position + 1)} smallest"
-    return f"{_ordinal(n - position)} largest"
-
-
-def _ordinal(k: int) -> str:
-    return {1: "1st", 2: "2nd", 3: "3rd"}.get(k, f"{k}th")
+    return "middle"
 
 
 def _problem(item: Item, field: str | None, message: str, severity: str = "warning") -> BankProblem:
@@ -185,7 +176,7 @@ def check_item_quality(item: Item, instances: Sequence[Instance]) -> list[BankPr
         if all(r is not None for r in ranks) and len(set(ranks)) == 1 and \
                 (item.parameterised or kind == "computed_choice"):
             out.append(_problem(item, "answer.choices",
-                                f"[key-rank] the key is the {ranks[0]} value in {n}/{n} draws: add "
+                                f"[key-rank] the key is the {ranks[0]} value in {n}/{n} draws{_NEITHER.get(ranks[0], '')}: add "
                                 "distractors that fall above it in some draws and below it in others "
                                 "(real mistakes), or vary what is asked, so its rank varies"))
 
@@ -242,6 +233,7 @@ def _answer_shown(item: Item, inst: Instance) -> str:
     return ""
 
 
+_NEITHER = {"middle": " (neither the smallest nor the largest)"}
 _LEAD = frozenset("a an the it its they their to by".split())
 
 
