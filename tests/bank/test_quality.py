@@ -220,3 +220,15 @@ value = "lr * 0.025"
     inst = bank.instance("t.tiny", 0)
     assert inst.explanation == "It is $2.5 \\times 10^{-5}$, written 2.5×10⁻⁵ in text."
     assert inst.answer_display == "2.5e-05"  # what a learner can type back stays plain
+
+
+def test_grading_messages_never_show_the_answer_as_an_example():
+    bank = load_bank()
+    inst = bank.instance("gradient_descent.update-size-chapter", 0)
+    assert float(inst.answer) == pytest.approx(0.02)
+    for typed in ("abc", "1,5", "25%", ""):
+        g = bank.grade(inst, typed)
+        assert g.correct is None and "0.02" not in g.message and "1/50" not in g.message, g.message
+        assert "Type a number such as" in g.message
+    other = bank.instance("adam.bias-correction", 0)  # an answer nowhere near 0.02
+    assert "0.02, .02, 2e-2" in bank.grade(other, "abc").message or float(other.answer) == pytest.approx(0.02)
