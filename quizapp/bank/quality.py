@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import math
 import re
 from collections import defaultdict
@@ -67,25 +68,38 @@ def _norm(text: str) -> str:
 
 def numbers_in(text: str) -> list[float]:
     """Every number written in ``text``: 0.02, 1e-8, 2.5 \\times 10^{-5}, 10^{-8}, 2.5×10⁻⁵."""
+    return list(_numbers_in(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _numbers_in(text: str) -> tuple[float, ...]:
     found: list[float] = []
     rest = text
-    for pattern, build in ((_TIMES_TEN, lambda m: float(m.group(1).replace("\u2212", "-"))
-                            * 10.0 ** int(m.group(2).replace("\u2212", "-"))),
-                           (_TEN_UNICODE, lambda m: float((m.group(1) or "1").replace("\u2212", "-"))
-                            * 10.0 ** int(m.group(2).translate(_SUPERSCRIPT))),
-                           (_TEN_POWER, lambda m: 10.0 ** int(m.group(1).replace("\u2212", "-")))):
-        for m in pattern.finditer(rest):
-            try:
-                found.append(build(m))
-            except (ValueError, OverflowError):
-                pass
-        rest = pattern.sub(" ", rest)
+    if "10^" in rest:
+        for m in _TIMES_TEN.finditer(rest):
+            found.append(_power(m.group(1), m.group(2)))
+        rest = _TIMES_TEN.sub(" ", rest)
+    if "10" in rest and any(c in rest for c in "⁰¹²³⁴⁵⁶⁷⁸⁹"):
+        for m in _TEN_UNICODE.finditer(rest):
+            found.append(_power(m.group(1) or "1", m.group(2).translate(_SUPERSCRIPT)))
+        rest = _TEN_UNICODE.sub(" ", rest)
+    if "10^" in rest:
+        for m in _TEN_POWER.finditer(rest):
+            found.append(_power("1", m.group(1)))
+        rest = _TEN_POWER.sub(" ", rest)
     for m in _NUMBER.finditer(rest):
         try:
             found.append(float(m.group(0).replace("\u2212", "-")))
         except ValueError:
             pass
-    return [v for v in found if math.isfinite(v)]
+    return tuple(v for v in found if math.isfinite(v))
+
+
+def _power(mantissa: str, exponent: str) -> float:
+    try:
+        return float(mantissa.replace("\u2212", "-")) * 10.0 ** int(exponent.replace("\u2212", "-"))
+    except (ValueError, OverflowError):
+        return math.nan
 
 
 def _same_number(a: float, b: float) -> bool:
