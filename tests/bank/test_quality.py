@@ -232,3 +232,39 @@ def test_grading_messages_never_show_the_answer_as_an_example():
         assert "Type a number such as" in g.message
     other = bank.instance("adam.bias-correction", 0)  # an answer nowhere near 0.02
     assert "0.02, .02, 2e-2" in bank.grade(other, "abc").message or float(other.answer) == pytest.approx(0.02)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_numbers_in_never_fails_on_any_text(text):
+    assert all(isinstance(v, float) for v in numbers_in(text))
+
+
+_NAMES = st.sampled_from(["lr", "eta", "g", "grad", "k", "steps", "beta", "b1", "N", "samples"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_NAMES, min_size=3, max_size=3, unique=True), st.lists(_NAMES, min_size=3, max_size=3, unique=True))
+def test_answer_formula_ignores_parameter_names(first, second):
+    from quizapp.bank.quality import answer_formula
+
+    def item(names, item_id):
+        a, b, c = names
+        return load_text(f'''
+topic = "t"
+[[item]]
+id = "t.{item_id}"
+category = "calculation"
+prompt = "{{{a}}} {{{b}}} {{{c}}}"
+explanation = "x"
+[item.params]
+{a} = {{ choice = [2, 3] }}
+{b} = {{ choice = [10, 20] }}
+{c} = {{ derived = "{a} * 0.5" }}
+[item.answer]
+kind = "numeric"
+value = "ceil({b} / {c}) + sqrt({a})"
+''').items[f"t.{item_id}"]
+
+    one, two = item(first, "one"), item(second, "two")
+    assert answer_formula(one) is not None and answer_formula(one) == answer_formula(two)
