@@ -6,12 +6,16 @@ each instance is checked: the answer is a finite number (or a truth value), choi
 are distinct as displayed, exactly one choice is correct, the displayed rounding of a
 numeric answer is inside the tolerance, no placeholder is left in the text and the
 ``$`` of inline math pair up.
+
+All the draws of one item share one check budget of engine steps and wall time
+(:func:`~quizapp.bank.formulas.check_budget`) on top of each draw's own budget; when it runs out the item's check stops with an error saying so.
 """
 from __future__ import annotations
 
 import re
 from typing import Iterable
 
+from quizapp.bank import formulas as _formulas
 from quizapp.bank.errors import BankError, BankProblem
 from quizapp.bank.model import Bank, Instance, Item
 from quizapp.bank.numeric import read_number
@@ -46,14 +50,21 @@ def check_item(item: Item, draws: int = 50) -> list[BankProblem]:
         entry = found.setdefault((field, code), [severity, message, seed, 0])
         entry[3] += 1
 
-    for seed in seeds:
+    budget = _formulas.check_budget(len(seeds))
+    for done, seed in enumerate(seeds):
         try:
-            inst = instantiate(item, seed)
+            inst = instantiate(item, seed, budget)
         except FieldError as exc:
             note(exc.field, "instance:" + exc.detail[:40], exc.detail, "error", seed)
+            if _spent(budget):
+                _stopped(note, budget, done, len(seeds), seed)
+                break
             continue
         except BankError as exc:
             note(None, "instance:" + str(exc)[:40], str(exc), "error", seed)
+            if _spent(budget):
+                _stopped(note, budget, done, len(seeds), seed)
+                break
             continue
         for field, code, message, severity in check_instance(item, inst):
             note(field, code, message, severity, seed)
@@ -63,6 +74,17 @@ def check_item(item: Item, draws: int = 50) -> list[BankProblem]:
         out.append(BankProblem(item.source, _line(item, field), item.id, field,
                                f"{message} ({where})", severity))
     return out
+
+
+def _spent(budget: "_formulas.Budget") -> bool:
+    return budget.left < 0 or budget.clock() > budget.deadline
+
+
+def _stopped(note, budget, done: int, total: int, seed: int) -> None:
+    which = "step budget" if budget.left < 0 else "time budget"
+    note(None, "check-budget", f"the check stopped after {done + 1} of {total} draws: it ran out "
+         f"of its {which} ({budget.steps:,} engine steps and {budget.seconds:g} s for all the "
+         "draws of one item); this item is too slow to compute: use fewer or smaller step counts", "error", seed)
 
 
 def _line(item: Item, field: str | None) -> int:
