@@ -109,7 +109,7 @@ def _line(item: Item, field: str | None) -> int:
 def check_instance(item: Item, inst: Instance) -> Iterable[tuple[str | None, str, str, str]]:
     ans = item.answer
     if inst.kind == "numeric":
-        shown, _ = read_number(inst.answer_display)
+        shown, _ = read_number(inst.answer_display, percent=ans.display.endswith("%"))
         if shown is None:
             yield ("answer.display", "unreadable", f"the displayed answer {inst.answer_display!r} cannot be read "
                                      "back as a number", "warning")
@@ -142,17 +142,34 @@ def check_instance(item: Item, inst: Instance) -> Iterable[tuple[str | None, str
                    f"more than one choice is correct: choice(s) {', '.join(map(str, sorted(others)))} "
                    f"(as written) give {right:g} within the tolerance ({ans.tolerance.describe()}) "
                    "of the correct value", "error")
-    texts = [("prompt", inst.prompt), ("explanation", inst.explanation)]
+    texts = [("prompt", inst.prompt, item.prompt), ("explanation", inst.explanation, item.explanation)]
     if inst.kind == "choice":
-        texts += [("answer.choices", c) for c in inst.choices or []]
-    for field, text in texts:
-        outside = _MATH.sub("", text)
-        left = _LEFTOVER.search(outside)
+        texts += [("answer.choices", c, None) for c in inst.choices or []]
+    for field, text, template in texts:
+        # a {name} left in the shown text can only come from the text as written ({{name}});
+        # a parameter's value that holds braces (a text parameter "{answer}") is the author's
+        # choice, so only the literal parts of the template are searched
+        written = _literal_text(template) if template is not None else None
+        if written is not None:
+            left = _LEFTOVER.search(_MATH.sub("", written))
+        else:
+            left = None
         if left:
             yield (field, "placeholder", f"placeholder {left.group(0)} is left in the shown text", "warning")
         if _unescaped_dollars(text) % 2:
             yield (field, "dollar", "unbalanced $: inline math must be written between a pair of $ signs",
                    "warning")
+    if inst.kind == "choice":
+        for i, template in enumerate(ans.choices):
+            left = _LEFTOVER.search(_MATH.sub("", _literal_text(template)))
+            if left:
+                yield ("answer.choices", "placeholder",
+                       f"placeholder {left.group(0)} is left in the shown text of choice {i + 1}", "warning")
+
+
+def _literal_text(template) -> str:
+    """The template's text as shown, with every placeholder replaced by a neutral mark."""
+    return "".join(literal + ("\u2022" if name is not None else "") for literal, name, _ in template.parts)
 
 
 def _unescaped_dollars(text: str) -> int:

@@ -383,7 +383,9 @@ def _check(tree: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
-        count += 1
+        if not isinstance(node, (ast.Load, ast.operator, ast.boolop, ast.cmpop, ast.unaryop,
+                                 ast.Expression, ast.keyword)):
+            count += 1  # a part: a name, a number, a text, an operation or a call
         if count > MAX_NODES:
             raise FormulaError(f"formula is too complex (more than {MAX_NODES} parts)")
         if depth > MAX_DEPTH:
@@ -434,8 +436,24 @@ def _check(tree: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
                 stack.append((child, depth + 1))
             continue
         for child in ast.iter_child_nodes(node):
-            stack.append((child, depth + 1))
+            stack.append((child, depth + _deeper(node, child)))
     return frozenset(names), frozenset(calls)
+
+
+def _deeper(node: ast.AST, child: ast.AST) -> int:
+    """How much deeper ``child`` sits than ``node``, as an author reads the formula.
+
+    A flat chain ``a + b - c + d`` (or ``a * b / c``) is parsed as left operands inside
+    each other, but nobody wrote brackets: the left operand of an operator that is
+    itself an operation (other than ``**``, which groups to the right) stays on the same
+    level. Brackets, calls, the right operand and ``**`` each add a level. The number of
+    parts (MAX_NODES) still bounds how long a chain can be."""
+    if isinstance(node, ast.BinOp) and child is node.left and isinstance(child, ast.BinOp) \
+            and not isinstance(node.op, ast.Pow) and not isinstance(child.op, ast.Pow):
+        return 0
+    if isinstance(child, (ast.Load, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)):
+        return 0
+    return 1
 
 
 # ------------------------------------------------------------------ evaluation

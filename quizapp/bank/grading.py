@@ -27,15 +27,16 @@ def _grade_numeric(item: Item, inst: Instance, text: str) -> Grade:
     unit = inst.unit.strip()
     if unit and cleaned.lower().endswith(unit.lower()) and len(cleaned) > len(unit):
         cleaned = cleaned[: -len(unit)].strip()  # "0.02 m" when the unit is m
-    if cleaned.endswith("%") and "%" not in unit:
+    percent = percent_display(item)
+    if cleaned.endswith("%") and "%" not in unit and not percent:
         return Grade(None, inst.answer_text,
                      f"Percent signs are not accepted: write 0.25 for 25 %. {ACCEPTED}")
-    value, message = read_number(cleaned)
+    value, message = read_number(cleaned, percent=percent)
     if value is None:
         return Grade(None, inst.answer_text, message)
     expected = float(inst.answer)
     tol = item.answer.tolerance
-    shown = _read_display(inst.answer_display)
+    shown = _read_display(inst.answer_display, percent)
     ok = tol.accepts(value, expected) or (shown is not None and value == shown)
     if ok:
         return Grade(True, inst.answer_text, f"Correct: {inst.answer_text}.", value)
@@ -43,11 +44,16 @@ def _grade_numeric(item: Item, inst: Instance, text: str) -> Grade:
                  f"Not quite: the answer is {inst.answer_text} ({tol.describe()} accepted).", value)
 
 
-def _read_display(text: str) -> float | None:
+def _read_display(text: str, percent: bool = False) -> float | None:
     if not text:
         return None
-    value, _ = read_number(text)
+    value, _ = read_number(text, percent=percent)
     return value
+
+
+def percent_display(item: Item) -> bool:
+    """A numeric answer displayed as a percent (``display = ".1%"``) also takes ``88.4%``."""
+    return item.answer.display.endswith("%")
 
 
 def _grade_true_false(inst: Instance, text: str) -> Grade:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any, Iterable
 
 from quizapp.bank.errors import BankProblem, FormulaError
-from quizapp.bank.formulas import Formula, RESERVED_NAMES
+from quizapp.bank.formulas import Formula, RESERVED_NAMES, shown as _shown
 from quizapp.bank.model import (
     ANSWER_KINDS, CATEGORIES, PRESETS, Answer, Bank, Item, Param, Tolerance,
 )
@@ -154,29 +155,89 @@ class _Loader:
 
     def add_path(self, path: Path) -> None:
         shown = _display_path(path)
-        if path.is_dir():
-            files = sorted(p for p in path.glob("*.toml") if p.is_file())
-            if not files:
-                self.problem(shown, 0, None, None, "folder holds no .toml files", "warning")
-            for f in files:
-                self.add_file(f)
-        elif path.is_file():
+        try:
+            mode = path.stat().st_mode   # follows symlinks: what the path leads to
+        except OSError as exc:
+            if isinstance(exc, FileNotFoundError) and path.is_symlink():
+                self.problem(shown, 0, None, None, "a symbolic link to nothing (its target is missing)")
+            elif isinstance(exc, FileNotFoundError):
+                self.problem(shown, 0, None, None, "no such file or folder")
+            else:
+                self.problem(shown, 0, None, None, f"cannot read it: {exc.strerror or exc}")
+            return
+        if stat.S_ISDIR(mode):
+            self.add_folder(path)
+        elif stat.S_ISREG(mode):
             self.add_file(path)
         else:
-            self.problem(shown, 0, None, None, "no such file or folder")
+            self.problem(shown, 0, None, None, _not_regular(mode))
+
+    def add_folder(self, path: Path) -> None:
+        """Every regular ``*.toml`` directly inside; sub-folders and other entries named
+        ``*.toml`` (devices, FIFOs, sockets, broken links) are reported, one line each."""
+        shown = _display_path(path)
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except OSError as exc:
+            self.problem(shown, 0, None, None, f"cannot list the folder: {exc.strerror or exc}")
+            return
+        files = 0
+        for entry in entries:
+            where = _display_path(Path(entry.path))
+            try:
+                mode = os.stat(entry.path).st_mode
+            except OSError:
+                if entry.name.endswith(".toml"):
+                    self.problem(where, 0, None, None, "a symbolic link to nothing (its target is "
+                                                       "missing); skipped", "warning")
+                continue
+            if stat.S_ISDIR(mode):
+                if not entry.name.startswith((".", "__")):
+                    self.problem(where, 0, None, None,
+                                 "a sub-folder: not read (only the .toml files directly in "
+                                 f"{shown} are loaded); pass it with its own --bank to load it",
+                                 "warning")
+                continue
+            if not entry.name.endswith(".toml"):
+                continue
+            if not stat.S_ISREG(mode):
+                self.problem(where, 0, None, None, _not_regular(mode) + "; skipped")
+                continue
+            files += 1
+            self.add_file(Path(entry.path))
+        if not files:
+            self.problem(shown, 0, None, None, "folder holds no .toml files (regular files named *.toml)", "warning")
 
     def add_file(self, path: Path) -> None:
         shown = _display_path(path)
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self.problem(shown, 0, None, None,
-                             f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} (1 MB): split it")
-                return
-            data = path.read_bytes()
+            # O_NONBLOCK: a FIFO put in place of the file cannot make open() wait forever
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
             self.problem(shown, 0, None, None, f"cannot read the file: {exc.strerror or exc}")
             return
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                self.problem(shown, 0, None, None, _not_regular(info.st_mode))
+                return
+            if info.st_size > MAX_FILE_BYTES:
+                self.problem(shown, 0, None, None,
+                             f"file is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,} (1 MB): split it")
+                return
+            chunks, total = [], 0
+            while total <= MAX_FILE_BYTES:
+                chunk = os.read(fd, MAX_FILE_BYTES + 1 - total)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+            data = b"".join(chunks)
+        except OSError as exc:
+            self.problem(shown, 0, None, None, f"cannot read the file: {exc.strerror or exc}")
+            return
+        finally:
+            os.close(fd)
         if len(data) > MAX_FILE_BYTES:
             self.problem(shown, 0, None, None, f"file is larger than {MAX_FILE_BYTES:,} bytes (1 MB)")
             return
@@ -297,6 +358,13 @@ class _Loader:
         item = _with_location(item, shown, line, self.topics.get(item.topic, ""))
         self.items[item.id] = item
         self.where[item.id] = (shown, line)
+
+
+def _not_regular(mode: int) -> str:
+    kind = ("a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+            "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
+            "a socket" if stat.S_ISSOCK(mode) else "not a file or folder")
+    return f"not a regular file ({kind}); only regular .toml files are read"
 
 
 def _with_location(item: Item, source: str, line: int, title: str) -> Item:
@@ -459,11 +527,11 @@ def _formula(field: str, text: Any, known: list[str]) -> Formula:
     try:
         f = Formula(text)
     except FormulaError as exc:
-        raise _Bad(field, f"{text!r}: {exc}") from None
+        raise _Bad(field, f"{_shown(text)}: {exc}") from None
     unknown = sorted(f.free_names() - set(known))
     if unknown:
         where = ", ".join(known) if known else "none"
-        raise _Bad(field, f"{text!r}: unknown name {unknown[0]!r} (names available here: {where})")
+        raise _Bad(field, f"{_shown(text)}: unknown name {unknown[0]!r} (names available here: {where})")
     return f
 
 

@@ -95,22 +95,29 @@ def test_check_and_show_refuse_hostile_specs_quickly_in_little_memory(tmp_path, 
 
 # ------------------------------------------------------------------ item 10: draw and check budgets
 
+@pytest.fixture
+def roomy_clock(monkeypatch):
+    """Step-budget tests must not trip the wall-time budget on a busy machine."""
+    monkeypatch.setattr(F, "DRAW_SECONDS", 600.0)
+    monkeypatch.setattr(F, "CHECK_SECONDS", 600.0)
+
+
 NEVER = "simulate_loss(\"rosenbrock\", \"sgd\", lr, 5000, -1, 1) < -1"
 
 
-def test_never_true_slow_constraint_stops_on_the_draw_step_budget():
+def test_never_true_slow_constraint_stops_on_the_draw_step_budget(roomy_clock):
     bank = load_text(_item(prompt="Rate {lr}.", params="lr = { range = [0.0001, 0.001] }", constraints=[NEVER], value="lr"))
     item = bank.items["t.x"]
     t0 = time.perf_counter()
     with pytest.raises(Exception) as info:
         bank.instance("t.x", 0)
-    assert time.perf_counter() - t0 < 10
+    assert time.perf_counter() - t0 < 30
     message = str(info.value)
     assert "one attempt ran out of its step budget" in message and f"{F.DRAW_STEPS:,}" in message
     assert item.constraints
 
 
-def test_check_of_a_never_true_slow_constraint_stops_on_the_check_budget():
+def test_check_of_a_never_true_slow_constraint_stops_on_the_check_budget(roomy_clock):
     bank = load_text(_item(prompt="Rate {lr}.", params="lr = { range = [0.0001, 0.001] }", constraints=[NEVER], value="lr"))
     t0 = time.perf_counter()
     problems = check_bank(bank)
@@ -119,7 +126,7 @@ def test_check_of_a_never_true_slow_constraint_stops_on_the_check_budget():
     assert any("the check stopped after" in m and "step budget" in m for m in messages), messages
 
 
-def test_many_heavy_derived_parameters_share_one_draw_budget():
+def test_many_heavy_derived_parameters_share_one_draw_budget(roomy_clock):
     params = "\n".join(f'd{i} = {{ derived = "quadratic_run(\\"sgd\\", 1, 2, 0.01, 5000) + '
                        f'quadratic_run(\\"sgd\\", 1, 2, 0.02, 5000) + quadratic_run(\\"sgd\\", 1, 2, 0.03, 5000) + '
                        f'quadratic_run(\\"sgd\\", 1, 2, 0.04, 5000)" }}' for i in range(49))
@@ -158,10 +165,120 @@ def test_the_shipped_bank_fits_its_budgets_with_room_to_spare():
         assert budget.used <= budget.steps // 3, item.id
 
 
-def test_show_of_a_slow_item_ends_quickly_with_a_message(tmp_path, capsys):
+def test_show_of_a_slow_item_ends_quickly_with_a_message(tmp_path, capsys, roomy_clock):
     path = tmp_path / "slow.toml"
     path.write_text(_item(prompt="Rate {lr}.", params="lr = { range = [0.0001, 0.001] }", constraints=[NEVER], value="lr"))
     t0 = time.perf_counter()
     assert main(["bank", "show", "t.x", "--bank", str(path)]) == 2
     assert time.perf_counter() - t0 < 10
     assert "step budget" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ item 11: messages and edge cases
+
+
+def test_messages_do_not_repeat_a_long_formula():
+    long = " + ".join(["a"] * 40) + " + zz"  # an unknown name at the end of a long formula
+    bank = load_text(_item(value=long))
+    [problem] = bank.errors
+    assert "unknown name 'zz'" in problem.message
+    assert long not in problem.message and "\u2026" in problem.message
+    assert len(problem.message) < 300
+
+
+def test_a_never_met_constraint_list_is_not_repeated_in_full(roomy_clock):
+    constraints = [" + ".join(["a"] * 60) + f" < {-i}" for i in range(8)]
+    bank = load_text(_item(constraints=constraints))
+    assert bank.items, bank.problems
+    with pytest.raises(Exception) as info:
+        bank.instance("t.x", 0)
+    assert "no draw out of 1000" in str(info.value) and len(str(info.value)) < 600
+
+
+def test_a_symlink_to_dev_zero_is_not_a_regular_file(tmp_path, capsys):
+    link = tmp_path / "zero.toml"
+    link.symlink_to("/dev/zero")
+    code = main(["bank", "check", "--bank", str(link)])
+    out = capsys.readouterr().out
+    assert code == 1 and "not a regular file (a device)" in out and "no such file" not in out
+    folder = tmp_path
+    code = main(["bank", "check", "--bank", str(folder)])
+    out = capsys.readouterr().out
+    assert code == 1 and "zero.toml" in out and "not a regular file (a device)" in out
+
+
+def test_a_fifo_toml_is_reported_and_never_waited_on(tmp_path):
+    os.mkfifo(tmp_path / "pipe.toml")
+    proc = _run("bank", "check", "--bank", str(tmp_path), timeout=60)
+    assert proc.returncode == 1
+    assert "pipe.toml" in proc.stdout and "not a regular file (a FIFO (named pipe))" in proc.stdout
+    proc = _run("bank", "check", "--bank", str(tmp_path / "pipe.toml"), timeout=60)
+    assert proc.returncode == 1 and "FIFO" in proc.stdout
+
+
+def test_sub_folders_are_reported_one_line_each(tmp_path, data):
+    (tmp_path / "more").mkdir()
+    (tmp_path / "extra").mkdir()
+    (tmp_path / "sample.toml").write_text((data / "sample.toml").read_text(encoding="utf-8"))
+    from quizapp.bank import load_bank
+
+    bank = load_bank(tmp_path)
+    subs = [p for p in bank.problems if "sub-folder" in p.message]
+    assert sorted(Path(p.file).name for p in subs) == ["extra", "more"]
+    assert all(p.severity == "warning" for p in subs) and bank.items
+
+
+def test_the_parameters_line_prints_rounded_numbers(tmp_path, capsys):
+    path = tmp_path / "p.toml"
+    path.write_text(_item(prompt="Half of {a} is {h}.",
+                          params='a = 0.125\nh = { derived = "a / 2 + 1e-17 * 6" }\nr = { derived = "0.1 + 0.2" }',
+                          value="h"))
+    assert main(["bank", "show", "t.x", "--bank", str(path)]) == 0
+    line = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("Parameters:")][0]
+    assert line == "Parameters: a = 0.125, h = 0.0625, r = 0.3"
+
+
+def test_a_literal_answer_in_a_text_parameter_is_not_a_leftover_placeholder():
+    bank = load_text(_item(prompt="The template shows {word} as written.", params='word = "{answer}"',
+                           value="2"))
+    assert bank.items, bank.problems
+    assert bank.instance("t.x", 0).prompt == "The template shows {answer} as written."
+    assert check_bank(bank) == []
+    # braces written in the template itself are still caught
+    bank = load_text(_item(prompt="Oops {{word}} and {word}.", params='word = "w"', value="2"))
+    assert [p.field for p in check_bank(bank)] == ["prompt"]
+
+
+@pytest.mark.parametrize("typed", ["\u0660.\u0660\u0662", "\uff10.\uff10\uff12", "0.0\u0662"])
+def test_non_ascii_digits_are_refused_with_a_clear_message(typed):
+    bank = load_text(_item(prompt="Type {a}.", params="a = 0.02", value="a"))
+    grade = bank.grade(bank.instance("t.x", 0), typed)
+    assert grade.correct is None and "digits 0\u20139" in grade.message
+    assert bank.grade(bank.instance("t.x", 0), "0.02").correct is True
+
+
+# ------------------------------------------------------------------ item 13: percent answers, grade exit codes
+
+
+def test_percent_display_accepts_a_typed_percent(tmp_path, capsys):
+    bank = load_text(_item(prompt="Share {a}?", params="a = 0.884", value="a", display=".1%"))
+    inst = bank.instance("t.x", 0)
+    assert inst.answer_display == "88.4%"
+    for typed, right in [("88.4%", True), ("88.4 %", True), ("0.884", True), ("70%", False)]:
+        assert bank.grade(inst, typed).correct is right, typed
+    assert check_bank(bank) == []
+    # without a percent display, a percent sign is still refused with a message
+    plain = load_text(_item(prompt="Share {a}?", params="a = 0.884", value="a"))
+    assert plain.grade(plain.instance("t.x", 0), "88.4%").correct is None
+
+
+def test_bank_grade_exit_status_says_right_wrong_or_unreadable(tmp_path, capsys):
+    path = tmp_path / "g.toml"
+    path.write_text(_item(prompt="Type {a}.", params="a = 0.5", value="a"))
+    base = ["bank", "grade", "t.x", "--seed", "0", "--bank", str(path), "--answer"]
+    assert main(base + ["0.5"]) == 0
+    assert main(base + ["7"]) == 1
+    assert main(base + ["lots"]) == 3
+    assert main(["bank", "grade", "t.nope", "--seed", "0", "--bank", str(path), "--answer", "1"]) == 2
+    proc = _run(*base, "7")
+    assert proc.returncode == 1 and "Not quite" in proc.stdout
