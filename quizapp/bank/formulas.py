@@ -367,6 +367,7 @@ class Formula:
         self.text = stripped
         self.names, self.calls = _check(tree)
         self.tree = tree.body
+        _check_constant_parts(self.tree)
 
     def __repr__(self) -> str:
         return f"Formula({self.text!r})"
@@ -454,6 +455,76 @@ def _deeper(node: ast.AST, child: ast.AST) -> int:
     if isinstance(child, (ast.Load, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)):
         return 0
     return 1
+
+
+def _check_constant_parts(body: ast.AST) -> None:
+    """Refuse at load what would fail at every draw: text used in arithmetic
+    (``"a" * 3``) and any part without parameters that cannot be computed
+    (``9**9**9``, ``1/0``, ``sqrt(-1)``, ``round(x, 99)``). Parts that call an engine
+    helper are left to the draw (they cost engine steps)."""
+    free: dict[int, bool] = {}
+    for node in _post_order(body):
+        own = ((isinstance(node, ast.Name) and node.id not in CONSTANTS)
+               or (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                   and node.func.id in _helpers.ENGINE_HELPERS))
+        children = [c for c in ast.iter_child_nodes(node)
+                    if not (isinstance(node, ast.Call) and c is node.func)]
+        free[id(node)] = own or any(free.get(id(c), False) for c in children)
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.BinOp, ast.UnaryOp)):
+            operands = [node.left, node.right] if isinstance(node, ast.BinOp) else [node.operand]
+            symbol = _SYMBOLS.get(type(node.op), "an operator")
+            if any(isinstance(o, ast.Constant) and isinstance(o.value, str) for o in operands):
+                raise FormulaError(f"text in quotes cannot be used with {symbol}; text can only be "
+                                   "compared (==, !=) or passed to a helper")
+        if isinstance(node, ast.expr) and not free.get(id(node), True) \
+                and not isinstance(node, ast.Constant):
+            _constant_value(node)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+_SYMBOLS = {ast.Add: "'+'", ast.Sub: "'-'", ast.Mult: "'*'", ast.Div: "'/'", ast.FloorDiv: "'//'",
+            ast.Mod: "'%'", ast.Pow: "'**'", ast.USub: "'-'", ast.UAdd: "'+'", ast.Not: "'not'"}
+
+
+def _post_order(node: ast.AST) -> list[ast.AST]:
+    out: list[ast.AST] = []
+    stack: list[tuple[ast.AST, bool]] = [(node, False)]
+    while stack:
+        n, seen = stack.pop()
+        if seen:
+            out.append(n)
+            continue
+        stack.append((n, True))
+        stack.extend((c, False) for c in ast.iter_child_nodes(n))
+    return out
+
+
+def _constant_value(node: ast.AST) -> Any:
+    """Evaluate a part that reads no parameter; FormulaError when it cannot be computed."""
+    ev = _evaluator()
+    ev.names = dict(CONSTANTS)
+    ev.budget = _IDLE
+    try:
+        result = ev.eval("", previously_parsed=node)
+    except FormulaError:
+        raise
+    except ZeroDivisionError:
+        raise FormulaError("division by zero (in a part that uses no parameter)") from None
+    except OverflowError:
+        raise FormulaError("a number got too large (in a part that uses no parameter)") from None
+    except simpleeval.InvalidExpression as exc:
+        raise FormulaError(str(exc)) from None
+    except _CAUGHT as exc:
+        raise FormulaError(f"a part that uses no parameter cannot be computed: {exc}") from None
+    finally:
+        ev.names = {}
+    if isinstance(result, int) and not isinstance(result, bool) and result.bit_length() > 1023:
+        raise FormulaError("a part that uses no parameter gives a number that is too large")
+    return result
 
 
 # ------------------------------------------------------------------ evaluation

@@ -443,6 +443,22 @@ def _build_item(raw: dict[str, Any], item_id: str | None, file_topic: str | None
     if len(raw_params) > MAX_PARAMS:
         err("params", f"{len(raw_params)} parameters; the limit is {MAX_PARAMS}")
         raw_params = {}
+    # TOML puts every key written after an [item.params] line into that table, so an
+    # item field typed below it (prompt = ..., explanation = ...) becomes a "parameter"
+    misplaced = {k: "params" for k, v in raw_params.items()
+                 if k in ITEM_FIELDS - {"answer", "params"}
+                 or (k == "answer" and isinstance(v, dict) and "kind" in v)}
+    raw_answer_table = raw.get("answer")
+    if isinstance(raw_answer_table, dict):
+        answer_kind = raw_answer_table.get("kind")
+        answer_keys = ANSWER_FIELDS.get(answer_kind, ()) if isinstance(answer_kind, str) else ()
+        misplaced.update({k: "answer" for k in raw_answer_table
+                          if k in ITEM_FIELDS and k not in answer_keys and k not in misplaced})
+    for key, table in misplaced.items():
+        err(f"{table}.{key}", f"{key!r} is written after the [item.{table}] line, so TOML made it part of "
+                              f"[item.{table}], not a field of the item: move the line above [item.{table}] "
+                              "(every key after a [table] line belongs to that table)")
+    raw_params = {k: v for k, v in raw_params.items() if k not in misplaced or misplaced[k] != "params"}
     known: list[str] = []
     for name, spec in raw_params.items():
         try:
@@ -467,9 +483,10 @@ def _build_item(raw: dict[str, Any], item_id: str | None, file_topic: str | None
         except _Bad as bad:
             err(bad.field, bad.message)
 
-    prompt = _template("prompt", raw.get("prompt"), known + ["answer"], err, required=True)
+    prompt = _template("prompt", raw.get("prompt"), known + ["answer"], err, required=True,
+                       misplaced=misplaced.get("prompt"))
     explanation = _template("explanation", raw.get("explanation"), known + ["answer"], err,
-                            required=True)
+                            required=True, misplaced=misplaced.get("explanation"))
     if prompt is not None and "answer" in prompt.names:
         warn("prompt", "the prompt shows {answer}, which gives the answer away")
 
@@ -495,10 +512,12 @@ def _build_item(raw: dict[str, Any], item_id: str | None, file_topic: str | None
                 params=tuple(params), constraints=tuple(constraints), preset=preset)
 
 
-def _template(field: str, text: Any, known: list[str], err, required: bool = False) -> Template | None:
+def _template(field: str, text: Any, known: list[str], err, required: bool = False,
+              misplaced: str | None = None) -> Template | None:
     if text is None:
         if required:
-            err(field, f"missing {field}")
+            err(field, f"missing {field}" + (f" (the {field} line is under [item.{misplaced}]; see that "
+                                             "message)" if misplaced else ""))
         return None
     if not isinstance(text, str) or not text.strip():
         err(field, f"{field} must be non-empty text")
@@ -694,7 +713,7 @@ def _answer(raw: dict[str, Any], known: list[str], warn) -> Answer:
     if kind not in ANSWER_KINDS:
         raise _Bad("answer.kind", f"answer kind must be one of: {', '.join(ANSWER_KINDS)} (got {kind!r})")
     for key in raw:
-        if key not in ANSWER_FIELDS[kind]:
+        if key not in ANSWER_FIELDS[kind] and key not in ITEM_FIELDS:
             warn(f"answer.{key}", f"{key!r} is ignored for a {kind} answer")
     if kind == "numeric":
         value = raw.get("value")

@@ -30,3 +30,23 @@ def test_doc_example_is_valid(block):
 def test_every_function_is_documented():
     for name in [*ENGINE_HELPERS, *MATH_FUNCTIONS]:
         assert f"`{name}(" in TEXT, f"{name} is not documented in docs/authoring.md"
+
+
+def test_the_first_examples_commands_do_what_the_doc_says(tmp_path, capsys, monkeypatch):
+    """Section 1: save the first file, run its three commands; the grade of the answer the
+    doc types is right (exit 0), the check is clean."""
+    import shlex
+
+    from quizapp.cli import main
+
+    (tmp_path / "my_questions.toml").write_text(BLOCKS[0], encoding="utf-8")
+    commands = re.search(r"Then run:\n\n```bash\n(.*?)```", TEXT, re.S).group(1)
+    lines = [line.split("#")[0].strip() for line in commands.splitlines() if line.strip()]
+    assert [shlex.split(line)[:3] for line in lines] == [["quizapp", "bank", "check"],
+                                                         ["quizapp", "bank", "show"],
+                                                         ["quizapp", "bank", "grade"]]
+    monkeypatch.chdir(tmp_path)
+    for line in lines:
+        assert main(shlex.split(line)[1:]) == 0, line
+    out = capsys.readouterr().out
+    assert "Correct: 8" in out

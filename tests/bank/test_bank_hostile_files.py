@@ -282,3 +282,41 @@ def test_bank_grade_exit_status_says_right_wrong_or_unreadable(tmp_path, capsys)
     assert main(["bank", "grade", "t.nope", "--seed", "0", "--bank", str(path), "--answer", "1"]) == 2
     proc = _run(*base, "7")
     assert proc.returncode == 1 and "Not quite" in proc.stdout
+
+
+def test_a_flat_sum_of_49_terms_is_not_nested_but_brackets_are():
+    flat = " + ".join("a" for _ in range(49))
+    bank = load_text(_item(value=flat))
+    assert bank.items, bank.problems
+    assert bank.instance("t.x", 0).answer == pytest.approx(49 * bank.instance("t.x", 0).params["a"])
+    nested = "a"
+    for _ in range(F.MAX_DEPTH + 1):
+        nested = f"(1 + {nested})"
+    bank = load_text(_item(value=nested))
+    assert not bank.items and "nested too deeply" in bank.errors[0].message
+
+
+@pytest.mark.parametrize("formula, words", [
+    ('\\"adam\\" * 3', "text in quotes cannot be used with '*'"),
+    ('a + \\"x\\"', "text in quotes cannot be used with '+'"),
+    ("a * 9**9**9", "power too large"),
+    ("a + 1 / (2 - 2)", "division by zero"),
+    ("a + sqrt(-1)", "cannot be computed"),
+    ("a + round(2.5, 40)", "round(x, n)"),
+])
+def test_forbidden_formulas_are_rejected_at_load(formula, words):
+    bank = load_text(_item(value=formula))
+    assert not bank.items
+    [problem] = bank.errors
+    assert problem.field == "answer.value" and words in problem.message
+
+
+def test_item_keys_after_the_params_line_get_a_hint():
+    text = ('topic = "t"\n[[item]]\nid = "t.after"\ncategory = "calculation"\n'
+            '[item.params]\na = 2\nprompt = "What is {a}?"\nexplanation = "It is {answer}."\n'
+            '[item.answer]\nkind = "numeric"\nvalue = "a"\n')
+    bank = load_text(text)
+    by_field = {p.field: p.message for p in bank.errors}
+    assert "written after the [item.params] line" in by_field["params.prompt"]
+    assert "move the line above [item.params]" in by_field["params.explanation"]
+    assert "under [item.params]" in by_field["prompt"]
