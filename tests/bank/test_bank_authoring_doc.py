@@ -50,3 +50,38 @@ def test_the_first_examples_commands_do_what_the_doc_says(tmp_path, capsys, monk
         assert main(shlex.split(line)[1:]) == 0, line
     out = capsys.readouterr().out
     assert "Correct: 8" in out
+
+
+def test_the_limits_table_states_the_tools_limits():
+    from quizapp.bank import formulas as F
+    from quizapp.bank import render as R
+
+    limits = TEXT[TEXT.index("## 12. Limits"):]
+    for number in (F.DRAW_STEPS, F.CHECK_STEPS, F.CHECK_STEPS_PER_DRAW, F.MAX_NODES, F.MAX_DEPTH,
+                   R.MAX_WIDTH, R.MAX_PRECISION, R.MAX_FIELD, R.MAX_RENDERED):
+        assert f"{number:,}" in limits, number
+    assert f"{F.DRAW_SECONDS:g} seconds" in limits and f"{F.CHECK_SECONDS:g} seconds" in limits
+
+
+def test_the_stated_warmup_cosine_formula_is_what_the_helper_computes():
+    import math
+
+    from quizapp.bank.formulas import evaluate_text
+
+    assert "min(t − W, T − W)" in TEXT
+    lr, W, T, eta = 0.1, 10, 50, 0.001
+    for t in (0, 3, 10, 25, 50, 80):
+        if t < W:
+            stated = lr * t / W
+        else:
+            stated = eta + (lr - eta) * (1 + math.cos(math.pi * min(t - W, T - W) / (T - W))) / 2
+        got = evaluate_text(f"warmup_cosine_lr({lr}, {t}, {W}, {T}, eta_min={eta})")
+        assert math.isclose(got, stated, rel_tol=1e-12, abs_tol=1e-15), t
+
+
+def test_percent_answers_literal_dollars_and_exit_codes_are_documented():
+    assert "`88.4%`" in TEXT and "digits 0–9" in TEXT
+    assert "`\\$`" in TEXT
+    assert "**Exit status**" in TEXT and "the answer is wrong" in TEXT
+    assert "written after the\n  [item.params] line" in TEXT or "written after the [item.params] line" in TEXT
+    assert "what a round trip loses" in TEXT
