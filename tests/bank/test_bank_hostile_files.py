@@ -320,3 +320,39 @@ def test_item_keys_after_the_params_line_get_a_hint():
     assert "written after the [item.params] line" in by_field["params.prompt"]
     assert "move the line above [item.params]" in by_field["params.explanation"]
     assert "under [item.params]" in by_field["prompt"]
+
+
+# ------------------------------------------------------------------ properties
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+SPEC_CHARS = " <>=^+-z#0123456789,_.bcdeEfFgGnosxX%*"
+
+
+@settings(max_examples=400, deadline=None)
+@given(spec=st.text(alphabet=SPEC_CHARS, max_size=24),
+       value=st.one_of(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300),
+                       st.integers(min_value=-(2**1000), max_value=2**1000), st.text(max_size=200)))
+def test_any_spec_is_refused_or_formats_a_bounded_value(spec, value):
+    try:
+        check_spec(spec)
+    except TemplateError:
+        return
+    try:
+        text = format_value(value, spec)
+    except TemplateError:
+        return
+    assert len(text) <= 500
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30))
+def test_typed_numbers_are_ascii_or_refused(text):
+    from quizapp.bank.numeric import read_number
+
+    for percent in (False, True):
+        value, message = read_number(text, percent=percent)
+        if any(ch.isdecimal() and not ch.isascii() for ch in text):
+            assert value is None and "0\u20139" in message
+        elif value is not None:
+            assert message == "" and value == value
