@@ -90,12 +90,12 @@ def _stopped(note, budget, done: int, total: int, seed: int) -> None:
 def _line(item: Item, field: str | None) -> int:
     if not field or not item.source:
         return item.line
-    try:
-        from quizapp.bank.loader import _Lines
-        from pathlib import Path
+    from quizapp.bank.loader import _Lines, read_regular
 
-        text = Path(item.source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    try:
+        # the file is read again for the field's line: safely (it may have been replaced)
+        text = read_regular(item.source).decode("utf-8")
+    except (OSError, ValueError):
         return item.line
     lines = _Lines(text)
     # the block whose id line is item.line

@@ -943,7 +943,8 @@ def import_gift(text: Any, default_topic: str = "imported", check: bool = True) 
     result.items, result.lines = items, lines
     if len(parts) > 1:
         result.notes.append(Note(0, f"{len(items)} questions: more than one bank file holds "
-                                    f"({MAX_QUESTIONS}); they are written into several files"))
+                                    f"({MAX_QUESTIONS} items, 1 MB); `quizapp bank import` writes "
+                                    "them into several files"))
     return result
 
 

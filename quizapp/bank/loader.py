@@ -181,7 +181,7 @@ class _Loader:
         except OSError as exc:
             self.problem(shown, 0, None, None, f"cannot list the folder: {exc.strerror or exc}")
             return
-        files = 0
+        files = others = 0
         for entry in entries:
             where = _display_path(Path(entry.path))
             try:
@@ -190,6 +190,7 @@ class _Loader:
                 if entry.name.endswith(".toml"):
                     self.problem(where, 0, None, None, "a symbolic link to nothing (its target is "
                                                        "missing); skipped", "warning")
+                    others += 1
                 continue
             if stat.S_ISDIR(mode):
                 if not entry.name.startswith((".", "__")):
@@ -202,44 +203,25 @@ class _Loader:
                 continue
             if not stat.S_ISREG(mode):
                 self.problem(where, 0, None, None, _not_regular(mode) + "; skipped")
+                others += 1
                 continue
             files += 1
             self.add_file(Path(entry.path))
-        if not files:
-            self.problem(shown, 0, None, None, "folder holds no .toml files (regular files named *.toml)", "warning")
+        if not files and not others:
+            self.problem(shown, 0, None, None, "folder holds no .toml files", "warning")
 
     def add_file(self, path: Path) -> None:
         shown = _display_path(path)
         try:
-            # O_NONBLOCK: a FIFO put in place of the file cannot make open() wait forever
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+            data = read_regular(path)
+        except NotRegularFile as exc:
+            self.problem(shown, 0, None, None, str(exc))
+            return
+        except TooLarge as exc:
+            self.problem(shown, 0, None, None, str(exc))
+            return
         except OSError as exc:
             self.problem(shown, 0, None, None, f"cannot read the file: {exc.strerror or exc}")
-            return
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                self.problem(shown, 0, None, None, _not_regular(info.st_mode))
-                return
-            if info.st_size > MAX_FILE_BYTES:
-                self.problem(shown, 0, None, None,
-                             f"file is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,} (1 MB): split it")
-                return
-            chunks, total = [], 0
-            while total <= MAX_FILE_BYTES:
-                chunk = os.read(fd, MAX_FILE_BYTES + 1 - total)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                total += len(chunk)
-            data = b"".join(chunks)
-        except OSError as exc:
-            self.problem(shown, 0, None, None, f"cannot read the file: {exc.strerror or exc}")
-            return
-        finally:
-            os.close(fd)
-        if len(data) > MAX_FILE_BYTES:
-            self.problem(shown, 0, None, None, f"file is larger than {MAX_FILE_BYTES:,} bytes (1 MB)")
             return
         try:
             text = data.decode("utf-8")
@@ -358,6 +340,42 @@ class _Loader:
         item = _with_location(item, shown, line, self.topics.get(item.topic, ""))
         self.items[item.id] = item
         self.where[item.id] = (shown, line)
+
+
+class NotRegularFile(OSError):
+    """The path leads to a device, a FIFO, a socket or a folder, not a regular file."""
+
+
+class TooLarge(ValueError):
+    """The file is larger than the limit."""
+
+
+def read_regular(path: str | os.PathLike, limit: int | None = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (default MAX_FILE_BYTES).
+
+    Opened without blocking, so a FIFO put in place of the file cannot make the app wait
+    forever; anything but a regular file is refused (:class:`NotRegularFile`), and no
+    more than ``limit + 1`` bytes are ever read (:class:`TooLarge`)."""
+    limit = MAX_FILE_BYTES if limit is None else limit
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(_not_regular(info.st_mode))
+        if info.st_size > limit:
+            raise TooLarge(f"file is {info.st_size:,} bytes; the limit is {limit:,} (1 MB): split it")
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, limit + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    finally:
+        os.close(fd)
+    if total > limit:
+        raise TooLarge(f"file is larger than {limit:,} bytes (1 MB)")
+    return b"".join(chunks)
 
 
 def _not_regular(mode: int) -> str:
@@ -542,7 +560,7 @@ def _template(field: str, text: Any, known: list[str], err, required: bool = Fal
 
 def _formula(field: str, text: Any, known: list[str]) -> Formula:
     if isinstance(text, bool) or not isinstance(text, str):
-        raise _Bad(field, f"a formula must be text in quotes, got {text!r}")
+        raise _Bad(field, f"a formula must be text in quotes, got {_shown(repr(text), 60)[1:-1]}")
     try:
         f = Formula(text)
     except FormulaError as exc:

@@ -212,6 +212,7 @@ def test_a_fifo_toml_is_reported_and_never_waited_on(tmp_path):
     proc = _run("bank", "check", "--bank", str(tmp_path), timeout=60)
     assert proc.returncode == 1
     assert "pipe.toml" in proc.stdout and "not a regular file (a FIFO (named pipe))" in proc.stdout
+    assert "holds no .toml files" not in proc.stdout
     proc = _run("bank", "check", "--bank", str(tmp_path / "pipe.toml"), timeout=60)
     assert proc.returncode == 1 and "FIFO" in proc.stdout
 
