@@ -357,3 +357,20 @@ def test_typed_numbers_are_ascii_or_refused(text):
             assert value is None and "0\u20139" in message
         elif value is not None:
             assert message == "" and value == value
+
+
+def test_a_terminal_session_asks_for_ascii_digits_then_takes_a_percent(tmp_path):
+    """A real `practice --terminal` process reading stdin: Arabic-Indic digits are
+    refused with the 0-9 message (not graded), then "88.4%" is right for a .1% display."""
+    bank = tmp_path / "pct.toml"
+    bank.write_text(_item(prompt="What share of 250 examples is {a} examples?", params="a = 221",
+                          value="a / 250", display=".1%"), encoding="utf-8")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONIOENCODING="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "quizapp", "practice", "--terminal", "--bank", str(bank),
+                           "--db", str(tmp_path / "p.db"), "--count", "1", "--learner", "x"],
+                          input="\u0668\u0668.\u0664%\n88.4%\n", cwd=ROOT, capture_output=True,
+                          text=True, encoding="utf-8", timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Type the digits 0\u20139" in out
+    assert "Correct: 88.4%" in out and "1 of 1 right" in out
