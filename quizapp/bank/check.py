@@ -36,12 +36,22 @@ def seeds_for(item: Item, draws: int = 50) -> list[int]:
 
 def check_bank(bank: Bank, draws: int = 50) -> list[BankProblem]:
     problems = list(bank.problems)
-    for item in bank.items.values():
-        problems.extend(check_item(item, draws))
+    run = _formulas.run_budget()
+    items = list(bank.items.values())
+    for n, item in enumerate(items):
+        if _spent(run):
+            which = "step budget" if run.left < 0 else "time budget"
+            problems.append(BankProblem(
+                item.source, item.line, item.id, None,
+                f"bank check stopped before this item: the check run ran out of its {which} "
+                f"({run.steps:,} engine steps, {run.seconds:g} s); {len(items) - n} of {len(items)} "
+                "items were not checked. Fix the slow items reported above and check again"))
+            break
+        problems.extend(check_item(item, draws, run))
     return problems
 
 
-def check_item(item: Item, draws: int = 50) -> list[BankProblem]:
+def check_item(item: Item, draws: int = 50, run: "_formulas.Budget | None" = None) -> list[BankProblem]:
     # (field, kind of problem) -> [severity, message, first seed, how many draws]
     found: dict[tuple[str | None, str], list] = {}
     seeds = seeds_for(item, draws)
@@ -50,22 +60,26 @@ def check_item(item: Item, draws: int = 50) -> list[BankProblem]:
         entry = found.setdefault((field, code), [severity, message, seed, 0])
         entry[3] += 1
 
-    budget = _formulas.check_budget(len(seeds))
+    budget = _formulas.check_budget(len(seeds), parent=run)
+    strikes = 0  # draws in a row that ran out of their own budget
     for done, seed in enumerate(seeds):
         try:
             inst = instantiate(item, seed, budget)
-        except FieldError as exc:
-            note(exc.field, "instance:" + exc.detail[:40], exc.detail, "error", seed)
-            if _spent(budget):
-                _stopped(note, budget, done, len(seeds), seed)
-                break
-            continue
         except BankError as exc:
-            note(None, "instance:" + str(exc)[:40], str(exc), "error", seed)
-            if _spent(budget):
-                _stopped(note, budget, done, len(seeds), seed)
+            field = exc.field if isinstance(exc, FieldError) else None
+            detail = exc.detail if isinstance(exc, FieldError) else str(exc)
+            note(field, "instance:" + detail[:40], detail, "error", seed)
+            strikes = strikes + 1 if getattr(exc, "budget", None) else 0
+            if _spent(budget) or (run is not None and _spent(run)):
+                _stopped(note, budget if _spent(budget) else run, done, len(seeds), seed)
+                break
+            if strikes >= _formulas.CHECK_BUDGET_STRIKES:
+                note(None, "check-strikes", f"the check stopped after {done + 1} of {len(seeds)} draws: "
+                     f"{strikes} draws in a row ran out of their budget, so the others would too; "
+                     "this item is too slow to compute: use fewer or smaller step counts", "error", seed)
                 break
             continue
+        strikes = 0
         for field, code, message, severity in check_instance(item, inst):
             note(field, code, message, severity, seed)
     out = []
@@ -82,9 +96,10 @@ def _spent(budget: "_formulas.Budget") -> bool:
 
 def _stopped(note, budget, done: int, total: int, seed: int) -> None:
     which = "step budget" if budget.left < 0 else "time budget"
-    note(None, "check-budget", f"the check stopped after {done + 1} of {total} draws: it ran out "
-         f"of its {which} ({budget.steps:,} engine steps and {budget.seconds:g} s for all the "
-         "draws of one item); this item is too slow to compute: use fewer or smaller step counts", "error", seed)
+    whose = "all the draws of one item" if budget.scope == "checking this item" else "the whole check run"
+    note(None, "check-budget", f"the check stopped after {done + 1} of {total} draws: {budget.scope} ran out "
+         f"of its {which} ({budget.steps:,} engine steps and {budget.seconds:g} s for {whose}); "
+         "this item is too slow to compute: use fewer or smaller step counts", "error", seed)
 
 
 def _line(item: Item, field: str | None) -> int:

@@ -30,10 +30,15 @@ def rng_for(item_id: str, seed: int) -> random.Random:
 class FieldError(InstanceError):
     """An InstanceError that knows which field of the item caused it."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, budget: str | None = None):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.detail = message
+        self.budget = budget  # "steps" or "time" when a budget ran out, else None
+
+
+def _which(exc: Exception) -> str | None:
+    return exc.which if isinstance(exc, BudgetError) else None
 
 
 def round_sigfigs(value: float, digits: int) -> float:
@@ -67,7 +72,7 @@ def draw_param(p: Param, rng: random.Random, values: dict[str, Any],
         try:
             v = evaluate(p.formula, values, budget)
         except FormulaError as exc:
-            raise FieldError(f"params.{p.name}", f"{exc}{_with(values)}") from None
+            raise FieldError(f"params.{p.name}", f"{exc}{_with(values)}", _which(exc)) from None
         if isinstance(v, float):
             if not math.isfinite(v):
                 raise FieldError(f"params.{p.name}", f"derived value is {v} (not a finite number)")
@@ -90,7 +95,7 @@ def draw_params(item: Item, seed: int, rng: random.Random | None = None,
         try:
             budget.check_time()
         except BudgetError as exc:
-            raise FieldError("constraints" if item.constraints else "params", str(exc)) from None
+            raise FieldError("constraints" if item.constraints else "params", str(exc), exc.which) from None
         values: dict[str, Any] = {}
         for p in item.params:
             values[p.name] = draw_param(p, rng, values, budget)
@@ -108,7 +113,7 @@ def _constraints_hold(item: Item, values: dict[str, Any], budget: Budget | None 
         try:
             ok = evaluate(c, values, budget)
         except FormulaError as exc:
-            raise FieldError("constraints", f"{_shown(c.text)}: {exc}{_with(values)}") from None
+            raise FieldError("constraints", f"{_shown(c.text)}: {exc}{_with(values)}", _which(exc)) from None
         if not isinstance(ok, bool):
             raise FieldError("constraints", f"{_shown(c.text)} must be a comparison that is true or false, "
                                             f"got {ok!r}")
@@ -141,7 +146,7 @@ def _eval(field: str, formula_or_value: Any, values: dict[str, Any],
         try:
             return evaluate(formula_or_value, values, budget)
         except FormulaError as exc:
-            raise FieldError(field, f"{exc}{_with(values)}") from None
+            raise FieldError(field, f"{exc}{_with(values)}", _which(exc)) from None
     return formula_or_value
 
 

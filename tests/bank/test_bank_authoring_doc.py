@@ -57,10 +57,11 @@ def test_the_limits_table_states_the_tools_limits():
     from quizapp.bank import render as R
 
     limits = TEXT[TEXT.index("## 12. Limits"):]
-    for number in (F.DRAW_STEPS, F.CHECK_STEPS, F.CHECK_STEPS_PER_DRAW, F.MAX_NODES, F.MAX_DEPTH,
+    for number in (F.DRAW_STEPS, F.CHECK_STEPS, F.CHECK_STEPS_PER_DRAW, F.RUN_STEPS, F.MAX_NODES, F.MAX_DEPTH,
                    R.MAX_WIDTH, R.MAX_PRECISION, R.MAX_FIELD, R.MAX_RENDERED):
         assert f"{number:,}" in limits, number
     assert f"{F.DRAW_SECONDS:g} seconds" in limits and f"{F.CHECK_SECONDS:g} seconds" in limits
+    assert f"{F.RUN_SECONDS:g} seconds" in limits and f"after {F.CHECK_BUDGET_STRIKES}" in limits
 
 
 def test_the_stated_warmup_cosine_formula_is_what_the_helper_computes():

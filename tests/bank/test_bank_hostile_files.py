@@ -117,13 +117,45 @@ def test_never_true_slow_constraint_stops_on_the_draw_step_budget(roomy_clock):
     assert item.constraints
 
 
-def test_check_of_a_never_true_slow_constraint_stops_on_the_check_budget(roomy_clock):
+def test_check_of_a_never_true_slow_constraint_stops_after_three_spent_draws(roomy_clock):
     bank = load_text(_item(prompt="Rate {lr}.", params="lr = { range = [0.0001, 0.001] }", constraints=[NEVER], value="lr"))
     t0 = time.perf_counter()
     problems = check_bank(bank)
     assert time.perf_counter() - t0 < 30
     messages = [p.message for p in problems]
-    assert any("the check stopped after" in m and "step budget" in m for m in messages), messages
+    assert any("the check stopped after 3 of 56 draws" in m and "ran out of their budget" in m
+               for m in messages), messages
+
+
+HEAVY = ('quadratic_run(\\"sgd\\", 1, 2, 0.01, 5000) + quadratic_run(\\"sgd\\", 1, 2, 0.02, 5000) + '
+         'quadratic_run(\\"sgd\\", 1, 2, 0.03, 5000) + quadratic_run(\\"sgd\\", 1, 2, {lr}, 5000)')
+
+
+def test_an_item_whose_every_draw_is_heavy_stops_on_the_item_check_budget(roomy_clock):
+    # each draw succeeds with 40,000 steps (within one attempt's 50,000), but 56 draws
+    # would need 2.2 million: the item's check budget ends the check
+    params = ("lr = { range = [0.01, 0.05] }\n"
+              f'h1 = {{ derived = "{HEAVY.format(lr="lr")}" }}\n'
+              f'h2 = {{ derived = "{HEAVY.format(lr="lr / 2")}" }}')
+    bank = load_text(_item(prompt="Rate {lr}.", params=params, value="h1 + h2"))
+    assert bank.items, bank.problems
+    assert bank.instance("t.x", 0)
+    problems = check_bank(bank)
+    [stop] = [p for p in problems if "the check stopped" in p.message]
+    assert "checking this item ran out of its step budget" in stop.message
+    assert f"{F.check_budget(56).steps:,} engine steps" in stop.message
+
+
+def test_a_whole_check_run_has_a_budget_and_says_what_was_not_checked(monkeypatch, roomy_clock):
+    monkeypatch.setattr(F, "RUN_STEPS", 100_000)
+    text = "".join(_item(prompt="Rate {lr}.", params="lr = { range = [0.0001, 0.001] }",
+                         constraints=[NEVER], value="lr").replace('"t.x"', f'"t.x{i}"')
+                   .replace('topic = "t"\n', "" if i else 'topic = "t"\n') for i in range(5))
+    bank = load_text(text)
+    assert len(bank.items) == 5, bank.problems
+    problems = check_bank(bank)
+    last = problems[-1].message
+    assert "the check run ran out of its step budget" in last and "items were not checked" in last
 
 
 def test_many_heavy_derived_parameters_share_one_draw_budget(roomy_clock):
