@@ -55,25 +55,12 @@ CHECK_STEPS = 250_000
 CHECK_STEPS_PER_DRAW = 5_000
 CHECK_SECONDS = 60.0
 CHECK_SECONDS_PER_DRAW = 0.1
-
-
 # the whole `bank check` run (every item): the shipped bank uses about 171,000 steps
 RUN_STEPS = 20_000_000
 RUN_SECONDS = 600.0
 #: an item's check stops after this many draws in a row ran out of their draw budget
 CHECK_BUDGET_STRIKES = 3
 
-
-def check_budget(draws: int, parent: "Budget | None" = None) -> "Budget":
-    """The budget `bank check` gives all the ``draws`` draws of one item."""
-    return Budget(max(CHECK_STEPS, CHECK_STEPS_PER_DRAW * draws),
-                  max(CHECK_SECONDS, CHECK_SECONDS_PER_DRAW * draws), "checking this item",
-                  parent=parent)
-
-
-def run_budget() -> "Budget":
-    """The budget of one whole `bank check` run."""
-    return Budget(RUN_STEPS, RUN_SECONDS, "the check run")
 
 # ------------------------------------------------------------------ budgets
 
@@ -142,6 +129,18 @@ class Budget:
                 "step counts, or constraints that hold more often", "time", self.scope)
         if self.parent is not None:
             self.parent.check_time()
+
+
+def check_budget(draws: int, parent: Budget | None = None) -> Budget:
+    """The budget `bank check` gives all the ``draws`` draws of one item."""
+    return Budget(max(CHECK_STEPS, CHECK_STEPS_PER_DRAW * draws),
+                  max(CHECK_SECONDS, CHECK_SECONDS_PER_DRAW * draws), "checking this item",
+                  parent=parent)
+
+
+def run_budget() -> Budget:
+    """The budget of one whole `bank check` run."""
+    return Budget(RUN_STEPS, RUN_SECONDS, "the check run")
 
 
 def shown(text: str, limit: int = MAX_SHOWN) -> str:
