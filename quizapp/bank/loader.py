@@ -381,7 +381,8 @@ def read_regular(path: str | os.PathLike, limit: int | None = None) -> bytes:
 def _not_regular(mode: int) -> str:
     kind = ("a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
             "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
-            "a socket" if stat.S_ISSOCK(mode) else "not a file or folder")
+            "a socket" if stat.S_ISSOCK(mode) else
+            "a folder" if stat.S_ISDIR(mode) else "a special file")
     return f"not a regular file ({kind}); only regular .toml files are read"
 
 
