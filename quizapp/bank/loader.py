@@ -552,7 +552,7 @@ def _template(field: str, text: Any, known: list[str], err, required: bool = Fal
     unknown = sorted(tpl.names - set(known))
     if unknown:
         err(field, f"placeholder {{{unknown[0]}}} names no parameter"
-                   + (f" (parameters: {', '.join(n for n in known if n != 'answer')})"
+                   + (f" (parameters: {_names([n for n in known if n != 'answer'])})"
                       if len(known) > 1 else " (this item has no parameters)")
                    + "; write {{ and }} for literal braces")
         return None
@@ -568,9 +568,15 @@ def _formula(field: str, text: Any, known: list[str]) -> Formula:
         raise _Bad(field, f"{_shown(text)}: {exc}") from None
     unknown = sorted(f.free_names() - set(known))
     if unknown:
-        where = ", ".join(known) if known else "none"
+        where = _names(known) if known else "none"
         raise _Bad(field, f"{_shown(text)}: unknown name {unknown[0]!r} (names available here: {where})")
     return f
+
+
+def _names(names: list[str], most: int = 12) -> str:
+    """A list of names for a message: at most ``most`` of them, then how many more."""
+    shown = ", ".join(names[:most])
+    return shown + (f", and {len(names) - most} more" if len(names) > most else "")
 
 
 def _finite(field: str, value: Any, what: str = "a number") -> int | float:

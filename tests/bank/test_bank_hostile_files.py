@@ -406,3 +406,11 @@ def test_a_terminal_session_asks_for_ascii_digits_then_takes_a_percent(tmp_path)
     out = proc.stdout
     assert "Type the digits 0\u20139" in out
     assert "Correct: 88.4%" in out and "1 of 1 right" in out
+
+
+def test_messages_list_at_most_a_dozen_parameter_names():
+    params = "\n".join(f"p{i:02d}_{'x' * 30} = {i}" for i in range(40))
+    bank = load_text(_item(prompt="Hi {nope}.", params=params, value="zz"))
+    messages = [p.message for p in bank.errors]
+    assert messages and all(len(m) < 700 for m in messages), [len(m) for m in messages]
+    assert any("and 28 more" in m for m in messages)
