@@ -40,6 +40,7 @@ __all__ = [
 
 MAX_GIFT_BYTES = 5 * 1024 * 1024
 MAX_QUESTIONS = 2000   # the loader's limit of items per file: a larger import is split
+MAX_IMPORT_QUESTIONS = 25_000  # more in one GIFT file: nothing is imported (split the file)
 SPECIAL = "~=#{}:"
 
 # ====================================================================== shared: concrete questions
@@ -337,6 +338,7 @@ class GiftImport:
     notes: list[Note] = field(default_factory=list)
     topics: dict[str, str] = field(default_factory=dict)        # topic -> title
     _cache: dict = field(default_factory=dict, repr=False, compare=False)  # TOML of each item
+    too_many: bool = False   # more than MAX_IMPORT_QUESTIONS: nothing was imported
 
     def skipped_by_type(self) -> dict[str, int]:
         return dict(Counter(s.type for s in self.skipped))
@@ -549,6 +551,16 @@ def _read(text: Any, default_topic: str, result: GiftImport) -> None:
     used_ids: set[str] = set()
     counter = Counter()
     for block in _blocks(text):
+        if len(result.items) + len(result.skipped) >= MAX_IMPORT_QUESTIONS:
+            # a 5 MB file of tiny questions would hold hundreds of thousands: refuse loudly
+            result.notes.append(Note(block.line, f"the file holds more than {MAX_IMPORT_QUESTIONS:,} "
+                                                 "questions, more than one import takes; nothing was "
+                                                 "imported: split the file (for example by $CATEGORY)"))
+            result.items.clear()
+            result.lines.clear()
+            result.skipped.clear()
+            result.too_many = True
+            return
         meta = _metadata(block.comments)
         if not block.lines:
             continue

@@ -102,3 +102,17 @@ def test_a_fifo_or_a_device_as_the_gift_file_is_refused_not_waited_on(tmp_path):
                                str(tmp_path / "o.toml")], cwd=ROOT, capture_output=True, text=True,
                               timeout=60)
         assert proc.returncode == 2 and words in proc.stderr, proc.stderr
+
+
+def test_more_questions_than_one_import_takes_are_refused_loudly(tmp_path):
+    from quizapp.bank.gift import MAX_IMPORT_QUESTIONS
+
+    gift = tmp_path / "tiny.gift"
+    gift.write_text("\n\n".join("::a:: b {T}" for _ in range(MAX_IMPORT_QUESTIONS + 1)) + "\n",
+                    encoding="utf-8")
+    out = tmp_path / "tiny.toml"
+    code, stdout, err = run_cli(["bank", "import", str(gift), "-o", str(out)])
+    assert code == 2 and "nothing was written" in err
+    assert f"more than {MAX_IMPORT_QUESTIONS:,} questions" in stdout
+    assert not out.exists()
+    assert f"up to {MAX_IMPORT_QUESTIONS:,} questions" in (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
