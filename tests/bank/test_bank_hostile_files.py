@@ -257,10 +257,13 @@ def test_sub_folders_are_reported_one_line_each(tmp_path, data):
     (tmp_path / "sample.toml").write_text((data / "sample.toml").read_text(encoding="utf-8"))
     from quizapp.bank import load_bank
 
+    (tmp_path / "gone.toml").symlink_to(tmp_path / "missing.toml")
     bank = load_bank(tmp_path)
     subs = [p for p in bank.problems if "sub-folder" in p.message]
     assert sorted(Path(p.file).name for p in subs) == ["extra", "more"]
     assert all(p.severity == "warning" for p in subs) and bank.items
+    [gone] = [p for p in bank.problems if Path(p.file).name == "gone.toml"]
+    assert gone.severity == "warning" and "target is missing" in gone.message
 
 
 def test_the_parameters_line_prints_rounded_numbers(tmp_path, capsys):
