@@ -551,7 +551,7 @@ class AuthorPage(QWidget):
                 node.setData(0, _ROLE, ("file", fi))
                 node.setToolTip(0, str(f.path) + (f"\n{f.error}" if f.error else ""))
                 if f.error:
-                    node.setForeground(0, QBrush(QColor(ERROR_COLOR)))
+                    node.setForeground(0, QBrush(ERROR_COLOR.qcolor()))
                     node.setText(0, f"{f.label} · {f.error}")
                 parent.addChild(node)
                 for ii, e in enumerate(f.items):

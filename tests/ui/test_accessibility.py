@@ -1,0 +1,436 @@
+"""Accessibility, checked the way its users meet it: every page, in both themes.
+
+For every page of the main window (and every state of it a learner reaches: each tab
+of a tab widget, Practice's set-up, question, feedback and summary), offscreen:
+
+* **Names.** Every visible, enabled widget that Tab can reach has a non-empty name
+  in Qt's accessibility interface (what a screen reader reads: ``accessibleName()``,
+  else the button text, else the buddy label).
+* **Tab order = visual order.** Real Tab presses from the sidebar walk the page's stops;
+  Tab must never stick (no trap) and each step from stop A to the next stop B must
+  not go *back*, where, with rectangles in window coordinates and a 4-pixel slack,
+  B goes back from A when
+
+  - B lies entirely above A and their columns overlap (Tab went up a column), or
+  - B lies entirely left of A and not entirely below it (Tab went left along a
+    row, or to an earlier column).
+
+  Going down, right, to the top of the next column to the right, or to the start of
+  the next row is forward. A step between nested or overlapping widgets is not judged.
+* **Contrast (WCAG 2.x).** For every visible text (labels, rich-text colour spans,
+  buttons, check boxes, fields, placeholders, math labels, item-view foregrounds) the
+  ratio of its effective colour to the background it is drawn on is at least 4.5:1,
+  or 3:1 for large text (18 pt, or 14 pt bold). The text colour is the widget's
+  effective palette (style sheets included: Qt resolves them into the palette) in its
+  colour group (disabled labels are judged in their disabled colour: a label is read
+  whether or not it is enabled; disabled *controls* are exempt, as WCAG says); the
+  background is the colour actually painted behind the widget: the most frequent
+  pixel in its visible rectangle of the window's grab.
+  The palettes themselves are checked role pair by role pair, with the semantic
+  colours (error, ok, warning, accent, muted) on every background they meet.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QAccessible, QColor, QFont, QGuiApplication, QPalette
+from PySide6.QtWidgets import (
+    QAbstractButton, QAbstractItemView, QAbstractSpinBox, QApplication, QCheckBox, QComboBox,
+    QGroupBox, QLabel, QLineEdit, QRadioButton, QTabWidget, QTextEdit, QWidget,
+)
+
+from quizapp.ui import pages
+from quizapp.ui.shared import theme
+from quizapp.ui.shared.theme import contrast_ratio
+
+THEMES = ("light", "dark")
+SLACK = 4
+BODY, LARGE = 4.5, 3.0
+
+
+@pytest.fixture
+def themed(qapp, request):
+    """Apply a theme for one test and give the platform's palette and style back after."""
+    old_palette = QPalette(qapp.palette())
+    old_style = qapp.style().name()
+    old_current, old_mode = theme._current, theme._mode
+
+    def use(mode: str):
+        return theme.apply_theme(mode, qapp)
+
+    yield use
+    qapp.setStyle(old_style)
+    qapp.setPalette(old_palette)
+    theme._current, theme._mode = old_current, old_mode
+
+
+# ---------------------------------------------------------------------- the palettes
+
+
+@pytest.mark.parametrize("mode", THEMES)
+def test_palettes_pass_contrast(mode):
+    s = theme.SCHEMES[mode]
+    pairs = {
+        "window text on window": (s.window_text, s.window),
+        "text on base": (s.text, s.base),
+        "text on alternate base": (s.text, s.alternate_base),
+        "button text on button": (s.button_text, s.button),
+        "selected text on highlight": (s.highlighted_text, s.highlight),
+        "placeholder on base": (s.placeholder, s.base),
+        "tooltip text": (s.tooltip_text, s.tooltip_base),
+        "link on base": (s.link, s.base),
+        "link on window": (s.link, s.window),
+        "visited link on base": (s.link_visited, s.base),
+    }
+    for role in ("error", "ok", "warning", "accent", "muted"):
+        for bg in ("window", "base", "alternate_base", "button"):
+            pairs[f"{role} on {bg}"] = (getattr(s, role), getattr(s, bg))
+    low = {k: round(contrast_ratio(a, b), 2) for k, (a, b) in pairs.items() if contrast_ratio(a, b) < BODY}
+    assert not low, f"{mode}: {low}"
+    # the plot grid and the disabled text only need to be told apart (3:1 is not asked)
+    assert contrast_ratio(s.grid, s.base) > 1.2
+
+
+def test_contrast_ratio_matches_wcag_examples():
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+    assert contrast_ratio("#d62728", "#efefef") == pytest.approx(4.37, abs=0.01)  # the old ERROR_COLOR
+    assert contrast_ratio("#2ca02c", "#ffffff") == pytest.approx(3.40, abs=0.01)  # the old OK_COLOR
+    assert theme.readable("#2ca02c", "#ffffff") != "#2ca02c"
+    assert contrast_ratio(theme.readable("#2ca02c", "#ffffff"), "#ffffff") >= 4.5
+    assert contrast_ratio(theme.readable("#8e44ad", "#202225"), "#202225") >= 4.5
+
+
+# ---------------------------------------------------------------------- the walk
+
+
+def _large(font: QFont) -> bool:
+    points = font.pointSizeF() if font.pointSizeF() > 0 else font.pixelSize() * 0.75
+    return points >= 18 or (font.bold() and points >= 14)
+
+
+def _rect(widget: QWidget, window: QWidget) -> QRect:
+    return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+
+
+def _name(widget: QWidget) -> str:
+    iface = QAccessible.queryAccessibleInterface(widget)
+    return (iface.text(QAccessible.Text.Name) if iface is not None else "") or ""
+
+
+def _describe(widget: QWidget) -> str:
+    text = ""
+    for attr in ("text", "placeholderText", "currentText", "title", "accessibleName"):
+        fn = getattr(widget, attr, None)
+        if callable(fn):
+            try:
+                text = fn()
+            except TypeError:
+                continue
+            if text:
+                break
+    text = re.sub(r"<[^>]+>", "", str(text))[:50]
+    return f"{type(widget).__name__}({widget.objectName() or ''}) {text!r}"
+
+
+def _shown(widget: QWidget, window: QWidget) -> bool:
+    return widget.isVisible() and widget.window() is window and not widget.visibleRegion().isEmpty()
+
+
+class Walker:
+    """Checks one window's page in its current state; collects the failures."""
+
+    def __init__(self, qtbot, window, page, label: str):
+        self.qtbot = qtbot
+        self.window = window
+        self.page = page
+        self.label = label
+        self.failures: list[str] = []
+
+    def fail(self, text: str) -> None:
+        self.failures.append(f"{self.label}: {text}")
+
+    def widgets(self) -> list[QWidget]:
+        return [w for w in self.page.findChildren(QWidget) if _shown(w, self.window)]
+
+    # -- names
+    def check_names(self) -> None:
+        for w in self.widgets():
+            if not w.isEnabled() or not (w.focusPolicy() & Qt.FocusPolicy.TabFocus):
+                continue
+            if w.focusProxy() is not None:
+                continue
+            if not _name(w).strip():
+                self.fail(f"no accessible name: {_describe(w)}")
+
+    # -- tab order
+    def check_tab_order(self) -> list[QWidget]:
+        window, qtbot = self.window, self.qtbot
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+        window.nav.setFocus(Qt.FocusReason.TabFocusReason)
+        QApplication.processEvents()
+        stops: list[QWidget] = []
+        current = QApplication.focusWidget()
+        for _ in range(400):
+            qtbot.keyClick(current, Qt.Key.Key_Tab)
+            QApplication.processEvents()
+            nxt = QApplication.focusWidget()
+            if nxt is None or nxt is current:
+                self.fail(f"Tab is stuck at {_describe(current)}")
+                break
+            if not self.page.isAncestorOf(nxt) or nxt in stops:
+                break
+            if stops:
+                a, b = stops[-1], nxt
+                if not (a.isAncestorOf(b) or b.isAncestorOf(a)):
+                    ra, rb = _rect(a, window), _rect(b, window)
+                    why = goes_back(ra, rb)
+                    if why:
+                        self.fail(f"Tab goes {why}: {_describe(a)} at {_fmt(ra)} -> "
+                                  f"{_describe(b)} at {_fmt(rb)}")
+            stops.append(nxt)
+            current = nxt
+        return stops
+
+    # -- contrast
+    def check_contrast(self) -> None:
+        image = self.window.grab().toImage()
+        scale = image.devicePixelRatio()
+        for w in self.widgets():
+            texts = list(self._texts(w))
+            if not texts:
+                continue
+            bg = self._background(w, image, scale)
+            if bg is None:
+                continue
+            for color, what, large in texts:
+                if color.alpha() < 255:
+                    color = theme.blend(color, bg)
+                need = LARGE if large else BODY
+                ratio = contrast_ratio(color, bg)
+                if ratio < need - 0.005:
+                    self.fail(f"contrast {ratio:.2f} < {need}: {what} {color.name()} on "
+                              f"{bg.name()} in {_describe(w)}")
+
+    def _background(self, w: QWidget, image, scale: float) -> QColor | None:
+        region = w.visibleRegion().boundingRect()
+        if region.isEmpty():
+            return None
+        top_left = w.mapTo(self.window, region.topLeft())
+        x0, y0 = int(top_left.x() * scale), int(top_left.y() * scale)
+        x1 = min(image.width(), int((top_left.x() + region.width()) * scale))
+        y1 = min(image.height(), int((top_left.y() + region.height()) * scale))
+        step = max(1, int(min(x1 - x0, y1 - y0) / 40) or 1)
+        counts: Counter = Counter()
+        for y in range(max(0, y0), y1, step):
+            for x in range(max(0, x0), x1, step):
+                counts[image.pixel(x, y)] += 1
+        if not counts:
+            return None
+        return QColor.fromRgb(counts.most_common(1)[0][0])
+
+    def _texts(self, w: QWidget):
+        """(colour, what, large) for each text ``w`` draws."""
+        pal = w.palette()
+        group = QPalette.ColorGroup.Active if w.isEnabled() else QPalette.ColorGroup.Disabled
+        large = _large(w.font())
+        if isinstance(w, QLabel):
+            text = w.text()
+            if not text.strip() or (w.pixmap() is not None and not w.pixmap().isNull()):
+                return
+            yield pal.color(group, w.foregroundRole()), "label text", large
+            if "<" in text or w.textFormat() == Qt.TextFormat.RichText:
+                for value in re.findall(r"color\s*[:=]\s*['\"]?\s*(#[0-9a-fA-F]{3,8}|[a-zA-Z]+)", text):
+                    color = QColor(value)
+                    if color.isValid():
+                        yield color, f"rich-text colour {value}", large
+            return
+        if not w.isEnabled():
+            return  # an inactive control: WCAG exempts it
+        if isinstance(w, QAbstractButton):
+            if w.text().strip():
+                yield pal.color(group, w.foregroundRole()), "button text", large
+            return
+        if isinstance(w, QGroupBox):
+            if w.title().strip():
+                yield pal.color(group, QPalette.ColorRole.WindowText), "group title", large
+            return
+        if isinstance(w, QLineEdit):
+            if w.text():
+                yield pal.color(group, QPalette.ColorRole.Text), "field text", large
+            elif w.placeholderText() and w.isEnabled():
+                yield pal.color(group, QPalette.ColorRole.PlaceholderText), "placeholder", large
+            return
+        if isinstance(w, QComboBox) and not w.isEditable():
+            if w.currentText():
+                yield pal.color(group, QPalette.ColorRole.ButtonText), "combo text", large
+            return
+        if isinstance(w, QTextEdit) and w.toPlainText().strip():
+            role = getattr(w, "_role", QPalette.ColorRole.Text)
+            yield pal.color(group, role), "text", large
+            return
+        if isinstance(w, QAbstractItemView) and w.model() is not None:
+            yield from self._item_colours(w, group)
+
+    def _item_colours(self, view: QAbstractItemView, group):
+        model = view.model()
+        pal = view.palette()
+        seen = set()
+
+        def visit(parent, depth=0):
+            if depth > 3:
+                return
+            rows = min(model.rowCount(parent), 200)
+            try:
+                cols = min(model.columnCount(parent), 12)
+            except TypeError:  # a list model hides columnCount
+                cols = 1
+            for r in range(rows):
+                for c in range(cols):
+                    index = model.index(r, c, parent)
+                    brush = model.data(index, Qt.ItemDataRole.ForegroundRole)
+                    if brush is not None:
+                        color = brush.color() if hasattr(brush, "color") else QColor(brush)
+                        if color.isValid() and color.name() not in seen:
+                            seen.add(color.name())
+                            yield color, f"item colour {color.name()}", False
+                child = model.index(r, 0, parent)
+                if model.rowCount(child) if child.isValid() else False:
+                    yield from visit(child, depth + 1)
+
+        yield pal.color(group, QPalette.ColorRole.Text), "item text", False
+        yield from visit(view.rootIndex())
+
+    def check_all(self, tab_order: bool = True) -> None:
+        QApplication.processEvents()
+        self.check_names()
+        self.check_contrast()
+        if tab_order:
+            self.check_tab_order()
+
+
+def goes_back(a: QRect, b: QRect) -> str:
+    """Why going from stop ``a`` to stop ``b`` runs against the reading order ('' if not)."""
+    above = b.bottom() <= a.top() + SLACK
+    left = b.right() <= a.left() + SLACK
+    below = b.top() >= a.bottom() - SLACK
+    x_overlap = min(a.right(), b.right()) - max(a.left(), b.left()) > SLACK
+    if above and x_overlap:
+        return "up"
+    if left and not below:
+        return "left"
+    return ""
+
+
+def _fmt(r: QRect) -> str:
+    return f"({r.x()},{r.y()} {r.width()}x{r.height()})"
+
+
+def test_goes_back_rule():
+    row = QRect(0, 0, 100, 20)
+    assert goes_back(row, QRect(0, 40, 100, 20)) == ""  # down
+    assert goes_back(row, QRect(120, 0, 50, 20)) == ""  # right on the same row
+    assert goes_back(QRect(120, 0, 50, 20), row) == "left"
+    assert goes_back(QRect(0, 40, 100, 20), row) == "up"
+    assert goes_back(QRect(0, 300, 100, 20), QRect(200, 0, 100, 20)) == ""  # next column, top
+    assert goes_back(QRect(200, 300, 100, 20), QRect(0, 0, 100, 20)) == "left"  # earlier column
+    assert goes_back(QRect(300, 0, 100, 20), QRect(0, 40, 100, 20)) == ""  # next row
+
+
+# ---------------------------------------------------------------------- page states
+
+
+def _tab_states(walker: Walker, tab_order: bool):
+    """Check the page as it is, then each other tab of its visible tab widgets."""
+    walker.check_all(tab_order)
+    tabs = [t for t in walker.page.findChildren(QTabWidget) if t.isVisible()]
+    for tabs_widget in tabs:
+        start = tabs_widget.currentIndex()
+        for i in range(tabs_widget.count()):
+            if i == start or not tabs_widget.isTabEnabled(i):
+                continue
+            tabs_widget.setCurrentIndex(i)
+            QApplication.processEvents()
+            label = walker.label
+            walker.label = f"{label} / tab {tabs_widget.tabText(i)!r}"
+            walker.check_all(tab_order)
+            walker.label = label
+        tabs_widget.setCurrentIndex(start)
+
+
+def _practice_states(qtbot, window, page, walker: Walker) -> None:
+    qtbot.waitUntil(lambda: page.ready, timeout=20000)
+    walker.label = "practice / set-up"
+    walker.check_all()
+    bank = page.bank
+    choice = next(i.id for i in bank.items.values() if i.kind == "choice")
+    numeric = next(i.id for i in bank.items.values() if i.kind == "numeric")
+    assert page.start(item_ids=[choice, numeric])
+    QApplication.processEvents()
+    walker.label = "practice / choice question"
+    walker.check_all()
+    page.choose(1)
+    page.submit()
+    QApplication.processEvents()
+    walker.label = "practice / feedback"
+    walker.check_all()
+    page.next_question()
+    QApplication.processEvents()
+    walker.label = "practice / number question"
+    walker.check_all()
+    page.answer_edit.setText("1e9")
+    page.submit()
+    page.next_question()
+    QApplication.processEvents()
+    walker.label = "practice / summary"
+    walker.check_all()
+
+
+@pytest.fixture
+def open_window(qtbot, ctx, themed):
+    """``open_window(mode)``: the main window in that theme (closed before the theme is undone)."""
+    from quizapp.ui.app import MainWindow
+
+    made = []
+
+    def make(mode: str):
+        themed(mode)
+        window = MainWindow(ctx)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitExposed(window)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        for page in window.pages.values():
+            for name in ("pause", "wait_idle"):
+                if hasattr(page, name):
+                    getattr(page, name)()
+        window.close()
+    QApplication.processEvents()
+
+
+@pytest.mark.parametrize("mode", THEMES)
+@pytest.mark.parametrize("key", [p.key for p in pages.PAGES])
+def test_every_page_is_named_ordered_and_readable(qtbot, open_window, key, mode):
+    window = open_window(mode)
+    window.show_page(key)
+    page = window.pages[key]
+    QApplication.processEvents()
+    if hasattr(page, "wait_idle"):
+        page.wait_idle()
+    qtbot.wait(50)
+    walker = Walker(qtbot, window, page, f"{key} ({mode})")
+    if key == "practice":
+        _practice_states(qtbot, window, page, walker)
+    else:
+        _tab_states(walker, tab_order=True)
+    assert not walker.failures, "\n".join(dict.fromkeys(walker.failures))
