@@ -38,6 +38,7 @@ from quizapp.ui.author.model import (
 )
 from quizapp.ui.author.preview import MAX_SEED, PreviewPanel, ProblemsList
 from quizapp.ui.shared.settings import open_settings
+from quizapp.ui.shared.a11y import tab_first
 from quizapp.ui.shared.theme import ERROR_COLOR
 
 DEBOUNCE_MS = 300
@@ -731,7 +732,7 @@ class AuthorPage(QWidget):
         self.undo_stack.clear()
         self.form_scroll.show()
         self.empty_label.hide()
-        self.preview.setEnabled(True)
+        self.preview.set_active(True)
         self.banner.setVisible(self.read_only)
         self.form_scroll.verticalScrollBar().setValue(0)
         self._update_header()
@@ -747,7 +748,7 @@ class AuthorPage(QWidget):
         self.empty_label.show()
         self.banner.hide()
         self.preview.clear()
-        self.preview.setEnabled(False)
+        self.preview.set_active(False)
         self.problems_list.set_problems([])
         self._update_header()
         self._update_actions()
@@ -1361,6 +1362,9 @@ class AuthorPage(QWidget):
             self.select_item(item)
 
     def activated(self) -> None:
+        # Tab: the toolbar first, as it is drawn (here: moving the page into the window
+        # rebuilds its focus chain, so an order set while it was built would be lost)
+        tab_first(self, list(self.buttons.values()))
         if self._current is None:
             self.search.setFocus()
 

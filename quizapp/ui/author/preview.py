@@ -184,6 +184,12 @@ class PreviewPanel(QGroupBox):
         for w in (self.prompt, self.choices_box, self.answer, self.values, self.explanation):
             w.setEnabled(True)
 
+    def set_active(self, on: bool) -> None:
+        """With no item on screen only the controls are off; the labels stay readable
+        (a disabled group would grey its headings below contrast)."""
+        for w in (self.seed, self.reroll, self.preset_button):
+            w.setEnabled(on)
+
     def clear(self) -> None:
         self.instance = None
         self.prompt.setText("")

@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 
 from quizapp.progress.session import CATEGORIES, MODES, SessionOptions, StudySession
 from quizapp.ui.shared.mathtext import MathLabel, plain_text
-from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR
+from quizapp.ui.shared.a11y import tab_after
+from quizapp.ui.shared.theme import ERROR_COLOR, MUTED_COLOR, OK_COLOR
 
 ACCEPTED_HINT = ("Type a number: 0.02, .02, 2e-2, -3 or 1/50 all work "
                  "(no thousands separators, no % sign).")
@@ -436,7 +437,7 @@ class PracticePage(QWidget):
         lay.addLayout(buttons)
         self.keys_hint = QLabel()
         self.keys_hint.setAccessibleName("Keyboard keys")
-        self.keys_hint.setEnabled(False)  # drawn in the palette's quieter disabled colour
+        self.keys_hint.setStyleSheet(f"color: {MUTED_COLOR};")  # quieter, still readable
         lay.addWidget(self.keys_hint)
 
         self.feedback_box = QFrame()
@@ -767,6 +768,7 @@ class PracticePage(QWidget):
                 button.clicked.connect(lambda _c=False, n=n: self.choose(n))
                 self.choices_layout.addWidget(button)
                 self.choice_buttons.append(button)
+            tab_after(self.end_button, self.choice_buttons)  # Tab: choices, then Submit
         self.choices_box.setVisible(bool(inst.choices))
         n = len(inst.choices or [])
         self.keys_hint.setText((f"Keys: 1–{min(n, 9)} choose" if n else "Keys: type the number")

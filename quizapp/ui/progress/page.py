@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QTabWidget, QVBoxLayout, QWidget,
 )
 
+from quizapp.ui.shared.a11y import quiet_scroll
 from quizapp.ui.shared.theme import ACCENT_COLOR, ERROR_COLOR, OK_COLOR, figure_colors, style_figure
 
 WEEKS = 20  # the study calendar's width
@@ -1115,6 +1116,7 @@ class ProgressPage(QWidget):
         weak_scroll.setWidget(self.weak_box)
         weak_scroll.setWidgetResizable(True)
         weak_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        quiet_scroll(weak_scroll, "Topics to work on")
         rv.addWidget(weak_scroll, 2)
         self.weak_rows: list[WeakTopicRow] = []
         split.addWidget(right)

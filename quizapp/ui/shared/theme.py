@@ -284,8 +284,8 @@ def blend(fg, bg) -> QColor:
 def readable(color, background, ratio: float = 4.5) -> str:
     """``color`` darkened (on a light background) or lightened (on a dark one) just
     enough to reach ``ratio`` against ``background``: a hue that stays recognisable."""
-    c = QColor(str(color))
-    bg = QColor(str(background))
+    c = QColor(color) if isinstance(color, QColor) else QColor(str(color))
+    bg = QColor(background) if isinstance(background, QColor) else QColor(str(background))
     dark_bg = relative_luminance(bg) < 0.18
     for _ in range(60):
         if contrast_ratio(c, bg) >= ratio:

@@ -1,0 +1,103 @@
+"""Small helpers that make widgets usable from the keyboard and by screen readers.
+
+* :func:`keyboard_toolbar`: a toolbar's buttons become Tab stops with spoken names
+  (matplotlib's navigation toolbar leaves them mouse-only and nameless to Tab).
+* :func:`quiet_scroll`: a scroll area whose content has its own Tab stops is not one
+  itself (Qt makes every scroll area a silent stop), and gets a name.
+* :func:`tab_after`: widgets built later (a form's rows for the chosen optimizer,
+  choice buttons) take their visual place in the Tab order, not the end of the chain.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractScrollArea, QToolBar, QToolButton, QWidget
+
+#: matplotlib's toolbar tools and what they do, for screen readers
+TOOL_DESCRIPTIONS = {
+    "Home": "Reset the original view",
+    "Back": "Back to the previous view",
+    "Forward": "Forward to the next view",
+    "Pan": "Pan with the left mouse button, zoom with the right",
+    "Zoom": "Zoom to a rectangle",
+    "Subplots": "Configure the subplots",
+    "Customize": "Edit axis, curve and image parameters",
+    "Save": "Save the figure",
+}
+
+
+def keyboard_toolbar(toolbar: QToolBar, what: str = "Plot") -> QToolBar:
+    """Make every button of ``toolbar`` a Tab stop named after its action."""
+    toolbar.setAccessibleName(f"{what} tools")
+    for action in toolbar.actions():
+        button = toolbar.widgetForAction(action)
+        if not isinstance(button, QToolButton):
+            continue
+        text = action.text().replace("&", "").strip() or action.toolTip().strip()
+        if not text:
+            continue
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        button.setAccessibleName(f"{text} ({what.lower()})" if what else text)
+        description = action.toolTip().strip() or TOOL_DESCRIPTIONS.get(text, "")
+        if description:
+            button.setAccessibleDescription(description)
+    return toolbar
+
+
+def quiet_scroll(area: QAbstractScrollArea, name: str) -> QAbstractScrollArea:
+    """Name ``area`` and take it out of the Tab order (its content holds the stops;
+    Qt scrolls a focused child into view)."""
+    area.setAccessibleName(name)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return area
+
+
+def tab_after(anchor: QWidget, widgets: Iterable[QWidget]) -> None:
+    """Put ``widgets`` in the Tab order right after ``anchor``, in the order given
+    (what followed ``anchor`` before now follows the last of them)."""
+    previous = anchor
+    for widget in widgets:
+        if widget is None or widget.focusPolicy() == Qt.FocusPolicy.NoFocus:
+            continue
+        QWidget.setTabOrder(previous, widget)
+        previous = widget
+
+
+def tab_first(container: QWidget, widgets: Iterable[QWidget]) -> None:
+    """Make ``widgets`` the first Tab stops inside ``container`` (say a toolbar built
+    after the panels below it), keeping the order of every other stop."""
+    first = [w for w in widgets if w is not None and w.focusPolicy() != Qt.FocusPolicy.NoFocus]
+    if not first:
+        return
+    rest: list[QWidget] = []
+    w = container.nextInFocusChain()
+    for _ in range(100_000):  # the chain is a ring over the whole window
+        if w is None or w is container:
+            break
+        if (container.isAncestorOf(w) and w not in first
+                and w.focusPolicy() != Qt.FocusPolicy.NoFocus):
+            rest.append(w)
+        w = w.nextInFocusChain()
+    order = first + rest
+    for a, b in zip(order, order[1:]):
+        QWidget.setTabOrder(a, b)
+
+
+def focus_stops(container: QWidget) -> list[QWidget]:
+    """``container``'s descendants that take focus, in the current focus-chain order."""
+    out: list[QWidget] = []
+    w = container.nextInFocusChain()
+    for _ in range(100_000):
+        if w is None or w is container:
+            break
+        if container.isAncestorOf(w) and w.focusPolicy() != Qt.FocusPolicy.NoFocus:
+            out.append(w)
+        w = w.nextInFocusChain()
+    return out
+
+
+def tab_into(anchor: QWidget, container: QWidget) -> None:
+    """Put the stops of ``container`` (built later, e.g. a tab's content made on first
+    show) right after ``anchor`` (say the tab bar above it)."""
+    tab_after(anchor, focus_stops(container))
