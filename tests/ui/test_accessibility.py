@@ -477,3 +477,159 @@ def test_every_page_is_named_ordered_and_readable(qtbot, open_window, key, mode)
     else:
         _tab_states(walker, tab_order=True)
     assert not walker.failures, "\n".join(dict.fromkeys(walker.failures))
+
+
+# ---------------------------------------------------------------------- one by one
+
+
+def _tab_stops_inside(qtbot, window, page) -> list[QWidget]:
+    return Walker(qtbot, window, page, "").check_tab_order()
+
+
+def test_badge_grid_is_one_tab_stop_and_arrows_walk_it(qtbot, open_window):
+    window = open_window("light")
+    window.show_page("achievements")
+    page = window.pages["achievements"]
+    qtbot.waitUntil(lambda: len(page.cards) >= 10 and len(page.visible_cards()) == len(page.cards),
+                    timeout=5000)
+    stops = _tab_stops_inside(qtbot, window, page)
+    cards = [w for w in stops if type(w).__name__ == "BadgeCard"]
+    assert len(cards) == 1, [_describe(w) for w in stops]
+    shown = page.visible_cards()
+    assert cards[0] is shown[0]
+    for card in shown:  # what a screen reader says for each
+        assert card.accessibleName().startswith(card.status.title)
+        assert card.accessibleDescription() == card.status.description
+    first = shown[0]
+    first.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(first, Qt.Key.Key_Right)
+    assert QApplication.focusWidget() is shown[1]
+    qtbot.keyClick(shown[1], Qt.Key.Key_Left)
+    assert QApplication.focusWidget() is first
+    qtbot.keyClick(first, Qt.Key.Key_Down)
+    below = QApplication.focusWidget()
+    assert below in shown and below.mapTo(page, QPoint(0, 0)).y() > first.mapTo(page, QPoint(0, 0)).y()
+    assert abs(below.mapTo(page, QPoint(0, 0)).x() - first.mapTo(page, QPoint(0, 0)).x()) < 5
+    qtbot.keyClick(below, Qt.Key.Key_End)
+    assert QApplication.focusWidget() is shown[-1]
+    # the card last visited is the grid's Tab stop now (a roving tab index)
+    tab_cards = [c for c in shown if c.focusPolicy() & Qt.FocusPolicy.TabFocus]
+    assert tab_cards == [shown[-1]]
+
+
+def test_toolbar_buttons_of_the_plots_are_tab_stops_with_names(qtbot, open_window):
+    from matplotlib.backends.backend_qtagg import NavigationToolbar2QT
+
+    window = open_window("light")
+    window.show_page("simulator")
+    page = window.pages["simulator"]
+    page._ensure_sweep()
+    page._ensure_3d()
+    bars = page.findChildren(NavigationToolbar2QT)
+    assert len(bars) == 3
+    for bar in bars:
+        for action in bar.actions():
+            button = bar.widgetForAction(action)
+            if button is None or not action.text():
+                continue
+            assert button.focusPolicy() & Qt.FocusPolicy.TabFocus, action.text()
+            assert action.text() in _name(button)
+            assert button.accessibleDescription()
+    stops = _tab_stops_inside(qtbot, window, page)
+    names = [_name(w) for w in stops]
+    assert "Home (map)" in names and "Zoom (map)" in names
+    assert type(stops[0]).__name__ != "QScrollArea"  # no silent first stop
+    assert not any(type(w).__name__ == "QScrollArea" and not _name(w) for w in stops)
+
+
+def test_practice_choices_come_before_submit_and_the_hint_is_not_greyed(qtbot, open_window):
+    window = open_window("dark")
+    window.show_page("practice")
+    page = window.pages["practice"]
+    qtbot.waitUntil(lambda: page.ready, timeout=20000)
+    choice = next(i.id for i in page.bank.items.values() if i.kind == "choice")
+    assert page.start(item_ids=[choice])
+    stops = _tab_stops_inside(qtbot, window, page)
+    first_choice = next(i for i, w in enumerate(stops) if type(w).__name__ == "ChoiceButton")
+    assert first_choice < stops.index(page.submit_button)
+    assert page.keys_hint.isEnabled()
+    scheme = theme.current_scheme()
+    assert contrast_ratio(page.keys_hint.palette().color(page.keys_hint.foregroundRole()),
+                          scheme.window) >= BODY
+
+
+def test_author_toolbar_comes_first(qtbot, open_window):
+    window = open_window("light")
+    window.show_page("author")
+    page = window.pages["author"]
+    page.wait_idle()
+    stops = _tab_stops_inside(qtbot, window, page)
+    toolbar = [i for i, w in enumerate(stops) if w in page.buttons.values()]
+    assert toolbar and toolbar == list(range(len(toolbar)))
+    assert stops.index(page.search) > toolbar[-1]
+
+
+def test_view_theme_menu_switches_remembers_and_restyles(qtbot, open_window, qapp):
+    from quizapp.ui.app import apply_saved_theme
+    from quizapp.ui.shared.settings import open_settings
+
+    window = open_window("light")
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert "&View" in titles
+    assert [a.text() for a in window.theme_menu.actions()] == ["&System", "&Light", "&Dark"]
+    window.show_page("simulator")
+    page = window.pages["simulator"]
+    canvas = page.canvas
+    label = QLabel()
+    label.setStyleSheet(f"color: {theme.ERROR_COLOR};")
+    window.statusBar().addWidget(label)
+    assert theme.LIGHT.error in label.styleSheet()
+
+    window.theme_actions["dark"].trigger()
+    assert theme.current_scheme() is theme.DARK
+    assert qapp.palette().color(QPalette.ColorRole.Window).name() == theme.DARK.window
+    assert open_settings().value(theme.SETTINGS_KEY) == "dark"
+    assert window.theme_actions["dark"].isChecked()
+    # a style sheet made in the light theme now holds the dark theme's error colour
+    assert theme.DARK.error in label.styleSheet() and theme.LIGHT.error not in label.styleSheet()
+    # the plots follow the palette
+    qtbot.waitUntil(lambda: canvas.colors.face == theme.DARK.window, timeout=3000)
+    assert canvas.figure.get_facecolor()[:3] == pytest.approx(QColor(theme.DARK.window).getRgbF()[:3], abs=0.01)
+
+    window.theme_actions["light"].trigger()
+    qtbot.waitUntil(lambda: canvas.colors.face == theme.LIGHT.window, timeout=3000)
+    # next start: the saved theme comes back
+    open_settings().setValue(theme.SETTINGS_KEY, "dark")
+    assert apply_saved_theme() == "dark" and theme.current_scheme() is theme.DARK
+    open_settings().setValue(theme.SETTINGS_KEY, "no-such-theme")
+    assert apply_saved_theme() == "system"
+
+
+def test_system_theme_follows_the_desktop_preference(themed, monkeypatch):
+    monkeypatch.setattr(theme, "system_prefers_dark", lambda: True)
+    assert themed("system") is theme.DARK
+    monkeypatch.setattr(theme, "system_prefers_dark", lambda: False)
+    assert themed("system") is theme.LIGHT
+    with pytest.raises(ValueError):
+        themed("sepia")
+
+
+def test_muted_badge_text_keeps_the_placeholder_alpha(qtbot, ctx, themed, qapp):
+    """A translucent placeholder colour (as some platform palettes have) is what shows
+    over the card, not the same colour made opaque."""
+    from quizapp.ui.achievements.page import AchievementsPage
+
+    themed("light")
+    pal = QPalette(qapp.palette())
+    pal.setColor(QPalette.ColorRole.PlaceholderText, QColor(0, 0, 0, 128))
+    qapp.setPalette(pal)
+    page = AchievementsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    locked = next(c for c in page.cards.values() if not c.unlocked)
+    shown = locked.title.palette().color(locked.title.foregroundRole())
+    assert shown.name() != "#000000"  # .name() of the translucent colour would be black
+    expected = theme.blend(QColor(0, 0, 0, 128), QColor(theme.LIGHT.window))
+    assert abs(shown.lightness() - expected.lightness()) < 40
+    assert contrast_ratio(shown, theme.LIGHT.window) >= BODY
