@@ -40,9 +40,10 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QAccessible, QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton, QAbstractItemView, QAbstractSpinBox, QApplication, QCheckBox, QComboBox,
-    QGroupBox, QLabel, QLineEdit, QRadioButton, QTabWidget, QTextEdit, QWidget,
+    QGroupBox, QHeaderView, QLabel, QLineEdit, QRadioButton, QTabWidget, QTextEdit, QWidget,
 )
 
+from quizapp.bank import load_bank
 from quizapp.ui import pages
 from quizapp.ui.shared import theme
 from quizapp.ui.shared.theme import contrast_ratio
@@ -316,7 +317,7 @@ class Walker:
             role = getattr(w, "_role", QPalette.ColorRole.Text)
             yield pal.color(group, role), "text", large
             return
-        if isinstance(w, QAbstractItemView) and w.model() is not None:
+        if isinstance(w, QAbstractItemView) and not isinstance(w, QHeaderView) and w.model() is not None:
             yield from self._item_colours(w, group)
 
     def _item_colours(self, view: QAbstractItemView, group):
@@ -434,6 +435,17 @@ def _practice_states(qtbot, window, page, walker: Walker) -> None:
     walker.check_all()
 
 
+def _seed(ctx) -> None:
+    """A few answers, right and wrong, so Progress has a history and Achievements a badge."""
+    store = ctx.store
+    store.sync_topics({"sgd": "SGD and minibatches", "adam": "Adam"})
+    learner = store.default_learner()
+    for i in range(6):
+        store.record_attempt(learner.id, f"sgd.q{i}", correct=i % 3 != 0, given="1", expected="2",
+                             seconds=4.0, topic="sgd" if i < 4 else "adam", category="definition",
+                             kind="choice")
+
+
 @pytest.fixture
 def open_window(qtbot, ctx, themed):
     """``open_window(mode)``: the main window in that theme (closed before the theme is undone)."""
@@ -463,7 +475,8 @@ def open_window(qtbot, ctx, themed):
 
 @pytest.mark.parametrize("mode", THEMES)
 @pytest.mark.parametrize("key", [p.key for p in pages.PAGES])
-def test_every_page_is_named_ordered_and_readable(qtbot, open_window, key, mode):
+def test_every_page_is_named_ordered_and_readable(qtbot, ctx, open_window, key, mode):
+    _seed(ctx)
     window = open_window(mode)
     window.show_page(key)
     page = window.pages[key]
@@ -476,6 +489,12 @@ def test_every_page_is_named_ordered_and_readable(qtbot, open_window, key, mode)
         _practice_states(qtbot, window, page, walker)
     else:
         _tab_states(walker, tab_order=True)
+    if key == "author":  # with an item of the shipped bank open (read-only banner, form)
+        item = next(iter(load_bank().items))
+        with qtbot.waitSignal(page.evaluated, timeout=10000):
+            assert page.select_item(item, read_only=True)
+        walker.label = f"author ({mode}) / item"
+        walker.check_all()
     assert not walker.failures, "\n".join(dict.fromkeys(walker.failures))
 
 

@@ -38,7 +38,7 @@ from quizapp.ui.author.model import (
 )
 from quizapp.ui.author.preview import MAX_SEED, PreviewPanel, ProblemsList
 from quizapp.ui.shared.settings import open_settings
-from quizapp.ui.shared.a11y import tab_first
+from quizapp.ui.shared.a11y import quiet_scroll, tab_first
 from quizapp.ui.shared.theme import ERROR_COLOR
 
 DEBOUNCE_MS = 300
@@ -363,6 +363,7 @@ class AuthorPage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        quiet_scroll(scroll, "Item form")
         self.form_scroll = scroll
         mv.addWidget(scroll, 1)
         self.empty_label = QLabel("Pick an item on the left, or make a new one (Ctrl+N).")

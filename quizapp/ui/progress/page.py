@@ -725,6 +725,7 @@ class ClassPanel(QWidget):
     def _table(self, name: str) -> QTableWidget:
         t = QTableWidget(0, 0)
         t.setAccessibleName(name)
+        t.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         t.setAlternatingRowColors(True)
@@ -1164,6 +1165,7 @@ class ProgressPage(QWidget):
         self.history_view = QTableView()
         self.history_view.setModel(self.history_proxy)
         self.history_view.setAccessibleName("Answers, newest first")
+        self.history_view.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.history_view.setSortingEnabled(True)
         self.history_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.history_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
