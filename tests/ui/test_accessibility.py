@@ -571,6 +571,10 @@ def test_practice_choices_come_before_submit_and_the_hint_is_not_greyed(qtbot, o
     stops = _tab_stops_inside(qtbot, window, page)
     first_choice = next(i for i, w in enumerate(stops) if type(w).__name__ == "ChoiceButton")
     assert first_choice < stops.index(page.submit_button)
+    # the choices are one stop; arrows move between them (Qt's rule for exclusive buttons)
+    stops[first_choice].setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(stops[first_choice], Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is page.choice_buttons[1]
     assert page.keys_hint.isEnabled()
     scheme = theme.current_scheme()
     assert contrast_ratio(page.keys_hint.palette().color(page.keys_hint.foregroundRole()),
