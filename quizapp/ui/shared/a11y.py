@@ -30,6 +30,9 @@ TOOL_DESCRIPTIONS = {
 def keyboard_toolbar(toolbar: QToolBar, what: str = "Plot") -> QToolBar:
     """Make every button of ``toolbar`` a Tab stop named after its action."""
     toolbar.setAccessibleName(f"{what} tools")
+    # a tool button draws no focus frame of its own: show where the keyboard is
+    toolbar.setStyleSheet("QToolButton:focus { border: 2px solid palette(highlight); "
+                          "border-radius: 3px; }")
     for action in toolbar.actions():
         button = toolbar.widgetForAction(action)
         if not isinstance(button, QToolButton):

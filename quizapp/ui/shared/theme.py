@@ -76,7 +76,7 @@ DARK = Scheme(
     name="dark", dark=True,
     window="#202225", window_text="#e8e8e8", base="#2b2d31", alternate_base="#313338",
     text="#e8e8e8", button="#383a40", button_text="#ececec",
-    highlight="#2d5fa8", highlighted_text="#ffffff",
+    highlight="#3b73c7", highlighted_text="#ffffff",
     link="#6cb6ff", link_visited="#c792ea", placeholder="#b0b0b0",
     tooltip_base="#3a3c42", tooltip_text="#ececec", disabled_text="#7a7a7a",
     light="#4a4d55", midlight="#404248", mid="#2a2c30", shadow="#101113",
