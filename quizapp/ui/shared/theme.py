@@ -219,19 +219,19 @@ def apply_theme(mode: str, app=None) -> Scheme:
 
 
 def _swap_colours(app, old: Scheme, new: Scheme) -> None:
-    """Replace ``old``'s semantic colours with ``new``'s in live style sheets and labels."""
+    """Replace ``old``'s semantic colours with ``new``'s in live style sheets and labels
+    (all at once, so a new value that equals another old one is not swapped twice)."""
+    import re
+
     roles = ("error", "ok", "warning", "accent", "muted")
-    pairs = [(getattr(old, r), getattr(new, r)) for r in roles if getattr(old, r) != getattr(new, r)]
-    if not pairs or not hasattr(app, "allWidgets"):
+    mapping = {getattr(old, r).lower(): getattr(new, r) for r in roles
+               if getattr(old, r).lower() != getattr(new, r).lower()}
+    if not mapping or not hasattr(app, "allWidgets"):
         return
+    pattern = re.compile("|".join(re.escape(k) for k in mapping), re.IGNORECASE)
 
     def swap(text: str) -> str:
-        low = text.lower()
-        if not any(a in low for a, _b in pairs):
-            return text
-        for a, b in pairs:
-            text = _replace_ci(text, a, b)
-        return text
+        return pattern.sub(lambda m: mapping[m.group(0).lower()], text)
 
     from PySide6.QtWidgets import QLabel
 
@@ -246,12 +246,6 @@ def _swap_colours(app, old: Scheme, new: Scheme) -> None:
             changed = swap(text)
             if changed != text:
                 widget.setText(changed)
-
-
-def _replace_ci(text: str, old: str, new: str) -> str:
-    import re
-
-    return re.sub(re.escape(old), new, text, flags=re.IGNORECASE)
 
 
 # ---------------------------------------------------------------- contrast (WCAG 2)
