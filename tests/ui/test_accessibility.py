@@ -241,7 +241,18 @@ class Walker:
     def check_contrast(self) -> None:
         image = self.window.grab().toImage()
         scale = image.devicePixelRatio()
+        scheme = theme.current_scheme()
         for w in self.widgets():
+            colors = getattr(w, "colors", None)
+            if hasattr(w, "figure") and isinstance(colors, theme.FigureColors):
+                # a plot: its labels and ticks on its own backgrounds, in the theme's colours
+                if colors.face.lower() != scheme.window.lower():
+                    self.fail(f"plot does not follow the theme: face {colors.face} in {_describe(w)}")
+                for bg in (colors.face, colors.axes):
+                    ratio = contrast_ratio(colors.text, bg)
+                    if ratio < BODY:
+                        self.fail(f"contrast {ratio:.2f} < {BODY}: plot text {colors.text} on {bg} "
+                                  f"in {_describe(w)}")
             texts = list(self._texts(w))
             if not texts:
                 continue
