@@ -6,6 +6,8 @@ of a tab widget, Practice's set-up, question, feedback and summary), offscreen:
 * **Names.** Every visible, enabled widget that Tab can reach has a non-empty name
   in Qt's accessibility interface (what a screen reader reads: ``accessibleName()``,
   else the button text, else the buddy label).
+* **Visible focus.** Each Tab stop looks different while it has the focus (its pixels,
+  grabbed with the focus on it and again once Tab has left the page, differ).
 * **Tab order = visual order.** Real Tab presses from the sidebar walk the page's stops;
   Tab must never stick (no trap) and each step from stop A to the next stop B must
   not go *back*, where, with rectangles in window coordinates and a 4-pixel slack,
@@ -213,6 +215,7 @@ class Walker:
         window.nav.setFocus(Qt.FocusReason.TabFocusReason)
         QApplication.processEvents()
         stops: list[QWidget] = []
+        focused: list = []
         current = QApplication.focusWidget()
         for _ in range(400):
             qtbot.keyClick(current, Qt.Key.Key_Tab)
@@ -234,7 +237,13 @@ class Walker:
                         self.fail(f"Tab goes {why}: {_describe(a)} at {_fmt(ra)} -> "
                                   f"{_describe(b)} at {_fmt(rb)}")
             stops.append(nxt)
+            area = _visible_rect(nxt, window).adjusted(-3, -3, 3, 3)
+            focused.append((nxt, area, window.grab(area).toImage()))
             current = nxt
+        # focus has left the page: each stop must have looked different while it had it
+        for widget, area, image in focused:
+            if window.grab(area).toImage() == image:
+                self.fail(f"no visible focus: {_describe(widget)}")
         return stops
 
     # -- contrast

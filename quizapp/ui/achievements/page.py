@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from quizapp.ui.achievements.toast import GROUPS, badge_pixmap, group_color, group_of
+from quizapp.ui.shared.a11y import quiet_scroll
 from quizapp.ui.shared.theme import ERROR_COLOR, blend, readable
 
 CARD_WIDTH = 300  # a column of badges needs about this many pixels
@@ -206,7 +207,7 @@ class AchievementsPage(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setAccessibleName("Badges")
+        quiet_scroll(self.scroll, "Badges")  # the cards hold the one Tab stop
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(0, 0, 6, 0)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QSizePolicy, QSpinBox, QStyle, QVBoxLayout, QWidget,
 )
 
+from quizapp.ui.shared.a11y import focus_ring
 from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR
 
 MAX_SEED = 2**31 - 1
@@ -113,6 +114,8 @@ class PreviewPanel(QGroupBox):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setAccessibleName("Preview of the item")
+        focus_ring(scroll)  # a Tab stop for scrolling a long preview: show when it has the keys
         outer.addWidget(scroll, 1)
         self._preset: str | None = None
         self.instance = None

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from quizapp.progress.session import CATEGORIES, MODES, SessionOptions, StudySession
 from quizapp.ui.shared.mathtext import MathLabel, plain_text
-from quizapp.ui.shared.a11y import tab_after
+from quizapp.ui.shared.a11y import focus_ring, quiet_scroll, tab_after
 from quizapp.ui.shared.theme import ERROR_COLOR, MUTED_COLOR, OK_COLOR
 
 ACCEPTED_HINT = ("Type a number: 0.02, .02, 2e-2, -3 or 1/50 all work "
@@ -243,7 +243,7 @@ class PracticePage(QWidget):
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setWidget(inner)
-        area.setAccessibleName(name)
+        quiet_scroll(area, name)  # its controls are the Tab stops
         return area
 
     @staticmethod
@@ -281,6 +281,7 @@ class PracticePage(QWidget):
         self.topic_list.setToolTip("Tick topics with Space; none ticked means every topic")
         self.topic_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.topic_list.setMinimumHeight(150)
+        focus_ring(self.topic_list)  # visible focus even before an item is current
         self.topic_list.itemChanged.connect(lambda _i: self._update_availability())
         topics_box = QVBoxLayout()
         topics_box.setSpacing(4)
@@ -341,6 +342,7 @@ class PracticePage(QWidget):
         self.start_button.setAccessibleName("Start the session")
         self.start_button.setToolTip("Start (Enter)")
         self.start_button.setDefault(True)
+        focus_ring(self.start_button)  # a default button looks the same with or without focus
         self.start_button.setMinimumWidth(180)
         self.start_button.clicked.connect(lambda: self.start())
         start_row.addWidget(self.start_button)

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QTabWidget, QVBoxLayout, QWidget,
 )
 
-from quizapp.ui.shared.a11y import quiet_scroll
+from quizapp.ui.shared.a11y import focus_ring, quiet_scroll
 from quizapp.ui.shared.theme import ACCENT_COLOR, ERROR_COLOR, OK_COLOR, figure_colors, style_figure
 
 WEEKS = 20  # the study calendar's width
@@ -725,6 +725,7 @@ class ClassPanel(QWidget):
     def _table(self, name: str) -> QTableWidget:
         t = QTableWidget(0, 0)
         t.setAccessibleName(name)
+        focus_ring(t)  # visible focus even with no current cell
         t.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -1165,6 +1166,7 @@ class ProgressPage(QWidget):
         self.history_view = QTableView()
         self.history_view.setModel(self.history_proxy)
         self.history_view.setAccessibleName("Answers, newest first")
+        focus_ring(self.history_view)
         self.history_view.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.history_view.setSortingEnabled(True)
         self.history_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)

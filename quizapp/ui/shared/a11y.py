@@ -4,6 +4,8 @@
   (matplotlib's navigation toolbar leaves them mouse-only and nameless to Tab).
 * :func:`quiet_scroll`: a scroll area whose content has its own Tab stops is not one
   itself (Qt makes every scroll area a silent stop), and gets a name.
+* :func:`focus_ring`: a widget that paints itself (a plot, a state table) shows a
+  frame while it has the keyboard focus.
 * :func:`tab_after`: widgets built later (a form's rows for the chosen optimizer,
   choice buttons) take their visual place in the Tab order, not the end of the chain.
 """
@@ -11,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QPainter, QPalette, QPen
 from PySide6.QtWidgets import QAbstractScrollArea, QToolBar, QToolButton, QWidget
 
 #: matplotlib's toolbar tools and what they do, for screen readers
@@ -104,3 +107,43 @@ def tab_into(anchor: QWidget, container: QWidget) -> None:
     """Put the stops of ``container`` (built later, e.g. a tab's content made on first
     show) right after ``anchor`` (say the tab bar above it)."""
     tab_after(anchor, focus_stops(container))
+
+
+class _FocusRing(QWidget):
+    """A frame drawn over a widget while it has the keyboard focus (for widgets that
+    paint every pixel themselves, such as plots, and draw no focus of their own)."""
+
+    def __init__(self, target: QWidget):
+        super().__init__(target)
+        self.setObjectName("focus-ring")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.hide()
+        target.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        kind = event.type()
+        if kind == QEvent.Type.FocusIn:
+            self.setGeometry(obj.rect())
+            self.raise_()
+            self.show()
+        elif kind == QEvent.Type.FocusOut:
+            self.hide()
+        elif kind == QEvent.Type.Resize and self.isVisible():
+            self.setGeometry(obj.rect())
+        return False
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt API)
+        painter = QPainter(self)
+        pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), 2)
+        painter.setPen(pen)
+        painter.drawRect(self.rect().adjusted(1, 1, -1, -1))
+        painter.end()
+
+
+def focus_ring(widget: QWidget) -> QWidget:
+    """Show a highlight-coloured frame over ``widget`` while it has the focus."""
+    if widget.findChild(_FocusRing, "focus-ring", Qt.FindChildOption.FindDirectChildrenOnly) is None:
+        _FocusRing(widget)
+    return widget
