@@ -39,10 +39,10 @@ from dataclasses import dataclass
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QAccessible, QColor, QFont, QGuiApplication, QPalette
+from PySide6.QtGui import QAccessible, QBrush, QColor, QFont, QPalette
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractItemView, QAbstractSpinBox, QApplication, QCheckBox, QComboBox,
-    QGroupBox, QHeaderView, QLabel, QLineEdit, QRadioButton, QTabWidget, QTextEdit, QWidget,
+    QAbstractButton, QAbstractItemView, QAbstractSpinBox, QApplication, QComboBox, QGroupBox,
+    QHeaderView, QLabel, QLineEdit, QTabWidget, QTextEdit, QTreeWidget, QTreeWidgetItem, QWidget,
 )
 
 from quizapp.bank import load_bank
@@ -626,6 +626,11 @@ def test_view_theme_menu_switches_remembers_and_restyles(qtbot, open_window, qap
     label = QLabel()
     label.setStyleSheet(f"color: {theme.ERROR_COLOR};")
     window.statusBar().addWidget(label)
+    tree = QTreeWidget()
+    item = QTreeWidgetItem(["broken.toml"])
+    item.setForeground(0, QBrush(theme.ERROR_COLOR.qcolor()))
+    tree.addTopLevelItem(item)
+    window.statusBar().addWidget(tree)
     assert theme.LIGHT.error in label.styleSheet()
 
     window.theme_actions["dark"].trigger()
@@ -635,6 +640,8 @@ def test_view_theme_menu_switches_remembers_and_restyles(qtbot, open_window, qap
     assert window.theme_actions["dark"].isChecked()
     # a style sheet made in the light theme now holds the dark theme's error colour
     assert theme.DARK.error in label.styleSheet() and theme.LIGHT.error not in label.styleSheet()
+    # and so do item colours set then (an author file with an error, say)
+    assert tree.topLevelItem(0).foreground(0).color().name() == theme.DARK.error
     # the plots follow the palette
     qtbot.waitUntil(lambda: canvas.colors.face == theme.DARK.window, timeout=3000)
     assert canvas.figure.get_facecolor()[:3] == pytest.approx(QColor(theme.DARK.window).getRgbF()[:3], abs=0.01)

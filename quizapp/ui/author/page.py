@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, QRunnable, QSignalBlocker, QSize, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtGui import QAction, QBrush, QFont, QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu, QProgressBar,
     QPushButton, QScrollArea, QSplitter, QStyle, QToolButton, QTreeWidget, QTreeWidgetItem,

@@ -14,10 +14,10 @@ needed follows the theme. Style sheets built earlier are rewritten by
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QIcon, QPalette
 
 from quizapp.resources import assets_dir
 
@@ -233,9 +233,35 @@ def _swap_colours(app, old: Scheme, new: Scheme) -> None:
     def swap(text: str) -> str:
         return pattern.sub(lambda m: mapping[m.group(0).lower()], text)
 
-    from PySide6.QtWidgets import QLabel
+    from PySide6.QtWidgets import QLabel, QListWidget, QTableWidget, QTreeWidget
+
+    brushes = {QColor(k).rgb(): QColor(v) for k, v in mapping.items()}
+
+    def recolour(item, column=None) -> None:
+        brush = item.foreground(column) if column is not None else item.foreground()
+        if brush.style() != Qt.BrushStyle.NoBrush and brush.color().rgb() in brushes:
+            new_brush = QBrush(brushes[brush.color().rgb()])
+            if column is not None:
+                item.setForeground(column, new_brush)
+            else:
+                item.setForeground(new_brush)
 
     for widget in app.allWidgets():
+        if isinstance(widget, QTreeWidget):  # item colours (an author file with an error)
+            stack = [widget.topLevelItem(i) for i in range(widget.topLevelItemCount())]
+            while stack:
+                item = stack.pop()
+                for column in range(item.columnCount()):
+                    recolour(item, column)
+                stack.extend(item.child(i) for i in range(item.childCount()))
+        elif isinstance(widget, QTableWidget):
+            for r in range(widget.rowCount()):
+                for c in range(widget.columnCount()):
+                    if widget.item(r, c) is not None:
+                        recolour(widget.item(r, c))
+        elif isinstance(widget, QListWidget):
+            for r in range(widget.count()):
+                recolour(widget.item(r))
         sheet = widget.styleSheet()
         if sheet:
             changed = swap(sheet)
