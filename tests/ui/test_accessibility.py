@@ -683,3 +683,10 @@ def test_muted_badge_text_keeps_the_placeholder_alpha(qtbot, ctx, themed, qapp):
     expected = theme.blend(QColor(0, 0, 0, 128), QColor(theme.LIGHT.window))
     assert abs(shown.lightness() - expected.lightness()) < 40
     assert contrast_ratio(shown, theme.LIGHT.window) >= BODY
+
+
+@pytest.mark.parametrize("mode", THEMES)
+def test_text_inside_plot_bars_reads_on_the_bar(mode):
+    s = theme.SCHEMES[mode]
+    for fill in (s.ok, s.accent, s.grid, "#e07b00"):
+        assert contrast_ratio(theme.ink_on(fill), fill) >= BODY, fill

@@ -42,7 +42,9 @@ from PySide6.QtWidgets import (
 )
 
 from quizapp.ui.shared.a11y import focus_ring, quiet_scroll
-from quizapp.ui.shared.theme import ACCENT_COLOR, ERROR_COLOR, OK_COLOR, figure_colors, style_figure
+from quizapp.ui.shared.theme import (
+    ACCENT_COLOR, ERROR_COLOR, OK_COLOR, figure_colors, ink_on, style_figure,
+)
 
 WEEKS = 20  # the study calendar's width
 FORECAST_DAYS = 14
@@ -309,7 +311,7 @@ class MasteryCanvas(PlotCanvas):
         ax.set_xlim(0, 100)
         ax.set_xticks([0, 25, 50, 80, 100], ["0", "25", "50", "80", "100 %"])
         ax.axvline(80, color=self.colors.text, lw=0.8, ls="--", alpha=0.6)
-        for y, t in zip(ys, topics):
+        for y, t, bar_color in zip(ys, topics, colors):
             m = mastery[t]
             if not m["attempts"]:
                 label = "not started"
@@ -321,7 +323,7 @@ class MasteryCanvas(PlotCanvas):
             inside = x > 60
             ax.text(x - 1.5 if inside else x + 1.5, y, label, va="center",
                     ha="right" if inside else "left", fontsize=7,
-                    color="#ffffff" if inside else self.colors.text)
+                    color=ink_on(bar_color) if inside else self.colors.text)  # readable on the bar
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         done = sum(1 for t in topics if mastery[t]["mastered"])

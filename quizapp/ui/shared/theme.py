@@ -301,6 +301,12 @@ def blend(fg, bg) -> QColor:
                            f.blueF() * a + b.blueF() * (1 - a))
 
 
+def ink_on(fill) -> str:
+    """Near-white or near-black, whichever reads better on ``fill`` (text inside a bar)."""
+    light, dark = "#ffffff", "#111111"
+    return light if contrast_ratio(light, str(fill)) >= contrast_ratio(dark, str(fill)) else dark
+
+
 def readable(color, background, ratio: float = 4.5) -> str:
     """``color`` darkened (on a light background) or lightened (on a dark one) just
     enough to reach ``ratio`` against ``background``: a hue that stays recognisable."""
