@@ -454,10 +454,8 @@ def test_practice_button_in_the_window_starts_a_session_on_that_topic(seeded, ct
 
 def test_questions_to_revisit_show_the_question_not_its_id(ctx, clock, qtbot):
     from quizapp.bank import load_bank
-    from quizapp.ui.practice.page import bank_loader
 
     bank = load_bank()
-    bank_loader(ctx.bank_paths).set_bank(bank)
     store = ctx.store
     store.clock = clock
     store.sync_topics(dict(bank.topics))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import QTreeWidgetItem
 
 from quizapp.ui.author import dialogs
@@ -157,7 +157,7 @@ class BrowserMixin:
                 node = QTreeWidgetItem([f.label + (f" · {f.title}" if f.title else ""), ""])
                 node.setData(0, ROLE, ("file", fi))
                 if f.error:
-                    node.setForeground(0, QBrush(QColor(ERROR_COLOR)))
+                    node.setForeground(0, QBrush(ERROR_COLOR.qcolor()))
                     node.setText(0, f"{f.label} · {f.error}")
                 # the tree elides long names: the whole name is in the tooltip
                 node.setToolTip(0, f"{node.text(0)}\n{f.path}")

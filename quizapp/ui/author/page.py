@@ -42,6 +42,7 @@ from quizapp.ui.author.exchange import ExchangeMixin
 from quizapp.ui.author.items import ItemsMixin
 from quizapp.ui.author.preview import MAX_SEED, PreviewPanel, ProblemsList
 from quizapp.ui.author.undo import _Edit, _UndoKeys
+from quizapp.ui.shared.a11y import quiet_scroll, tab_first
 from quizapp.ui.shared.theme import ERROR_COLOR
 
 
@@ -235,6 +236,7 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        quiet_scroll(scroll, "Item form")
         self.form_scroll = scroll
         mv.addWidget(scroll, 1)
         self.empty_label = QLabel("Pick an item on the left, or make a new one (Ctrl+N).")
@@ -394,7 +396,7 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         self.undo_stack.clear()
         self.form_scroll.show()
         self.empty_label.hide()
-        self.preview.setEnabled(True)
+        self.preview.set_active(True)
         self.banner.setVisible(self.read_only)
         self.form_scroll.verticalScrollBar().setValue(0)
         self._update_header()
@@ -410,7 +412,7 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         self.empty_label.show()
         self.banner.hide()
         self.preview.clear()
-        self.preview.setEnabled(False)
+        self.preview.set_active(False)
         self.problems_list.set_problems([])
         self._update_header()
         self._update_actions()
@@ -627,6 +629,9 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
             self.select_item(item)
 
     def activated(self) -> None:
+        # Tab: the toolbar first, as it is drawn (here: moving the page into the window
+        # rebuilds its focus chain, so an order set while it was built would be lost)
+        tab_first(self, list(self.buttons.values()))
         if self._current is None:
             self.search.setFocus()
 

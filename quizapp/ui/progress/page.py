@@ -42,8 +42,11 @@ from PySide6.QtWidgets import (
     QTabWidget, QVBoxLayout, QWidget,
 )
 
+from quizapp.ui.shared.a11y import focus_ring, quiet_scroll
 from quizapp.ui.shared.text import plural, shorten
-from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR, figure_colors, style_figure
+from quizapp.ui.shared.theme import (
+    ACCENT_COLOR, ERROR_COLOR, OK_COLOR, figure_colors, ink_on, style_figure,
+)
 
 WEEKS = 20  # the study calendar's width
 FORECAST_DAYS = 14
@@ -51,7 +54,7 @@ HISTORY_LIMIT = 5000
 WEAK_TOPICS = 5
 WEAK_ITEMS = 6
 PRACTICE_LENGTH = 10
-ACCENT = "#1f77b4"
+ACCENT = ACCENT_COLOR  # follows the theme; str(ACCENT) is its colour now
 BUCKETS = (("day", "Day"), ("week", "Week"), ("month", "Month"))
 
 
@@ -256,7 +259,7 @@ class AccuracyCanvas(PlotCanvas):
         most = max(counts)
         self.bars = ax.bar(xs, [30.0 * n / most for n in counts], width=width,
                            color=self.colors.grid, alpha=0.8, zorder=1)
-        (self.line,) = ax.plot(xs, share, marker="o", markersize=3.5, color=ACCENT, lw=1.5,
+        (self.line,) = ax.plot(xs, share, marker="o", markersize=3.5, color=str(ACCENT), lw=1.5,
                                zorder=3)
         ax.text(1.0, 1.01, f"bars: answers per {bucket} (tallest {most})", transform=ax.transAxes,
                 ha="right", va="bottom", fontsize=7, color=self.colors.text)
@@ -307,7 +310,7 @@ class MasteryCanvas(PlotCanvas):
         if not topics:
             return self.empty(ax, "No topics yet.")
         values = [100.0 * mastery[t]["mastery"] for t in topics]
-        colors = [OK_COLOR if mastery[t]["mastered"] else ACCENT if mastery[t]["attempts"]
+        colors = [str(OK_COLOR) if mastery[t]["mastered"] else str(ACCENT) if mastery[t]["attempts"]
                   else self.colors.grid for t in topics]
         ys = np.arange(len(topics))
         self.bars = ax.barh(ys, values, color=colors, height=0.7)
@@ -322,7 +325,7 @@ class MasteryCanvas(PlotCanvas):
         ax.set_xlim(0, 100)
         ax.set_xticks([0, 25, 50, 80, 100], ["0", "25", "50", "80", "100 %"])
         ax.axvline(80, color=self.colors.text, lw=0.8, ls="--", alpha=0.6)
-        for y, t in zip(ys, topics):
+        for y, t, bar_color in zip(ys, topics, colors):
             m = mastery[t]
             if not m["attempts"]:
                 label = "not started"
@@ -334,7 +337,7 @@ class MasteryCanvas(PlotCanvas):
             inside = x > 60
             ax.text(x - 1.5 if inside else x + 1.5, y, label, va="center",
                     ha="right" if inside else "left", fontsize=7,
-                    color="#ffffff" if inside else self.colors.text)
+                    color=ink_on(bar_color) if inside else self.colors.text)  # readable on the bar
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         done = sum(1 for t in topics if mastery[t]["mastered"])
@@ -430,7 +433,7 @@ class ForecastCanvas(PlotCanvas):
             return self.empty(ax, "Nothing scheduled.")
         xs = np.arange(len(rows))
         counts = [n for _d, n in rows]
-        colors = ["#e07b00" if i == 0 else ACCENT for i in range(len(rows))]
+        colors = ["#e07b00" if i == 0 else str(ACCENT) for i in range(len(rows))]
         self.bars = ax.bar(xs, counts, color=colors, width=0.7)
         ax.set_xticks([])  # day labels as plain texts (cheaper than 14 ticks)
         below = blended_transform_factory(ax.transData, ax.transAxes)
@@ -471,8 +474,6 @@ class HistoryModel(QAbstractTableModel):
         self.titles: dict[str, str] = {}
         self.cells: list[tuple] = []
         self.keys: list[tuple] = []
-        self._right = QBrush(QColor(OK_COLOR))
-        self._wrong = QBrush(QColor(ERROR_COLOR))
 
     def set_rows(self, rows: list[dict], titles: dict[str, str]) -> None:
         self.beginResetModel()
@@ -512,7 +513,7 @@ class HistoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:  # sort keys
             return self.keys[r][col]
         if role == Qt.ItemDataRole.ForegroundRole and col == 5:
-            return self._right if self.keys[r][5] else self._wrong
+            return QBrush((OK_COLOR if self.keys[r][5] else ERROR_COLOR).qcolor())  # the theme's, now
         if role == Qt.ItemDataRole.ToolTipRole and col in (1, 3, 4):
             return self.cells[r][col]
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 6:
@@ -740,6 +741,8 @@ class ClassPanel(QWidget):
     def _table(self, name: str) -> QTableWidget:
         t = QTableWidget(0, 0)
         t.setAccessibleName(name)
+        focus_ring(t)  # visible focus even with no current cell
+        t.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         t.setAlternatingRowColors(True)
@@ -1131,6 +1134,7 @@ class ProgressPage(QWidget):
         weak_scroll.setWidget(self.weak_box)
         weak_scroll.setWidgetResizable(True)
         weak_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        quiet_scroll(weak_scroll, "Topics to work on")
         rv.addWidget(weak_scroll, 2)
         self.weak_rows: list[WeakTopicRow] = []
         split.addWidget(right)
@@ -1178,6 +1182,8 @@ class ProgressPage(QWidget):
         self.history_view = QTableView()
         self.history_view.setModel(self.history_proxy)
         self.history_view.setAccessibleName("Answers, newest first")
+        focus_ring(self.history_view)
+        self.history_view.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.history_view.setSortingEnabled(True)
         self.history_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.history_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -1331,30 +1337,16 @@ class ProgressPage(QWidget):
         self.items_label.setVisible(bool(data.weakest_items))
 
     def question_texts(self, item_ids: list[str]) -> dict[str, str]:
-        """Each item's question as one line of plain text (items the bank no longer has are
-        left out). The bank loads on a worker thread the first time; the list is filled
-        in again when it is there."""
-        from quizapp.ui.practice.page import bank_loader  # the Practice page's one bank
-
-        loader = bank_loader(self.ctx.bank_paths)
-        if loader.bank is None:
-            if not loader.done and not getattr(self, "_waiting_for_bank", False):
-                self._waiting_for_bank = True
-                loader.loaded.connect(self._on_bank_loaded)
-                loader.start()
-            return {}
+        """Each item's question as one line of plain text, read from the bank files of
+        those items' topics (items the bank no longer has are left out)."""
+        from quizapp.bank.loader import item_prompts
         from quizapp.progress.textmath import plain_text
 
-        out = {}
-        for item_id in item_ids:
-            item = loader.bank.items.get(item_id)
-            if item is not None:
-                out[item_id] = plain_text(item.prompt_text, one_line=True)
-        return out
-
-    def _on_bank_loaded(self, _bank, _error: str) -> None:
-        if self.data is not None and self.data.weakest_items:
-            self._fill_weak(self.data)
+        try:
+            prompts = item_prompts(item_ids, self.ctx.bank_paths or None)
+        except Exception:  # the ids are shown instead
+            return {}
+        return {i: plain_text(p, one_line=True) for i, p in prompts.items()}
 
     def _fill_history(self, rows: list[dict], titles: dict[str, str]) -> None:
         self.history_model.set_rows(rows, titles)
@@ -1524,7 +1516,7 @@ class ProgressPage(QWidget):
         super().changeEvent(event)
 
     def _restyle(self) -> None:
-        for canvas in self.canvases:
+        for canvas in getattr(self, "canvases", ()):  # a palette change may come mid-build
             if figure_colors() != canvas.colors and canvas.data is not None:
                 canvas.stale = True
         self._schedule_plots()
