@@ -15,4 +15,4 @@ def shorten(text: str, width: int) -> str:
     cut = text[: width - 1]
     if " " in cut[width // 2:]:
         cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:") + "…"
+    return cut.rstrip(" ,;:.…") + "…"
