@@ -42,6 +42,9 @@ class Feedback:
     explanation: str
     attempt_id: int | None
     unlocked: list = field(default_factory=list)
+    #: where the answer was kept when the file was busy ("journal"/"memory"), and why
+    saved: str = "file"
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -177,11 +180,13 @@ class StudySession:
         if seconds is not None and seconds == seconds and seconds >= 0:
             self._seconds += float(seconds)
         self._current = None
+        saved, note = getattr(rec, "saved", "file"), getattr(rec, "note", "")
         if self.opts.mode == "exam":
             self._held.extend(rec.unlocked)
-            return Feedback(True, None, "", "Answer recorded.", "", rec.attempt_id, [])
+            return Feedback(True, None, "", "Answer recorded.", "", rec.attempt_id, [],
+                            saved, note)
         return Feedback(True, bool(grade.correct), expected, grade.message,
-                        inst.explanation, rec.attempt_id, list(rec.unlocked))
+                        inst.explanation, rec.attempt_id, list(rec.unlocked), saved, note)
 
     def finish(self) -> Summary:
         """Close the session (idempotent); in exam mode this is when verdicts are shown."""

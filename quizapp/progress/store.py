@@ -655,9 +655,14 @@ class Store:
     def _clean_name(name: str) -> str:
         if not isinstance(name, str) or not name.strip():
             raise ValueError("a learner name must not be blank")
+        if len(name) > 10 * MAX_NAME:
+            raise ValueError(f"a learner name has at most {MAX_NAME} characters")
         name = " ".join(name.split())
         if len(name) > MAX_NAME:
             raise ValueError(f"a learner name has at most {MAX_NAME} characters")
+        if not name.isprintable():
+            raise ValueError("a learner name must not contain control characters "
+                             "(escape sequences, tabs, newlines)")
         return name
 
     def add_learner(self, name: str) -> Learner:
@@ -704,14 +709,16 @@ class Store:
                 db.execute(f"DELETE FROM {table} WHERE learner_id = ?", [learner_id])
             db.execute("DELETE FROM learners WHERE id = ?", [learner_id])
 
-    def default_learner(self) -> Learner:
-        """The most recently active learner; a new one called "default" if there is none."""
+    def last_active_learner(self) -> Learner | None:
+        """The most recently active learner, or None (reads only)."""
         row = self.db.execute(
             "SELECT id, name, created_at, last_active_at FROM learners "
             "ORDER BY COALESCE(last_active_at, created_at) DESC, id DESC LIMIT 1").fetchone()
-        if row:
-            return Learner(*row)
-        return self.ensure_learner("default")
+        return Learner(*row) if row else None
+
+    def default_learner(self) -> Learner:
+        """The most recently active learner; a new one called "default" if there is none."""
+        return self.last_active_learner() or self.ensure_learner("default")
 
     def set_streak(self, learner_id: int, enabled: bool, min_answers: int | None = None,
                    days_per_week: int | None = None) -> list:
@@ -1116,6 +1123,62 @@ def _insert(db: Any, table: str, row: dict) -> int:
     cols = ", ".join(row)
     marks = ", ".join("?" for _ in row)
     return db.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(row.values())).lastrowid
+
+
+# ---------------------------------------------------------------------- backup
+
+
+def backup(store: Store, out: Path, force: bool = False) -> Path:
+    """Copy the whole file with SQLite's online backup API (the -wal's answers included,
+    other connections may go on working) to ``out``, atomically: a temporary file beside
+    it, checked, then renamed. An existing ``out`` is replaced only with ``force``."""
+    out = Path(out)
+    problem = _parent_problem(out)
+    if problem:
+        raise StoreError(f"cannot write {out}: {problem}")
+    if not out.parent.is_dir():
+        raise StoreError(f"cannot write {out}: the folder {out.parent} does not exist")
+    if out.is_dir():
+        raise StoreError(f"{out} is a folder; give the backup a file name")
+    if store.path is not None and out.exists():
+        try:
+            same = os.path.samefile(out, store.path)
+        except OSError:
+            same = False
+        if same:
+            raise StoreError(f"{out} is the progress file itself; choose another name")
+    if out.exists() and not force:
+        raise StoreError(f"{out} already exists; add --force to replace it")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        dst = sqlite3.connect(str(tmp))
+        try:
+            store.db.conn.backup(dst, pages=4096)
+            dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            if dst.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
+                raise StoreError("the copy did not pass SQLite's check; nothing was written")
+        finally:
+            dst.close()
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        if force:
+            os.replace(tmp, out)
+        else:
+            os.link(tmp, out)  # fails if ``out`` appeared meanwhile: never clobber
+            os.unlink(tmp)
+    except FileExistsError:
+        raise StoreError(f"{out} already exists; add --force to replace it") from None
+    except OSError as exc:
+        raise StoreError(f"cannot write {out} ({exc.strerror or exc})") from None
+    except sqlite3.Error as exc:
+        raise describe_error(exc, store.path) from None
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-journal")):
+            try:
+                leftover.unlink()
+            except OSError:
+                pass
+    return out
 
 
 # ---------------------------------------------------------------------- journal entries
