@@ -620,9 +620,9 @@ def _practice(args) -> int:
         if not bank.items:
             first = f" ({errors[0].file}: {errors[0].message})" if errors else ""
             raise CommandError(f"the question bank has no usable items{first}")
-        learner = _learner(store, args.learner, create=True)
         store.on_wait = lambda text: _say(sys.stdout, f"({text} up to "
                                                       f"{store.write_wait:.0f} s; your answer is kept)")
+        learner = _learner(store, args.learner, create=True)
         session = StudySession(store, bank, learner.id, SessionOptions(
             topics=args.topic, categories=args.category, length=args.count, mode=args.mode,
             seed=args.seed))
@@ -814,7 +814,13 @@ def _run_terminal(session, store, learner, inp, out) -> int:
         _say(out, f"★ Achievement unlocked: {u.title} — {u.description}")
     if summary.review_next:
         _say(out, "To review next: " + ", ".join(summary.review_next))
-    _say(out, f"Saved for {learner.name} in {store.path}.")
+    waiting = store.journal.count() if store.journal is not None else 0
+    if waiting:
+        _say(out, f"Saved for {learner.name}: {waiting} answer(s) wait in {store.journal.path}, "
+                  f"to be added to {store.path} once it is free (at the latest when quizapp "
+                  "next opens it).")
+    else:
+        _say(out, f"Saved for {learner.name} in {store.path}.")
     return 0
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,10 +71,12 @@ class Journal:
         self.rejected_path = db_path.with_name(db_path.name + REJECTED_SUFFIX)
 
     def exists(self) -> bool:
+        """True when something (a file with lines, or anything else in its place) is there."""
         try:
-            return os.stat(self.path).st_size > 0
+            st = os.stat(self.path)
         except OSError:
             return False
+        return st.st_size > 0 or not stat.S_ISREG(st.st_mode)
 
     def count(self) -> int:
         """Lines waiting (read without a lock; for messages only)."""
@@ -109,7 +112,9 @@ class Journal:
         another process for ``wait`` seconds: it is replayed next time)."""
         while True:
             try:
-                fd = os.open(self.path, os.O_RDWR)
+                if not stat.S_ISREG(os.stat(self.path).st_mode):
+                    raise OSError(f"{self.path} is not a regular file")
+                fd = os.open(self.path, os.O_RDWR | getattr(os, "O_NONBLOCK", 0))
             except FileNotFoundError:
                 return None
             try:

@@ -72,7 +72,10 @@ class StudySession:
         store.sync_topics(dict(bank.topics))
         self._rng = random.Random(opts.seed)
         self.queue: list[str] = self._build_queue()
-        self.session_id = store.start_session(learner_id, opts.mode, opts.to_json())
+        try:
+            self.session_id = store.start_session(learner_id, opts.mode, opts.to_json())
+        except _busy_error():  # the file is held elsewhere: answers still go to the journal
+            self.session_id = None
         self._pos = 0
         self._current = None
         self._answers: list[tuple[str, bool, str, str]] = []
@@ -191,7 +194,8 @@ class StudySession:
     def finish(self) -> Summary:
         """Close the session (idempotent); in exam mode this is when verdicts are shown."""
         if self._summary is None:
-            unlocked = list(self._held) + list(self.store.finish_session(self.session_id))
+            closed = self.store.finish_session(self.session_id) if self.session_id is not None else []
+            unlocked = list(self._held) + list(closed)
             self._current = None
             wrong = []
             for item_id, ok, _, _ in self._answers:
@@ -202,6 +206,12 @@ class StudySession:
                 seconds=round(self._seconds, 3), items=list(self._answers),
                 review_next=wrong, unlocked=unlocked)
         return self._summary
+
+
+def _busy_error() -> type[Exception]:
+    from quizapp.progress.store import StoreBusy
+
+    return StoreBusy
 
 
 def _json_params(params: Any) -> dict:

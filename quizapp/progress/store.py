@@ -47,7 +47,7 @@ from typing import Any
 
 from quizapp.progress import achievements as ach
 from quizapp.progress import clock, migrations, queries, review
-from quizapp.progress.journal import Journal, JournalTooLarge
+from quizapp.progress.journal import Journal
 from quizapp.progress.notebook import clean, config_lr, diff_configs, dumps, loads_object
 
 #: How long one SQLite call waits for a lock before the store's own retry loop looks again.
@@ -356,6 +356,7 @@ class Store:
         self.journal = Journal(path) if path is not None else None
         self._journaled = False  # an answer went to the journal in this process
         self._unsaved: list[dict] = []  # answers nothing could hold yet (disk full)
+        self._gave_up = False  # the last write waited in vain: the next ones wait briefly
 
     # ------------------------------------------------------------------ opening
 
@@ -511,12 +512,14 @@ class Store:
                     if kind is None:
                         raise describe_error(exc, self.path) from None
                     if time.monotonic() + delay > deadline:
+                        self._gave_up = True
                         raise StoreBusy(
-                            f"the progress file {self.path or '(memory)'} stayed "
-                            f"{'locked by another program' if kind == 'busy' else 'unwritable (disk full?)'}"
-                            f" for {wait:.0f} s") from None
+                            f"the progress file {self.path or '(memory)'} is still "
+                            f"{'held by another program' if kind == 'busy' else 'unwritable (is the disk full?)'}"
+                            ) from None
                     if not told:
-                        self._tell(WAITING if kind == "busy" else DISK_FULL)
+                        if not (self._gave_up or self._journaled or self._unsaved):
+                            self._tell(WAITING if kind == "busy" else DISK_FULL)
                         told = True
                     time.sleep(delay * (0.5 + random.random()))
                     delay = min(delay * 2, 1.0)
@@ -541,21 +544,23 @@ class Store:
         try:
             try:
                 if self.journal is not None and (self._journaled or self.journal.exists()):
-                    taken = self.journal.take()
+                    try:
+                        taken = self.journal.take()
+                    except OSError as exc:  # unreadable journal: the write itself goes on
+                        self._journal_problem(exc)
                     if taken is not None:
                         replayed = self._replay(taken)
                 flushed = self._flush_unsaved() if self._unsaved else 0
                 yield self.db
                 conn.execute("COMMIT")
                 del self._unsaved[:flushed]
+                self._gave_up = False
             except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error) and not (
                         isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" not in str(exc)):
                     raise describe_error(exc, self.path) from None
-                if isinstance(exc, JournalTooLarge):
-                    raise StoreError(str(exc)) from None
                 raise
             if taken is not None:
                 self.journal.reject(taken.rejected)
@@ -565,6 +570,19 @@ class Store:
         finally:
             if taken is not None:
                 taken.release()
+
+    def _journal_problem(self, exc: OSError) -> None:
+        note = (f"the journal {self.journal.path} cannot be read "
+                f"({getattr(exc, 'strerror', None) or exc}); it was left as it is")
+        if note not in self.notices:
+            self.notices.append(note)
+
+    def _wait(self) -> float:
+        """How long an answer waits: the full :attr:`write_wait`, or only
+        :data:`JOURNAL_WAIT_S` once a write in this process waited in vain."""
+        if self._journaled or self._unsaved or self._gave_up:
+            return min(self.write_wait, JOURNAL_WAIT_S)
+        return self.write_wait
 
     def _note_replay(self, counts: tuple[int, int, int] | None, rejected: int) -> None:
         added, duplicate, gone = counts or (0, 0, 0)
@@ -749,8 +767,15 @@ class Store:
         """Remember the bank's topic ids and titles (for titles and per-topic achievements)."""
         known = dict(self.db.execute("SELECT id, title FROM topics").fetchall())
         rows = [{"id": t, "title": title} for t, title in topics.items() if known.get(t) != title]
+        if rows and not self.read_only:
+            try:
+                self._sync_topic_rows(rows)
+            except StoreBusy:  # titles only: refreshed the next time the file is free
+                pass
+
+    def _sync_topic_rows(self, rows: list[dict]) -> None:
         if rows:
-            with self._write() as db:
+            with self._write(wait=min(self.write_wait, JOURNAL_WAIT_S)) as db:
                 db.conn.executemany(
                     "INSERT INTO topics (id, title) VALUES (?, ?) ON CONFLICT (id) DO UPDATE "
                     "SET title = excluded.title", [(r["id"], r["title"]) for r in rows])
@@ -782,13 +807,12 @@ class Store:
         Never costs an answer: when the file stays busy, or the learner was deleted, the
         session is left open (its answers are saved) and nothing is unlocked."""
         row = self.db.execute("SELECT learner_id FROM sessions WHERE id = ?", [session_id]).fetchone()
-        if row is None:
-            if self._journaled or self._unsaved:
-                return []  # the session's start may itself be waiting
-            raise ValueError(f"no session with id {session_id}")
-        wait = JOURNAL_WAIT_S if (self._journaled or self._unsaved) else self.write_wait
+        if row is None:  # deleted with its learner (perhaps by another program)
+            self.notices.append(f"session {session_id} is no longer in the file (its learner "
+                                "was deleted?); nothing to close")
+            return []
         try:
-            with self._write(wait=wait) as db:
+            with self._write(wait=self._wait()) as db:
                 answered, correct, seconds = db.execute(
                     "SELECT COUNT(*), COALESCE(SUM(correct), 0), COALESCE(SUM(seconds), 0) "
                     "FROM attempts WHERE session_id = ?", [session_id]).fetchone()
@@ -833,8 +857,7 @@ class Store:
             "expected": str(expected or ""), "topic": topic, "category": category, "kind": kind,
             "session_id": session_id, "answered_at": clock.iso(self._now()),
         }
-        wait = JOURNAL_WAIT_S if (self._journaled or self._unsaved) else self.write_wait
-        deadline = time.monotonic() + wait
+        deadline = time.monotonic() + self._wait()
         delay = 0.05
         while True:
             try:
@@ -859,6 +882,7 @@ class Store:
         """The file would not take ``answer``: the journal, else memory."""
         rating = review.rating_for(answer["correct"], answer["seconds"], answer["kind"])
         if self.journal is not None:
+            first = not self._journaled
             try:
                 self.journal.append(answer)
             except OSError as exc:
@@ -866,11 +890,14 @@ class Store:
                                  f"either ({exc.strerror or exc})")
             else:
                 self._journaled = True
+                if not first:
+                    return AttemptRecorded(None, int(rating), "", False, [], "journal",
+                                           f"kept in {self.journal.path.name}")
                 return AttemptRecorded(
                     None, int(rating), "", False, [], "journal",
-                    f"The progress file is busy ({why}); your answer is kept in "
-                    f"{self.journal.path.name} beside it and added to the file as soon as it "
-                    "can be written (at the latest when quizapp next opens it).")
+                    f"{why}: your answer is kept in {self.journal.path.name} beside it, and "
+                    "added to the file once it is free (at the latest when quizapp next "
+                    "opens it)")
         self._unsaved.append(answer)
         return AttemptRecorded(
             None, int(rating), "", False, [], "memory",
