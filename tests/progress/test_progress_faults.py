@@ -605,3 +605,130 @@ def test_backup_includes_what_only_the_wal_holds(tmp_path):
     assert res.returncode == 2 and b"--force" in res.stderr
     res = _quizapp("progress", "backup", "--db", str(db), "-o", str(db), "--force")
     assert res.returncode == 2 and b"the progress file itself" in res.stderr
+
+
+# ---------------------------------------------------------------------- 7. progress class
+
+
+def _export(tmp_path: Path, name: str = "ann", out: str = "ann.json") -> Path:
+    db = tmp_path / f"{name}.db"
+    with Store.open(db) as store:
+        learner = store.add_learner(name)
+        for i in range(3):
+            store.record_attempt(learner.id, f"alpha.{i}", correct=False, given="2",
+                                 seconds=1, topic="alpha", kind="choice")
+    res = _quizapp("progress", "export", "--db", str(db), "-o", str(tmp_path / out))
+    assert res.returncode == 0, res.stderr
+    return tmp_path / out
+
+
+def _class(*files, timeout=60):
+    return _quizapp("progress", "class", "--json", *map(str, files), timeout=timeout)
+
+
+def test_class_refuses_a_tampered_export(tmp_path):
+    good = _export(tmp_path)
+    doc = json.loads(good.read_text())
+    assert doc["checksum"].startswith("sha256:")
+    for a in doc["attempts"]:
+        a["correct"] = True  # every answer flipped to right
+    bad = tmp_path / "ann-edited.json"
+    bad.write_text(json.dumps(doc))
+    res = _class(bad)
+    assert res.returncode == 2
+    assert b"checksum does not match" in res.stderr
+    del doc["checksum"]
+    bad.write_text(json.dumps(doc))
+    assert b"has no checksum" in _class(bad).stderr
+    res = _class(good)
+    assert res.returncode == 0 and json.loads(res.stdout)["learners"][0]["correct"] == 0
+
+
+def test_class_refuses_an_export_from_the_future(tmp_path):
+    from quizapp.progress.classview import seal
+
+    good = _export(tmp_path)
+    doc = json.loads(good.read_text())
+    doc["exported_at"] = "9999-12-31T23:59:59.000+00:00"
+    forged = tmp_path / "ann-9999.json"
+    forged.write_text(json.dumps(seal(doc)))  # even with a recomputed checksum
+    res = _class(good, forged)
+    assert res.returncode == 0, res.stderr
+    assert b"is in the future" in res.stderr
+    assert json.loads(res.stdout)["learners"][0]["source"] == str(good)
+
+
+def test_class_prints_names_without_escape_sequences(tmp_path):
+    from quizapp.progress.classview import seal
+
+    good = _export(tmp_path)
+    doc = json.loads(good.read_text())
+    doc["learner"]["name"] = "evil\x1b[2J\x1b]0;pwned\x07"
+    doc["attempts"][0]["given"] = "\x1b[31mred"
+    hostile = tmp_path / "evil.json"
+    hostile.write_text(json.dumps(seal(doc)))
+    res = _quizapp("progress", "class", str(hostile))
+    assert res.returncode == 0, res.stderr
+    assert b"\x1b" not in res.stdout + res.stderr and b"\x07" not in res.stdout
+    assert "evil\ufffd[2J".encode() in res.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_class_does_not_hang_on_a_fifo_or_a_device(tmp_path):
+    good = _export(tmp_path)
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")
+    start = time.monotonic()
+    res = _class(good, fifo, zero, timeout=30)
+    assert time.monotonic() - start < 20
+    assert res.returncode == 0, res.stderr
+    assert res.stderr.count(b"not a regular file") == 2
+
+
+def test_a_learner_with_200k_answers_exports_compressed_and_class_reads_it(tmp_path):
+    db = tmp_path / "big.db"
+    with Store.open(db) as store:
+        ann = store.add_learner("ann")
+        rows = [(ann.id, f"t{i % 10}.item{i % 100}", f"t{i % 10}", "calculation", "numeric",
+                 i, '{"lr": 0.01}', f"0.0{i % 7}", "0.02", i % 3 != 0, 4.0,
+                 f"2025-01-01T00:00:00.{i % 1000:03d}+00:00", "2025-01-01", 3, 0)
+                for i in range(200_000)]
+        store.db.execute("BEGIN")
+        store.db.conn.executemany(
+            "INSERT INTO attempts (learner_id, item_id, topic, category, kind, seed, params, "
+            "given, expected, correct, seconds, answered_at, day, rating, was_review) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        store.db.execute("COMMIT")
+    del rows
+    out = tmp_path / "ann.json.gz"
+    res = _quizapp("progress", "export", "--db", str(db), "-o", str(out), timeout=170)
+    assert res.returncode == 0, res.stderr
+    assert b"200000 answers" in res.stdout
+    assert out.read_bytes()[:2] == b"\x1f\x8b"
+    res = _class(out, timeout=170)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["learners"][0]["attempts"] == 200_000
+
+
+# ---------------------------------------------------------------------- 5. grading is linear
+
+
+def test_choice_grading_is_linear_and_bounded():
+    from quizapp.bank import load_bank
+    from quizapp.bank.grading import MAX_ANSWER
+
+    bank = load_bank([MINI_BANK])
+    inst = bank.instance("alpha.choice", 1)
+    for text in (" " * 65536 + "x", "(" + " " * 65536 + "x", "1" + " " * 65536 + "x",
+                 " " * (10 * 2**20) + "x"):
+        start = time.perf_counter()
+        grade = bank.grade(inst, text)
+        assert time.perf_counter() - start < 0.5
+        assert grade.correct is None
+    assert "too long" in bank.grade(inst, "1" + " " * MAX_ANSWER).message
+    # what the regex is for still works
+    for text in ("2", " 2 ", "(2)", "2.", "( 2 )", "2)"):
+        assert bank.grade(inst, text).given == 2, text
+    assert bank.grade(inst, "4").correct is None
