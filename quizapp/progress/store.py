@@ -158,6 +158,9 @@ class _DB:
     other ``Database`` attribute) built on first use."""
 
     def __init__(self, conn: sqlite3.Connection):
+        # Autocommit: a statement outside an explicit BEGIN commits at once (as sqlite-utils'
+        # execute() does); Python's implicit transactions would hold the write lock forever.
+        conn.isolation_level = None
         self.conn = conn
         self._su = None
 
