@@ -716,7 +716,7 @@ class _Lines:
 
 
 def _run_terminal(session, store, learner, inp, out) -> int:
-    from quizapp.progress.store import LearnerGone, shown
+    from quizapp.progress.store import LearnerGone, StoreError, shown
     from quizapp.progress.textmath import tex_to_text
 
     lines = _Lines(inp)
@@ -767,6 +767,9 @@ def _run_terminal(session, store, learner, inp, out) -> int:
                 except LearnerGone:
                     stopped = (f"the learner {shown(learner.name)!r} was deleted while "
                                "practising; this last answer was not saved")
+                    break
+                except StoreError as exc:
+                    stopped = f"the progress file cannot take answers now ({exc})"
                     break
                 if not fb.readable:
                     _say(out, fb.message)

@@ -416,8 +416,13 @@ class Store:
             raise StoreError(f"the progress file {path} is empty: it holds no progress yet")
         notices: list[str] = []
         conn = None
+        # Where the file could be written, open it read-write but never create it (and
+        # query_only below): the last connection to close then tidies the -wal/-shm files
+        # SQLite makes for a WAL file. Where it cannot, read-only.
+        uri = _ro_uri(path) if _readonly_reason(path) else \
+            _ro_uri(path).replace("?mode=ro", "?mode=rw")
         try:
-            conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
             conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as exc:
             if conn is not None:
@@ -827,7 +832,7 @@ class Store:
                 return ach.evaluate(self._context(row[0]),
                                     ach.Event("session", session_id=session_id),
                                     self.topics(row[0]), clock.iso(self._now()))
-        except (StoreBusy, LearnerGone) as exc:
+        except StoreError as exc:  # busy, learner gone, read-only or damaged since
             self.notices.append(f"the session could not be closed in the file ({exc}); its "
                                 "answers are kept")
             return []
@@ -867,6 +872,8 @@ class Store:
                 with self._write(wait=max(0.0, deadline - time.monotonic())):
                     rec = self._record(dict(answer), evaluate)
                 break
+            except LearnerGone:
+                raise
             except StoreBusy as exc:
                 if "disk is full" in str(exc) and time.monotonic() + delay < deadline:
                     self._tell(DISK_FULL)  # full mid-transaction: try again in a moment
@@ -874,6 +881,15 @@ class Store:
                     delay = min(delay * 2, 1.0)
                     continue
                 return self._keep(answer, exc)
+            except StoreError as exc:  # made read-only or damaged since it was opened
+                if self.read_only:
+                    raise
+                self._gave_up = True
+                return self._keep(answer, exc)
+            except KeyboardInterrupt:  # Ctrl-C while waiting: keep the answer, then stop
+                self._gave_up = True
+                self._keep(answer, StoreBusy("interrupted while waiting for the file"))
+                raise
         if self.notices and rec.saved == "file":
             rec = AttemptRecorded(rec.attempt_id, rec.rating, rec.due, rec.was_review,
                                   rec.unlocked, "file", " ".join(self.notices),
@@ -899,8 +915,8 @@ class Store:
                 return AttemptRecorded(
                     None, int(rating), "", False, [], "journal",
                     f"{why}: your answer is kept in {self.journal.path.name} beside it, and "
-                    "added to the file once it is free (at the latest when quizapp next "
-                    "opens it)")
+                    "added to the file once it can be written (at the latest when quizapp "
+                    "next opens it)")
         self._unsaved.append(answer)
         return AttemptRecorded(
             None, int(rating), "", False, [], "memory",
