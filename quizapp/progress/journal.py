@@ -78,6 +78,14 @@ class Journal:
             return False
         return st.st_size > 0 or not stat.S_ISREG(st.st_mode)
 
+    def has_entries(self) -> bool:
+        """A regular journal file with something in it."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return False
+        return stat.S_ISREG(st.st_mode) and st.st_size > 0
+
     def count(self) -> int:
         """Lines waiting (read without a lock; for messages only)."""
         try:

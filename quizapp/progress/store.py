@@ -570,11 +570,15 @@ class Store:
                         isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" not in str(exc)):
                     raise describe_error(exc, self.path) from None
                 raise
-            if taken is not None:
-                self.journal.reject(taken.rejected)
-                taken.clear()
-                self._journaled = False
+            if taken is not None:  # committed: empty the journal (a failure here costs
+                try:               # nothing: a later replay skips what is already in)
+                    self.journal.reject(taken.rejected)
+                    taken.clear()
+                except OSError as exc:
+                    self._journal_problem(exc)
                 self._note_replay(replayed, len(taken.rejected))
+            if self.journal is not None and self._journaled:
+                self._journaled = self.journal.has_entries()
         finally:
             if taken is not None:
                 taken.release()
@@ -628,10 +632,12 @@ class Store:
                                    [answer["learner_id"]]).fetchone():
                 gone += 1
                 continue
-            if answer["session_id"] is not None and not self.db.execute(
-                    "SELECT 1 FROM sessions WHERE id = ?", [answer["session_id"]]).fetchone():
-                answer["session_id"] = None
-            self._record(answer, evaluate=True)
+            try:
+                with self.db.atomic():
+                    self._record(answer, evaluate=True)
+            except (ValueError, TypeError, sqlite3.IntegrityError):
+                taken.rejected.append(json.dumps(entry, ensure_ascii=True))
+                continue
             added += 1
         return added, duplicate, gone
 

@@ -731,3 +731,31 @@ def test_choice_grading_is_linear_and_bounded():
     for text in ("2", " 2 ", "(2)", "2.", "( 2 )", "2)"):
         assert bank.grade(inst, text).given == 2, text
     assert bank.grade(inst, "4").correct is None
+
+
+def test_a_file_that_turns_read_only_mid_session_keeps_the_answer(tmp_path):
+    db = _new_db(tmp_path)
+    with Store.open(db) as store:
+        ann = store.find_learner("ann")
+        store.db.execute("PRAGMA query_only = 1")  # SQLite now answers SQLITE_READONLY
+        rec = store.record_attempt(ann.id, "a.x", correct=True, given="1", seconds=1)
+        assert rec.saved == "journal" and "read-only" in rec.note
+        store.db.execute("PRAGMA query_only = 0")
+        rec = store.record_attempt(ann.id, "a.y", correct=True, given="1", seconds=1)
+        assert rec.saved == "file"
+        assert store.attempt_count() == 2
+
+
+def test_two_sessions_share_the_journal_and_lose_nothing(tmp_path):
+    db = _new_db(tmp_path)
+    with Store.open(db) as store:
+        store.add_learner("bo")
+    with Holder(db):
+        procs = [_practice(db, learner, count=3, QUIZAPP_WRITE_WAIT=0.5) for learner in ("ann", "bo")]
+        for proc in procs:
+            out, err = proc.communicate(b"1\n1\n1\n", timeout=90)
+            assert proc.returncode == 0, err.decode()
+        assert len((tmp_path / "p.db.journal.jsonl").read_text().splitlines()) == 6
+    with Store.open(db) as store:
+        assert store.attempt_count(store.find_learner("ann").id) == 3
+        assert store.attempt_count(store.find_learner("bo").id) == 3
