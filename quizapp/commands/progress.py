@@ -650,6 +650,8 @@ def _show(out, session, inst) -> None:
     item = session.item(inst.item_id)
     _say(out)
     _say(out, f"[{session.position}/{session.total}] {item.topic} · {item.category}")
+    if session.reason:
+        _say(out, f"(why this one: {session.reason})")
     _say(out, tex_to_text(inst.prompt))
     if inst.choices:
         texts = [tex_to_text(c) for c in inst.choices]
@@ -817,6 +819,8 @@ def _run_terminal(session, store, learner, inp, out) -> int:
         _say(out, f"★ Achievement unlocked: {u.title} — {u.description}")
     if summary.review_next:
         _say(out, "To review next: " + ", ".join(summary.review_next))
+    for line in summary.next_steps:
+        _say(out, "Next time: " + line)
     waiting = store.journal.count() if store.journal is not None else 0
     if waiting:
         _say(out, f"Saved for {learner.name}: {waiting} answer(s) wait in {store.journal.path}, "
