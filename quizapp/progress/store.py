@@ -1216,8 +1216,14 @@ def backup(store: Store, out: Path, force: bool = False) -> Path:
         if force:
             os.replace(tmp, out)
         else:
-            os.link(tmp, out)  # fails if ``out`` appeared meanwhile: never clobber
-            os.unlink(tmp)
+            try:
+                os.link(tmp, out)  # fails if ``out`` appeared meanwhile: never clobber
+            except FileExistsError:
+                raise
+            except OSError:  # a file system without hard links
+                if out.exists():
+                    raise FileExistsError(str(out)) from None
+                os.replace(tmp, out)
     except FileExistsError:
         raise StoreError(f"{out} already exists; add --force to replace it") from None
     except OSError as exc:
