@@ -777,7 +777,7 @@ def _run_terminal(session, store, learner, inp, out) -> int:
                     _say(out, fb.message)
                     continue
                 if getattr(fb, "note", ""):
-                    _say(out, f"({fb.note})")
+                    _say(out, fb.note)
                 if exam:
                     _say(out, "Recorded.")
                 else:

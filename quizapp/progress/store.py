@@ -260,6 +260,18 @@ def describe_error(exc: BaseException, path: Path | str | None) -> StoreError:
     return StoreError(f"{where}: {exc}")
 
 
+def _why(exc: BaseException) -> str:
+    """A few words on why a write did not get through."""
+    text = str(exc)
+    if isinstance(exc, StoreReadOnly):
+        return "the progress file cannot be written now"
+    if "disk" in text:
+        return "the disk is full"
+    if isinstance(exc, StoreBusy):
+        return "the progress file is held by another program"
+    return "the progress file cannot be written now"
+
+
 def _parent_problem(path: Path) -> str | None:
     """A parent of ``path`` that exists but is not a folder, said in words."""
     for parent in reversed(path.parents):
@@ -917,17 +929,16 @@ class Store:
                 self._journaled = True
                 if not first:
                     return AttemptRecorded(None, int(rating), "", False, [], "journal",
-                                           f"kept in {self.journal.path.name}")
+                                           f"Kept in {self.journal.path.name} for now.")
                 return AttemptRecorded(
                     None, int(rating), "", False, [], "journal",
-                    f"{why}: your answer is kept in {self.journal.path.name} beside it, and "
-                    "added to the file once it can be written (at the latest when quizapp "
-                    "next opens it)")
+                    f"Your answer is kept in {self.journal.path.name} for now ({_why(why)}); "
+                    f"it moves into {self.path.name} as soon as the file can be written.")
         self._unsaved.append(answer)
         return AttemptRecorded(
             None, int(rating), "", False, [], "memory",
-            f"Your answer could not be saved yet ({why}); it is kept while this session runs "
-            "and saved with the next answer that gets through.")
+            f"Your answer could not be saved yet ({_why(why)}; {why}); it is kept while this "
+            "session runs and saved with the next answer that gets through.")
 
     def _record(self, answer: dict, evaluate: bool) -> AttemptRecorded:
         """Write one answer (the caller holds the write transaction)."""

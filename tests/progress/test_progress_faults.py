@@ -149,7 +149,8 @@ def test_a_long_lock_sends_answers_to_the_journal_and_the_next_open_adds_them(tm
         assert proc.returncode == 0, err.decode()
         assert "waiting for the progress file, held by another program" in text
         assert text.count("✓ ") + text.count("✗ ") == 3
-        assert "kept in p.db.journal.jsonl" in text
+        assert "Your answer is kept in p.db.journal.jsonl for now" in text
+        assert text.count("Kept in p.db.journal.jsonl for now.") == 2
         assert "Session over: " in text and "3 answer(s) wait in" in text
         journal = tmp_path / "p.db.journal.jsonl"
         lines = journal.read_text().splitlines()
@@ -739,7 +740,7 @@ def test_a_file_that_turns_read_only_mid_session_keeps_the_answer(tmp_path):
         ann = store.find_learner("ann")
         store.db.execute("PRAGMA query_only = 1")  # SQLite now answers SQLITE_READONLY
         rec = store.record_attempt(ann.id, "a.x", correct=True, given="1", seconds=1)
-        assert rec.saved == "journal" and "read-only" in rec.note
+        assert rec.saved == "journal" and "cannot be written now" in rec.note
         store.db.execute("PRAGMA query_only = 0")
         rec = store.record_attempt(ann.id, "a.y", correct=True, given="1", seconds=1)
         assert rec.saved == "file"
