@@ -23,11 +23,13 @@ seconds (:data:`WRITE_WAIT_S`, or ``$QUIZAPP_WRITE_WAIT``), telling :attr:`Store
 once; an answer that still cannot be written goes to the journal beside the file
 (:mod:`quizapp.progress.journal`) and is added at the next write or open.
 
-Integrity: ``PRAGMA quick_check`` reads every page (about 1.3 ms per MB), so it runs on
-open only when it is cheap (a file up to :data:`QUICK_CHECK_MAX_BYTES`) or when the file
-was not closed cleanly (a ``-wal`` file beside it). Otherwise the header, the schema and
-the migration record are checked, and a damaged page met later is reported as damage
-(SQLITE_CORRUPT) by :func:`describe_error`, with nothing written.
+Integrity: ``PRAGMA quick_check`` reads every page (1-5 ms per MB), so it runs on open
+only when it is cheap (a file up to :data:`QUICK_CHECK_MAX_BYTES`), when the file was not
+closed cleanly (a ``-wal`` file beside it), when its size or modification time differ from
+how quizapp last left it (another program wrote to it), or when the last check is from
+another day (remembered in a small file in the user's cache folder, ``$QUIZAPP_CHECKS``
+overrides). Otherwise the header, the schema and the migration record are checked, and a
+damaged page met later is reported as damage (SQLITE_CORRUPT) by :func:`describe_error`.
 
 sqlite-utils is imported only when it is needed (migrating a file, or ``store.db[name]``
 in scripts and tests): the store itself speaks plain SQL.
@@ -36,6 +38,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+from json import dumps as json_dumps
+from json import loads as json_loads
 import random
 import sqlite3
 import time
@@ -492,6 +496,13 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+        if self.path is not None and not self.read_only:
+            try:
+                big = self.path.stat().st_size > QUICK_CHECK_MAX_BYTES
+            except OSError:
+                big = False
+            if big:  # the size and time we leave it with: a change by anyone else shows
+                _remember(self.path, checked=False)
 
     def __enter__(self) -> "Store":
         return self
@@ -1366,14 +1377,74 @@ def _damaged(path: Path | None, exc: Any) -> StoreError:
 
 
 def _wants_quick_check(path: Path) -> bool:
-    """Check every page when it is cheap, or when the file was not closed cleanly."""
+    """Check every page when it is cheap (a small file), when the file was not closed
+    cleanly (a -wal file beside it), when it changed since quizapp last closed it (size or
+    modification time: another program wrote to it), or once a day."""
     try:
-        if path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
+        st = path.stat()
+        if st.st_size <= QUICK_CHECK_MAX_BYTES:
             return True
         wal = Path(f"{path}-wal")
-        return wal.exists() and wal.stat().st_size > 0
+        if wal.exists() and wal.stat().st_size > 0:
+            return True
     except OSError:
         return True
+    stamp = _stamps().get(_stamp_key(path))
+    if not isinstance(stamp, dict):
+        return True
+    return (stamp.get("day") != clock.now().date().isoformat()
+            or stamp.get("size") != st.st_size or stamp.get("mtime_ns") != st.st_mtime_ns)
+
+
+#: Where quizapp remembers, per progress file, the day of its last full page check and
+#: the size and time it left the file with (a small JSON file in the user's cache folder).
+def _stamp_file() -> Path:
+    env = os.environ.get("QUIZAPP_CHECKS", "").strip()
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return platformdirs.user_cache_path("quizapp") / "checked.json"
+
+
+def _stamp_key(path: Path) -> str:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return str(path)
+
+
+def _stamps() -> dict:
+    try:
+        with open(_stamp_file(), "rb") as fh:
+            data = json_loads(fh.read(256 * 1024))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _remember(path: Path, checked: bool) -> None:
+    """Note the file's size and time as quizapp leaves it (and today, after a full check).
+    Best effort: a cache that cannot be written only means more checks."""
+    try:
+        st = path.stat()
+        stamps = _stamps()
+        key = _stamp_key(path)
+        old = stamps.get(key) if isinstance(stamps.get(key), dict) else {}
+        day = clock.now().date().isoformat() if checked else old.get("day")
+        if not day:
+            return
+        stamps.pop(key, None)
+        stamps[key] = {"day": day, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        while len(stamps) > 50:
+            stamps.pop(next(iter(stamps)))
+        target = _stamp_file()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(json_dumps(stamps), encoding="utf-8")
+        os.replace(tmp, target)
+    except (OSError, ValueError):
+        pass
 
 
 def _inspect(db: Any, path: Path) -> migrations.SchemaState:
@@ -1394,6 +1465,8 @@ def _inspect(db: Any, path: Path) -> migrations.SchemaState:
             result = db.execute("PRAGMA quick_check").fetchall()
             if result != [("ok",)]:
                 raise _damaged(path, "integrity check: " + "; ".join(str(r[0]) for r in result[:3]))
+            if path.stat().st_size > QUICK_CHECK_MAX_BYTES:
+                _remember(path, checked=True)
         if state.version == migrations.LATEST_VERSION:
             problems = migrations.schema_problems(db)
             if problems:

@@ -454,12 +454,30 @@ def test_a_damaged_schema_is_refused_untouched(tmp_path, damage, words):
     assert res.returncode == 2 and b"damaged" in res.stderr
 
 
-def test_big_files_skip_quick_check_after_a_clean_close_but_not_after_a_crash(tmp_path,
-                                                                             monkeypatch):
+def test_big_files_are_checked_when_changed_by_others_after_a_crash_and_daily(tmp_path,
+                                                                              monkeypatch):
     from quizapp.progress import store as store_mod
 
     db = _seeded(tmp_path)
     monkeypatch.setattr(store_mod, "QUICK_CHECK_MAX_BYTES", 0)  # every file counts as big
+    assert store_mod._wants_quick_check(db)  # never checked yet
+    Store.open(db).close()
+    assert not store_mod._wants_quick_check(db)  # checked today, left as quizapp left it
+    with Store.open(db) as store:  # quizapp's own writes do not count as a change
+        store.record_attempt(1, "a.x", correct=True, given="1", seconds=1)
+    assert not store_mod._wants_quick_check(db)
+    conn = sqlite3.connect(db)  # another program writes to it
+    conn.execute("UPDATE learners SET name = 'ann2'")
+    conn.commit()
+    conn.close()
+    assert store_mod._wants_quick_check(db)
+    Store.open(db, readonly=True).close()
+    assert not store_mod._wants_quick_check(db)
+    stamps = json.loads(Path(os.environ["QUIZAPP_CHECKS"]).read_text())
+    stamps[os.path.realpath(db)]["day"] = "2000-01-01"  # the last check was long ago
+    Path(os.environ["QUIZAPP_CHECKS"]).write_text(json.dumps(stamps))
+    assert store_mod._wants_quick_check(db)
+    Store.open(db).close()
     assert not store_mod._wants_quick_check(db)
     Path(f"{db}-wal").write_bytes(b"x")  # left by a process that did not close the file
     assert store_mod._wants_quick_check(db)
@@ -471,11 +489,15 @@ def test_damage_met_after_open_is_named_damage(tmp_path, monkeypatch, capsys):
 
     db = _seeded(tmp_path)
     monkeypatch.setattr(store_mod, "QUICK_CHECK_MAX_BYTES", 0)
+    Store.open(db).close()  # checked today; the next open skips the page check
+    st = db.stat()
     data = bytearray(db.read_bytes())
     page = 4096
-    for offset in range(page * 3, len(data), page):  # data pages; the schema page survives
-        data[offset:offset + 64] = b"\xff" * 64
+    for offset in range(page * 3, len(data), page):  # bit rot: data pages; the schema
+        data[offset:offset + 64] = b"\xff" * 64      # page survives, size and time too
     db.write_bytes(bytes(data))
+    os.utime(db, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert not store_mod._wants_quick_check(db)
     before = _digest(db)
     code = main(["progress", "--json", "--db", str(db)])
     err = capsys.readouterr().err
