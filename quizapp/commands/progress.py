@@ -273,7 +273,8 @@ def _register_class_progress(p: argparse.ArgumentParser) -> None:
         description="Write one learner's answers, achievements and mastery to a JSON "
                     "progress file (format quizapp-progress, version 1) that an instructor "
                     "reads with `quizapp progress class`. The file is written atomically and "
-                    "an existing file is never replaced without --force.")
+                    "an existing file is never replaced without --force; a name ending in .gz "
+                    "writes it compressed (needed past 50 MB).")
     e.add_argument("--learner", metavar="NAME", help="learner profile (default: the most "
                                                      "recently active)")
     e.add_argument("--db", dest="sub_db", metavar="PATH", help=DB_HELP)
@@ -291,6 +292,10 @@ def _register_class_progress(p: argparse.ArgumentParser) -> None:
                     "whether the topic is mastered; and per item the answers, the share right "
                     "and the 3 most common wrong answers (numbers compared by value). Bad files "
                     "are named and skipped; a learner exported twice keeps the newest export. "
+                    "Each export carries a checksum of its content: a file changed after it was "
+                    "exported, or dated in the future, is refused. That catches accidents and "
+                    "casual edits, not a determined forger (there is no shared secret). Only "
+                    "regular files are read; .json.gz files are read too. "
                     "--csv prints two CSV sections, mastery then items, each with its own "
                     "header row and separated by one empty line (--only picks one section: a "
                     "plain CSV file).")
