@@ -644,16 +644,25 @@ class Store:
             except (TypeError, ValueError, KeyError):
                 taken.rejected.append(json.dumps(entry, ensure_ascii=True))
                 continue
+            row = self.db.execute("SELECT name FROM learners WHERE id = ?",
+                                  [answer["learner_id"]]).fetchone()
+            name = entry.get("learner")
+            if isinstance(name, str) and (row is None or row[0].casefold() != name.casefold()):
+                # the id belongs to someone else here (the journal came with another copy
+                # of the file): find the learner by name
+                found = self.find_learner(name) if len(name) <= MAX_NAME else None
+                row = (found.name,) if found else None
+                if found:
+                    answer["learner_id"] = found.id
+            if row is None:
+                gone += 1
+                continue
             exists = self.db.execute(
                 "SELECT 1 FROM attempts WHERE learner_id = ? AND item_id = ? AND answered_at = ? "
                 "AND given = ?", [answer["learner_id"], answer["item_id"], answer["answered_at"],
                                   answer["given"]]).fetchone()
             if exists:
                 duplicate += 1
-                continue
-            if not self.db.execute("SELECT 1 FROM learners WHERE id = ?",
-                                   [answer["learner_id"]]).fetchone():
-                gone += 1
                 continue
             try:
                 with self.db.atomic():
@@ -929,6 +938,13 @@ class Store:
     def _keep(self, answer: dict, why: StoreError) -> AttemptRecorded:
         """The file would not take ``answer``: the journal, else memory."""
         rating = review.rating_for(answer["correct"], answer["seconds"], answer["kind"])
+        if "learner" not in answer:  # so a journal moved to another file finds its learner
+            try:
+                row = self.db.execute("SELECT name FROM learners WHERE id = ?",
+                                      [answer["learner_id"]]).fetchone()
+                answer["learner"] = row[0] if row else None
+            except sqlite3.Error:
+                answer["learner"] = None
         if self.journal is not None:
             first = not self._journaled
             try:

@@ -782,3 +782,20 @@ def test_two_sessions_share_the_journal_and_lose_nothing(tmp_path):
     with Store.open(db) as store:
         assert store.attempt_count(store.find_learner("ann").id) == 3
         assert store.attempt_count(store.find_learner("bo").id) == 3
+
+
+def test_a_journal_finds_its_learner_by_name_in_another_copy_of_the_file(tmp_path):
+    """A journal moved along with a restored copy, where the ids differ."""
+    db = tmp_path / "p.db"
+    with Store.open(db) as store:
+        store.add_learner("zoe")   # id 1 here
+        ann = store.add_learner("ann")  # id 2 here
+    entry = {"learner_id": 1, "learner": "Ann", "item_id": "a.x", "correct": True,
+             "given": "1", "seconds": 2.0, "seed": 3, "params": {}, "expected": "1",
+             "topic": "alpha", "category": "definition", "kind": "choice", "session_id": 9,
+             "answered_at": "2025-03-05T12:00:00.000+00:00"}
+    gone = {**entry, "learner_id": 7, "learner": "nobody", "item_id": "a.y"}
+    (tmp_path / "p.db.journal.jsonl").write_text(json.dumps(entry) + "\n" + json.dumps(gone) + "\n")
+    with Store.open(db) as store:
+        assert store.attempt_count(ann.id) == 1 and store.attempt_count() == 1
+        assert "1 journaled answer(s) of deleted learners were dropped" in " ".join(store.notices)
