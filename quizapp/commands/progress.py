@@ -338,7 +338,7 @@ def _export(args) -> int:
     from pathlib import Path
 
     from quizapp.progress import default_db_path
-    from quizapp.progress.classview import export_progress, write_export
+    from quizapp.progress.classview import export_to_file
 
     _no_summary_options(args, "export")
     if getattr(args, "json", False) or getattr(args, "csv", False):
@@ -355,19 +355,18 @@ def _export(args) -> int:
     store = _open_store(args, readonly=True)
     try:
         learner = _learner(store, args.learner)
-        doc = export_progress(store, learner.id)
+        try:
+            path, n, n_ach = export_to_file(store, learner.id, out,
+                                            force=getattr(args, "export_force", False))
+        except FileExistsError as exc:
+            raise CommandError(str(exc)) from None
+        except OSError as exc:
+            raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
     finally:
         store.close()
-    try:
-        path = write_export(out, doc, force=getattr(args, "export_force", False))
-    except FileExistsError as exc:
-        raise CommandError(str(exc)) from None
-    except OSError as exc:
-        raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
     size = path.stat().st_size
-    n = len(doc["attempts"])
     print(f"Exported {n} answer{'s' if n != 1 else ''} and "
-          f"{len(doc['achievements'])} achievement(s) of {learner.name!r} to {path} "
+          f"{n_ach} achievement(s) of {learner.name!r} to {path} "
           f"({_size(size)}).")
     if not n:
         print(f"note: {learner.name!r} has no answers yet", file=sys.stderr)

@@ -83,31 +83,39 @@ _ATTEMPT_COLUMNS = ("item_id", "topic", "category", "kind", "seed", "params", "g
 # ---------------------------------------------------------------------- export
 
 
-def export_progress(store, learner_id: int) -> dict:
-    """The progress document of one learner (see the module docstring)."""
+def _export_attempt(row: tuple) -> dict:
+    """One attempts row (``_ATTEMPT_COLUMNS``) as it goes into a progress file."""
+    from quizapp.progress.notebook import clean
+
+    a = dict(zip(_ATTEMPT_COLUMNS, row))
+    try:
+        params = json.loads(a["params"]) if a["params"] else {}
+    except (ValueError, RecursionError):
+        params = {}
+    a["params"] = clean(params) if isinstance(params, dict) else {}
+    a["correct"] = bool(a["correct"])
+    a["given"] = "" if a["given"] is None else str(a["given"])
+    a["expected"] = "" if a["expected"] is None else str(a["expected"])
+    if a["seed"] is not None and not isinstance(a["seed"], int):
+        a["seed"] = None
+    sec = a["seconds"]
+    a["seconds"] = float(sec) if isinstance(sec, (int, float)) and math.isfinite(sec) \
+        and sec >= 0 else None
+    return a
+
+
+def _attempt_rows(store, learner_id: int):
+    return store.db.execute(
+        f"SELECT {', '.join(_ATTEMPT_COLUMNS)} FROM attempts WHERE learner_id = ? "
+        "ORDER BY id", [learner_id])
+
+
+def _export_head(store, learner_id: int) -> dict:
+    """Everything of a progress document but its attempts (and checksum)."""
     from quizapp import __version__
     from quizapp.progress.notebook import clean
 
     learner = store.get_learner(learner_id)
-    attempts = []
-    for row in store.db.execute(
-            f"SELECT {', '.join(_ATTEMPT_COLUMNS)} FROM attempts WHERE learner_id = ? "
-            "ORDER BY id", [learner_id]):
-        a = dict(zip(_ATTEMPT_COLUMNS, row))
-        try:
-            params = json.loads(a["params"]) if a["params"] else {}
-        except (ValueError, RecursionError):
-            params = {}
-        a["params"] = clean(params) if isinstance(params, dict) else {}
-        a["correct"] = bool(a["correct"])
-        a["given"] = "" if a["given"] is None else str(a["given"])
-        a["expected"] = "" if a["expected"] is None else str(a["expected"])
-        if a["seed"] is not None and not isinstance(a["seed"], int):
-            a["seed"] = None
-        sec = a["seconds"]
-        a["seconds"] = float(sec) if isinstance(sec, (int, float)) and math.isfinite(sec) \
-            and sec >= 0 else None
-        attempts.append(a)
     achievements = [{"id": s.id, "title": s.title, "description": s.description,
                      "unlocked_at": s.unlocked_at}
                     for s in store.achievements(learner_id) if s.unlocked_at]
@@ -117,10 +125,97 @@ def export_progress(store, learner_id: int) -> dict:
         "exported_at": clock.iso(store.clock()),
         "quizapp_version": __version__,
         "learner": {"name": learner.name, "created_at": learner.created_at},
-        "attempts": attempts,
         "achievements": achievements,
         "mastery": clean(store.mastery_by_topic(learner_id)),
     }
+
+
+def export_progress(store, learner_id: int) -> dict:
+    """The progress document of one learner (see the module docstring)."""
+    head = _export_head(store, learner_id)
+    attempts = [_export_attempt(row) for row in _attempt_rows(store, learner_id)]
+    doc = {k: head[k] for k in ("format", "version", "exported_at", "quizapp_version", "learner")}
+    doc["attempts"] = attempts
+    doc["achievements"] = head["achievements"]
+    doc["mastery"] = head["mastery"]
+    return doc
+
+
+def export_to_file(store, learner_id: int, path: str | os.PathLike,
+                   force: bool = False) -> tuple[Path, int, int]:
+    """Stream one learner's progress file to ``path`` (gzip when the name ends in ``.gz``):
+    the answers go from the database to the file one at a time, checked and hashed on the
+    way, so a learner with hundreds of thousands of answers needs little memory. Atomic,
+    like :func:`write_export`. Returns (path, answers, achievements)."""
+    path = Path(path).expanduser()
+    head = _export_head(store, learner_id)
+    parse_export({**head, "attempts": []}, str(path))
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; give a file name such as progress.json")
+    if path.exists() and not force:
+        raise FileExistsError(f"{path} already exists; add --force to replace it")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"the folder {folder} does not exist")
+    gz = path.name.endswith(".gz")
+    digest = hashlib.sha256(_canonical(head))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    n = 0
+    try:
+        _usual_mode(fd, path)
+        with os.fdopen(fd, "wb") as raw:
+            import gzip
+
+            out = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) if gz else raw
+            written = 0
+
+            def put(text: str) -> None:
+                nonlocal written
+                data = text.encode("utf-8")
+                written += len(data)
+                if written > MAX_JSON_BYTES:
+                    raise ValueError(f"the export would be more than {MAX_JSON_BYTES // 2**20} "
+                                     "MB of JSON, more than a class view reads")
+                if not gz and written > MAX_BYTES:
+                    raise ValueError(
+                        f"the export would be more than {MAX_BYTES // 2**20} MB, more than a "
+                        "class view reads: write it compressed, with a name ending in .gz "
+                        f"(e.g. {path.stem}.json.gz)")
+                out.write(data)
+
+            def dump(value: Any) -> str:
+                return json.dumps(value, ensure_ascii=False, allow_nan=False,
+                                  separators=(",", ":"))
+
+            put("{" + ",".join(f"{dump(k)}:{dump(head[k])}" for k in
+                               ("format", "version", "exported_at", "quizapp_version",
+                                "learner")) + ',"attempts":[')
+            for row in _attempt_rows(store, learner_id):
+                a = _export_attempt(row)
+                _attempt(a, f"attempts[{n}]")  # what we write must read back
+                digest.update(b"\n")
+                digest.update(_canonical(a))
+                put(("," if n else "") + dump(a))
+                n += 1
+            put("]," + f'"achievements":{dump(head["achievements"])},'
+                f'"mastery":{dump(head["mastery"])},'
+                f'"{CHECKSUM_KEY}":{dump("sha256:" + digest.hexdigest())}' + "}\n")
+            if gz:
+                out.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        if os.path.getsize(tmp) > MAX_BYTES:
+            raise ValueError(f"the export would be {os.path.getsize(tmp) / 2**20:.1f} MB even "
+                             f"compressed, more than the {MAX_BYTES // 2**20} MB a class view reads")
+        if force:
+            os.replace(tmp, path)
+        else:
+            _place_new(tmp, path)
+        _sync_folder(folder)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path, n, len(head["achievements"])
 
 
 def _canonical(value: Any) -> bytes:

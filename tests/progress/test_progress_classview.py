@@ -552,3 +552,25 @@ def test_parse_export_raises_only_value_error(doc):
 def test_the_untouched_sample_is_valid():
     assert parse_export(_VALID).learner == "ann"
     assert json.loads(json.dumps(_VALID)) == _VALID
+
+
+@pytest.mark.parametrize("name", ["ann.json", "ann.json.gz"])
+def test_streamed_export_is_the_same_document(class_db, tmp_path, name):
+    from quizapp.progress.classview import content_checksum, export_to_file, read_export
+
+    ann = class_db.find_learner("ann")
+    path, n, n_ach = export_to_file(class_db, ann.id, tmp_path / name)
+    data = path.read_bytes()
+    if name.endswith(".gz"):
+        import gzip
+
+        assert data[:2] == b"\x1f\x8b"
+        data = gzip.decompress(data)
+    doc = json.loads(data)
+    expected = export_progress(class_db, ann.id)
+    assert {k: v for k, v in doc.items() if k != "checksum"} == expected
+    assert doc["checksum"] == content_checksum(expected)
+    assert n == len(expected["attempts"]) and n_ach == len(expected["achievements"])
+    assert read_export(path).learner == "ann"
+    with pytest.raises(FileExistsError):
+        export_to_file(class_db, ann.id, path)
