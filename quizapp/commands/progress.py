@@ -206,7 +206,9 @@ def _print_history(store, learner, args) -> int:
 
 
 def _print_summary(s: dict, store) -> None:
-    print(f"Learner: {s['learner']}   (database: {store.path})")
+    from quizapp.progress.classview import printable
+
+    print(f"Learner: {printable(s['learner'])}   (database: {store.path})")
     print(f"Answered {s['attempts']}, right {s['correct']} ({_pct(s['correct'], s['attempts'])}), "
           f"time {_duration(s['seconds'])}; {s['due_now']} due for review now; "
           f"{s['runs']} simulator runs in the notebook.")
@@ -241,7 +243,7 @@ def _print_summary(s: dict, store) -> None:
               f"(a study day = {st['min_answers']}+ answers).")
     else:
         print(f"Weekly streak: off (turn it on with: quizapp learners --streak on "
-              f"--learner {_quote(s['learner'])})")
+              f"--learner {_quote(printable(s['learner']))})")
     forecast = ", ".join(f"{d[5:]}: {n}" for d, n in s["review_forecast"] if n)
     print(f"Reviews coming up (14 days): {forecast or 'none'}")
     weak = [w for w in s["weakest_items"] if w[2] < w[1]]
@@ -585,9 +587,12 @@ def _learners(args) -> int:
             return 0
         width = max(8, max(len(r[1]) for r in rows) + 2)
         print(f"{'name':{width}}{'answers':>8}{'right':>7}  last active       streak")
+        from quizapp.progress.classview import printable
+
         for r in rows:
             last = (r[3] or "-")[:16].replace("T", " ")
-            print(f"{r[1]:{width}}{r[5]:>8}{r[6]:>7}  {last:16}  {'on' if r[4] else 'off'}")
+            print(f"{printable(r[1]):{width}}{r[5]:>8}{r[6]:>7}  {last:16}  "
+                  f"{'on' if r[4] else 'off'}")
     finally:
         store.close()
     return 0
@@ -722,6 +727,7 @@ class _Lines:
 
 
 def _run_terminal(session, store, learner, inp, out) -> int:
+    from quizapp.progress.classview import printable
     from quizapp.progress.store import LearnerGone, StoreError, shown
     from quizapp.progress.textmath import tex_to_text
 
@@ -733,7 +739,7 @@ def _run_terminal(session, store, learner, inp, out) -> int:
                   "(no due reviews or new items). Try other topics or --mode mixed.")
         session.finish()
         return 0
-    _say(out, f"Practice for {learner.name}: {session.total} question(s)"
+    _say(out, f"Practice for {printable(learner.name)}: {session.total} question(s)"
               f"{' (exam: verdicts at the end)' if exam else ''}. Answer with the choice "
               f"number or a number; q stops.")
     stopped = ""
@@ -827,11 +833,11 @@ def _run_terminal(session, store, learner, inp, out) -> int:
         _say(out, "Next time: " + line)
     waiting = store.journal.count() if store.journal is not None else 0
     if waiting:
-        _say(out, f"Saved for {learner.name}: {waiting} answer(s) wait in {store.journal.path}, "
+        _say(out, f"Saved for {printable(learner.name)}: {waiting} answer(s) wait in {store.journal.path}, "
                   f"to be added to {store.path} once it is free (at the latest when quizapp "
                   "next opens it).")
     else:
-        _say(out, f"Saved for {learner.name} in {store.path}.")
+        _say(out, f"Saved for {printable(learner.name)} in {store.path}.")
     return 0
 
 

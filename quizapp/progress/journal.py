@@ -153,7 +153,7 @@ class Journal:
                     entry = json.loads(raw.decode("utf-8"))
                     if not isinstance(entry, dict):
                         raise ValueError("not an object")
-                except ValueError:
+                except (ValueError, RecursionError):
                     taken.rejected.append(raw.decode("utf-8", "replace"))
                     continue
                 taken.entries.append(entry)

@@ -1435,7 +1435,7 @@ def _stamps() -> dict:
         with open(_stamp_file(), "rb") as fh:
             data = json_loads(fh.read(256 * 1024))
         return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
 
 

@@ -799,3 +799,19 @@ def test_a_journal_finds_its_learner_by_name_in_another_copy_of_the_file(tmp_pat
     with Store.open(db) as store:
         assert store.attempt_count(ann.id) == 1 and store.attempt_count() == 1
         assert "1 journaled answer(s) of deleted learners were dropped" in " ".join(store.notices)
+
+
+def test_names_from_a_hostile_file_are_printed_without_escapes(tmp_path):
+    db = _new_db(tmp_path)
+    conn = sqlite3.connect(db)  # a file that came from someone else, edited by hand
+    conn.execute("UPDATE learners SET name = 'ann\x1b[2J\x1b]0;x\x07'")
+    conn.commit()
+    conn.close()
+    (tmp_path / "p.db.journal.jsonl").write_bytes(b"[" * 100_000 + b"\n")  # and a hostile journal
+    for argv in (["learners"], ["progress"]):
+        res = _quizapp(*argv, "--db", str(db))
+        assert res.returncode == 0, res.stderr
+        assert b"\x1b" not in res.stdout and b"\x07" not in res.stdout
+    res = _quizapp("learners", "--db", str(db), "--add", "bo")
+    assert res.returncode == 0, res.stderr
+    assert b"1 unreadable journal line(s)" in res.stderr
