@@ -18,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "       %(prog)s export [--learner NAME] [--db PATH] -o FILE "
                              "[--force]\n"
                              "       %(prog)s class FILE [FILE ...] [--json | --csv] "
-                             "[--only {mastery,items}] [--bank PATH ...]",
+                             "[--only {mastery,items}] [--bank PATH ...]\n"
+                             "       %(prog)s backup [--db PATH] -o FILE [--force]",
                        description="Answers, mastery per topic, achievements, the weekly streak, "
                                    "the review forecast and the weakest items of one learner.")
     p.add_argument("--learner", metavar="NAME", help="learner profile (default: the most recently active)")
