@@ -165,8 +165,7 @@ def _progress(args) -> int:
         learner = _learner(store, args.learner)
         if args.history:
             return _print_history(store, learner, args)
-        _know_bank_topics(store)
-        summary = store.progress_summary(learner.id)
+        summary = store.progress_summary(learner.id, bank_topics=_bank_topics())
         if args.json:
             summary["database"] = str(store.path)
             print_json(summary)
@@ -186,15 +185,15 @@ def _progress(args) -> int:
     return 0
 
 
-def _know_bank_topics(store) -> None:
-    """Let the store know the shipped bank's topics (their titles and one mastery badge
-    each), so a fresh database counts every achievement, not only the topic-free ones."""
+def _bank_topics() -> dict[str, str]:
+    """The shipped bank's topics (titles, and one mastery badge each), read from the file
+    headers, so a fresh database counts every achievement, not only the topic-free ones."""
     from quizapp.bank.loader import topic_titles
 
     try:
-        store.sync_topics(topic_titles())
-    except Exception:  # a read-only or locked file: the summary still shows what it knows
-        pass
+        return topic_titles()
+    except Exception:  # a broken install: the summary shows what the file knows
+        return {}
 
 
 def _whose(store, learner, asked: str | None) -> str:

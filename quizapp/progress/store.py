@@ -1158,9 +1158,18 @@ class Store:
         with self._write():
             return ach.evaluate(self._context(learner_id), event, topics, clock.iso(self._now()))
 
-    def achievements(self, learner_id: int) -> list[ach.AchievementStatus]:
+    def achievements(self, learner_id: int, bank_topics: dict[str, str] | None = None
+                     ) -> list[ach.AchievementStatus]:
+        """Every achievement; ``bank_topics`` adds topics the file does not know yet (one
+        mastery badge each), without writing them: a read-only summary counts them too."""
         self.get_learner(learner_id)
-        return ach.statuses(self._context(learner_id), self.topics(learner_id))
+        return ach.statuses(self._context(learner_id), self._with_topics(learner_id, bank_topics))
+
+    def _with_topics(self, learner_id: int, bank_topics: dict[str, str] | None) -> dict[str, str]:
+        titles = self.topics(learner_id)
+        for topic, title in (bank_topics or {}).items():
+            titles.setdefault(topic, title)
+        return titles
 
     # ------------------------------------------------------------------ progress queries
 
@@ -1182,17 +1191,18 @@ class Store:
     def history(self, learner_id: int, limit: int = 500, topic: str | None = None) -> list[dict]:
         return queries.history(self.db, learner_id, limit, topic)
 
-    def progress_summary(self, learner_id: int) -> dict:
-        """Everything `quizapp progress --json` prints for one learner."""
+    def progress_summary(self, learner_id: int, bank_topics: dict[str, str] | None = None) -> dict:
+        """Everything `quizapp progress --json` prints for one learner (``bank_topics``: as
+        for :meth:`achievements`)."""
         learner = self.get_learner(learner_id)
         attempts, correct, seconds = self.db.execute(
             "SELECT COALESCE(SUM(answers), 0), COALESCE(SUM(correct), 0), COALESCE(SUM(seconds), 0) "
             "FROM day_stats WHERE learner_id = ?", [learner_id]).fetchone()
-        titles = self.topics(learner_id)
+        titles = self._with_topics(learner_id, bank_topics)
         topics = queries.mastery_by_topic(self.db, learner_id, list(titles))
         for topic, entry in topics.items():
             entry["title"] = titles.get(topic, topic)
-        statuses = self.achievements(learner_id)
+        statuses = self.achievements(learner_id, bank_topics)
         runs = self.db.execute("SELECT COUNT(*) FROM runs WHERE learner_id = ?", [learner_id]).fetchone()[0]
         return {
             "learner": learner.name,

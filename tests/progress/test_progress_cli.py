@@ -222,6 +222,7 @@ def test_progress_on_an_empty_database_counts_every_achievement(capsys, db):
     from quizapp.progress import achievements
 
     total = len(achievements.expand(dict(load_bank().topics)))
+    run(capsys, "learners", "--db", db, "--add", "ann")  # a profile, nothing answered yet
     code, out, err = run(capsys, "progress", "--db", db)
     assert code == 0, err
     assert f"Achievements: 0 of {total} unlocked" in out and total > 20

@@ -251,8 +251,7 @@ class AchievementsPage(QWidget):
         else:
             try:
                 learner = store.get_learner(self.ctx.learner_id)
-                self._know_topics(store)
-                self.statuses = store.achievements(learner.id)
+                self.statuses = store.achievements(learner.id, bank_topics=self._bank_topics())
                 self._show_streak(store.study_streak(learner.id))
                 self.problem.hide()
                 self.heading.setText(f"Achievements of {learner.name}")
@@ -262,18 +261,17 @@ class AchievementsPage(QWidget):
                 self.problem.show()
         self._rebuild()
 
-    def _know_topics(self, store) -> None:
-        """Tell the store the bank's topics once (one mastery badge each), so a fresh
-        profile sees every badge it can earn, not only the topic-free ones."""
-        if getattr(self, "_topics_known", False):
-            return
-        self._topics_known = True
-        from quizapp.bank.loader import topic_titles
+    def _bank_topics(self) -> dict[str, str]:
+        """The bank's topics (one mastery badge each; read once from the file headers), so
+        a fresh profile sees every badge it can earn, not only the topic-free ones."""
+        if getattr(self, "_topics", None) is None:
+            from quizapp.bank.loader import topic_titles
 
-        try:
-            store.sync_topics(topic_titles(self.ctx.bank_paths or None))
-        except Exception:  # a read-only file: the badges it knows are still shown
-            pass
+            try:
+                self._topics = topic_titles(self.ctx.bank_paths or None)
+            except Exception:  # the badges the file knows are still shown
+                self._topics = {}
+        return self._topics
 
     def _show_streak(self, streak: dict | None) -> None:
         view = model.streak_view(streak)
