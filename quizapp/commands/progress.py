@@ -580,7 +580,7 @@ def _say(out, text: str = "") -> None:
 
 
 def _show(out, session, inst) -> None:
-    from quizapp.progress.textmath import tex_to_text
+    from quizapp.textmath import tex_to_text
 
     item = session.item(inst.item_id)
     _say(out)
@@ -596,7 +596,7 @@ def _show(out, session, inst) -> None:
 
 
 def _run_terminal(session, store, learner, inp, out) -> int:
-    from quizapp.progress.textmath import tex_to_text
+    from quizapp.textmath import tex_to_text
 
     exam = session.opts.mode == "exam"
     echo = not _isatty(inp)

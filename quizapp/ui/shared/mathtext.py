@@ -22,7 +22,7 @@ in the text is escaped, never interpreted).
 Rendered pieces are cached by (TeX, pixel size, colour, pixel ratio). A piece that
 mathtext cannot draw, or that is too long or too deeply nested to be worth trying
 (text travels between people: nothing in it may hang the app), is shown as readable
-Unicode in italics instead (:func:`quizapp.progress.textmath.math_to_text`).
+Unicode in italics instead (:func:`quizapp.textmath.math_to_text`).
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
 from quizapp.learn import paragraphs, split_math, unescape
-from quizapp.progress.textmath import math_to_text, tex_to_text
+from quizapp.textmath import math_to_text, tex_to_text
 
 #: matplotlib's math font family; DejaVu Sans matches the sans-serif UI text best
 MATH_FONT = "dejavusans"
