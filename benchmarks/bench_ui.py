@@ -354,18 +354,23 @@ def bench_simulator(win, hb: Heartbeat, repeat: int, results: dict) -> None:
     hb.run("simulator: load an 8-lane race", lambda: page._load_state(state, reset_step=True),
            lambda: not getattr(page, "_pending", False) and not getattr(page, "busy", False))
     spin(0.2)
-    # frames: the page's own tick, as the play timer calls it, one step per frame
-    frames = []
-    page.playing = True
-    for i in range(120 * repeat):
-        page.step = i % 990
-        page._acc = 0.999
-        page._last_tick = time.perf_counter()
+    # frames: the page's play timer drives its own tick; each tick is timed
+    frames: list[float] = []
+    page.timer.timeout.disconnect(page._tick)
+
+    def timed_tick():
         t = time.perf_counter()
         page._tick()
-        win.repaint()  # what the timer's event-loop turn flushes to the screen
         frames.append((time.perf_counter() - t) * 1000.0)
-    page.pause()
+
+    page.timer.timeout.connect(timed_tick)
+    page.speed = 250  # steps a second: the 1000 steps in 4 s
+    for _ in range(repeat):
+        page.set_step(0)
+        hb.run("simulator: playing (8 lanes x 1000 steps)", page.play, lambda: not page.playing,
+               timeout=60)
+    page.timer.timeout.disconnect(timed_tick)
+    page.timer.timeout.connect(page._tick)
     results["frame"] = frames
     # lr change on one lane -> its new trajectory drawn
     page.lane_list.list.setCurrentRow(5)

@@ -332,5 +332,8 @@ class StoreReader:
         self.closed = True
         pool, self._pool = self._pool, None
         if pool is not None:
-            pool.submit(self._close_local)
+            try:
+                pool.submit(self._close_local)
+            except RuntimeError:  # the interpreter is exiting: its threads are gone already
+                pass
             pool.shutdown(wait=True)
