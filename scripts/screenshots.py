@@ -410,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
             answer(page, right, secs)
             page.next_question()
         page.end_session()
+        page.flush_cards()
         settle(5)
         save(w, "practice-summary")
 
