@@ -263,6 +263,14 @@ def write_history_csv(path, rows) -> int:
 # ---------------------------------------------------------------------- reading off the GUI thread
 
 
+@dataclass(frozen=True)
+class ReaderTarget:
+    """A progress file not opened on the GUI thread yet: the reader opens it itself
+    (``path`` None: the default file, as ``Store.open`` chooses it)."""
+
+    path: Any = None
+
+
 class StoreReader:
     """Runs ``fn(store)`` on one worker thread with a connection of its own.
 
@@ -287,15 +295,20 @@ class StoreReader:
                 reader.close()
             reader = Store.open(path)
             self._local.store, self._local.path = reader, path
-        reader.clock = clock
+        if clock is not None:
+            reader.clock = clock
         return reader
 
     def submit(self, fn: Callable[[Any], Any], key: str | None = None) -> concurrent.futures.Future:
         store = self._get()
         if store is None:
             raise RuntimeError("the progress file is not open")
-        path = getattr(store, "path", None)
-        if path is None or self.closed:  # nothing to open a second connection to
+        if isinstance(store, ReaderTarget):  # not open on the GUI thread: open it here only
+            path, clock = store.path, None
+        else:
+            path, clock = getattr(store, "path", None), store.clock
+        if path is None and not isinstance(store, ReaderTarget) or self.closed:
+            # a store in memory: nothing to open a second connection to
             future: concurrent.futures.Future = concurrent.futures.Future()
             try:
                 future.set_result(fn(store))
@@ -304,7 +317,6 @@ class StoreReader:
             return future
         if self._pool is None:
             self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="progress-read")
-        clock = store.clock
         with self._lock:
             older = self._queued.pop(key, None) if key is not None else None
         if older is not None:

@@ -74,6 +74,7 @@ class PlotCanvas(FigureCanvasQTAgg):
         super().__init__(Figure(figsize=(5, 3)))
         self.setParent(parent)
         self.ax = self.figure.add_subplot()
+        self.ax.set_axis_off()  # nothing to show yet: the first paint costs no ticks
         self.colors = figure_colors()
         self.data = None
         self.stale = False  # data arrived that is not drawn yet
@@ -114,6 +115,7 @@ class PlotCanvas(FigureCanvasQTAgg):
         for extra in self.figure.axes[1:]:
             extra.remove()
         self.ax.clear()
+        self.ax.set_axis_on()
         # a fixed title position (y given) skips matplotlib's measuring of the tick labels
         self.ax.set_title(self.TITLE, loc="left", fontsize=10, fontweight="bold", y=1.0, pad=5)
         self.ax.tick_params(labelsize=8)
@@ -944,7 +946,8 @@ class ProgressPage(QWidget):
         self._reload_timer = QTimer(self, singleShot=True, interval=0)
         self._reload_timer.timeout.connect(self.load)
         #: reads the store on a worker thread with a connection of its own
-        self.reader = StoreReader(lambda: ctx.store)
+        self.reader = StoreReader(
+            lambda: ctx.store if getattr(ctx, "store_opened", True) else model.ReaderTarget(ctx.db))
         self.loading = False  # an Overview read is under way
         self._token = 0
         self._history_stale = True
@@ -1203,10 +1206,15 @@ class ProgressPage(QWidget):
             self._reload_timer.start()
         self._schedule_plots()
 
-    def _begin(self) -> tuple[Any, int] | None:
-        """Common start of a reload: the store (None: the problem is shown) and a token."""
+    def _begin(self, open_store: bool = True) -> tuple[Any, int] | None:
+        """Common start of a reload: the store (None: the problem is shown) and a token.
+        Without ``open_store`` a store the window has not opened yet stays unopened (the
+        reader thread opens its own connection; the window's opens after the first paint)."""
         self._reload_timer.stop()
         self._dirty = False
+        if not open_store and not getattr(self.ctx, "store_opened", True):
+            self._token += 1
+            return None, self._token
         store = self.ctx.store
         enabled = store is not None
         for w in (self.learner_combo, self.new_button, self.rename_button, self.delete_button):
@@ -1221,11 +1229,13 @@ class ProgressPage(QWidget):
     def load(self) -> None:
         """Re-read everything for the current learner on the reader thread; the page shows
         what it has until the new data arrives (a newer load supersedes an older one)."""
-        begun = self._begin()
+        begun = self._begin(open_store=False)
         if begun is None:
             return
         _store, token = begun
         wanted, bucket = self.ctx.chosen_learner_id, self.bucket_combo.currentData()
+        if wanted is None:
+            wanted = getattr(self.ctx, "preferred_learner_id", None)  # checked by the job
         self._set_loading(True)
 
         def job(store):
