@@ -460,7 +460,10 @@ class SimulatorPage(QWidget):
         self.canvas.selected = self.current
         self.canvas.set_runs(self._pairs(), self.state.steps)
         self.canvas.redraw()
-        self._update_side(force=True)
+        # the new trajectories first; the state panel's HTML on the next turn
+        self._last_panel = time.perf_counter()
+        self._panel_stale = True
+        self._panel_timer.start()
         if self.view3d is not None and self.tabs.currentWidget() is self.tab3d:
             self.view3d.set_runs(self._pairs(), self.step)
         self.lane_list.set_lanes(self.state.lanes, self.current, self.errors)
