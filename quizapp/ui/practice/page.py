@@ -28,14 +28,15 @@ from PySide6.QtWidgets import (
     QStackedWidget, QVBoxLayout, QWidget,
 )
 
+from quizapp.bank.numeric import accepted_hint, number_examples
 from quizapp.progress.session import CATEGORIES, MODES, SessionOptions, StudySession
 from quizapp.ui.practice import model
 from quizapp.ui.practice.model import PracticeFlow
+from quizapp.ui.shared.a11y import focus_ring, quiet_scroll, tab_after
 from quizapp.ui.shared.mathtext import MathLabel, plain_text, warm_up
-from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR
+from quizapp.ui.shared.theme import ERROR_COLOR, MUTED_COLOR, OK_COLOR
 
-ACCEPTED_HINT = ("Type a number: 0.02, .02, 2e-2, -3 or 1/50 all work "
-                 "(no thousands separators, no % sign).")
+ACCEPTED_HINT = accepted_hint()  # per question, examples that are not its answer
 MODE_TEXT = {
     "mixed": "Mixed: reviews due, then new questions, then the rest",
     "review": "Review: only questions due for review",
@@ -247,7 +248,7 @@ class PracticePage(QWidget):
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setWidget(inner)
-        area.setAccessibleName(name)
+        quiet_scroll(area, name)  # its controls are the Tab stops
         return area
 
     @staticmethod
@@ -285,6 +286,7 @@ class PracticePage(QWidget):
         self.topic_list.setToolTip("Tick topics with Space; none ticked means every topic")
         self.topic_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.topic_list.setMinimumHeight(150)
+        focus_ring(self.topic_list)  # visible focus even before an item is current
         self.topic_list.itemChanged.connect(lambda _i: self._update_availability())
         topics_box = QVBoxLayout()
         topics_box.setSpacing(4)
@@ -345,6 +347,7 @@ class PracticePage(QWidget):
         self.start_button.setAccessibleName("Start the session")
         self.start_button.setToolTip("Start (Enter)")
         self.start_button.setDefault(True)
+        focus_ring(self.start_button)  # a default button looks the same with or without focus
         self.start_button.setMinimumWidth(180)
         self.start_button.clicked.connect(lambda: self.start())
         start_row.addWidget(self.start_button)
@@ -441,7 +444,7 @@ class PracticePage(QWidget):
         lay.addLayout(buttons)
         self.keys_hint = QLabel()
         self.keys_hint.setAccessibleName("Keyboard keys")
-        self.keys_hint.setEnabled(False)  # drawn in the palette's quieter disabled colour
+        self.keys_hint.setStyleSheet(f"color: {MUTED_COLOR};")  # quieter, still readable
         lay.addWidget(self.keys_hint)
 
         self.feedback_box = QFrame()
@@ -484,6 +487,11 @@ class PracticePage(QWidget):
         self.summary_unlocked.setWordWrap(True)
         self.summary_unlocked.setAccessibleName("Achievements unlocked in this session")
         lay.addWidget(self.summary_unlocked)
+        # where the next session goes, and why (the adaptive model's reading of the learner)
+        self.next_steps_label = QLabel()
+        self.next_steps_label.setWordWrap(True)
+        self.next_steps_label.setAccessibleName("Where the next questions come from")
+        lay.addWidget(self.next_steps_label)
 
         self.review_box = QGroupBox("What to review next")
         self.review_box.setAccessibleName("What to review next")
@@ -743,6 +751,7 @@ class PracticePage(QWidget):
         self.position_label.setText(f"Question {session.position} of {session.total}")
         topic_title = self.bank.topics.get(item.topic, item.topic) if self.bank else item.topic
         self.topic_label.setText(f"· {topic_title} · {CATEGORY_TEXT.get(item.category, item.category)}")
+        self.topic_label.setToolTip(f"Why this question: {session.reason}" if session.reason else "")
         self.progress_bar.setRange(0, session.total)
         self.progress_bar.setValue(session.position - 1)
         self.exam_note.setVisible(exam)
@@ -757,6 +766,7 @@ class PracticePage(QWidget):
                 button.clicked.connect(lambda _c=False, n=n: self.choose(n))
                 self.choices_layout.addWidget(button)
                 self.choice_buttons.append(button)
+            tab_after(self.end_button, self.choice_buttons)  # Tab: choices, then Submit
         self.choices_box.setVisible(bool(inst.choices))
         n = len(inst.choices or [])
         self.keys_hint.setText((f"Keys: 1–{min(n, 9)} choose" if n else "Keys: type the number")
@@ -767,6 +777,8 @@ class PracticePage(QWidget):
         self.answer_edit.setEnabled(numeric)
         self.answer_edit.setReadOnly(False)
         self.unit_label.setText(inst.unit or "")
+        if numeric:
+            self._show_number_examples(item, inst)
         self._show_input_message("")
         self.submit_button.setVisible(True)
         self.submit_button.setEnabled(True)
@@ -808,6 +820,23 @@ class PracticePage(QWidget):
             return str(self._selected) if self._selected else ""
         return self.answer_edit.text()
 
+    def _show_number_examples(self, item, inst) -> None:
+        """Placeholder and hint with example numbers the grader would not accept here, so
+        they never show this question's own answer."""
+        try:
+            answer = float(inst.answer)
+        except (TypeError, ValueError):
+            examples = number_examples()
+        else:
+            tolerance = item.answer.tolerance
+            examples = number_examples(lambda v: tolerance.accepts(v, answer)
+                                       or abs(v - answer) <= 1e-12 * max(1.0, abs(answer)))
+        hint = accepted_hint(examples)
+        self.answer_edit.setPlaceholderText(f"Your answer, e.g. {examples[0]}")
+        self.accepted_label.setText(hint)
+        self.answer_edit.setAccessibleDescription(hint)
+        self.answer_edit.setToolTip(hint)
+
     def submit(self) -> None:
         """Grade the answer on screen; the engine commits it before we show anything."""
         session, inst = self.session, self.instance
@@ -816,7 +845,7 @@ class PracticePage(QWidget):
         text = self.answer_text()
         if not text.strip():
             self._show_input_message("Choose an answer first (1–9 or click it)." if inst.choices
-                                     else "Type a number first. " + ACCEPTED_HINT)
+                                     else "Type a number first. " + self.accepted_label.text())
             return
         seconds = time.monotonic() - self._shown_at
         try:
@@ -941,6 +970,9 @@ class PracticePage(QWidget):
         titles = ", ".join(getattr(a, "title", str(a)) for a in all_unlocked)
         self.summary_unlocked.setText(f"★ Achievements unlocked: {titles}")
         self.summary_unlocked.setVisible(bool(all_unlocked))
+        steps = list(getattr(summary, "next_steps", []) or [])
+        self.next_steps_label.setText("Next time: " + " ".join(steps) if steps else "")
+        self.next_steps_label.setVisible(bool(steps))
 
         missed = list(summary.review_next)
         if missed:
