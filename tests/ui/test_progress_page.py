@@ -316,8 +316,7 @@ def test_a_long_history_is_read_off_the_gui_thread_and_fetched_as_it_scrolls(
 
     monkeypatch.setattr(model, "load_data", spy)
     ctx.dataChanged.emit()
-    qtbot.waitUntil(lambda: progress.loading, timeout=3000)
-    qtbot.waitUntil(lambda: not progress.loading, timeout=5000)
+    qtbot.waitUntil(lambda: bool(threads) and not progress.loading, timeout=5000)
     assert threads and threads[0] is not threading.main_thread()
     assert progress.summary.text().startswith("465 answers")
     table = show_history(progress, qtbot)
