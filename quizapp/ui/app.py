@@ -24,7 +24,7 @@ from quizapp.ui.achievements.toast import ToastManager
 APP_NAME = "quizapp"
 DEFAULT_SIZE = QSize(1280, 800)
 STORE_AFTER_MS = 150  # after the first paint: the progress file is opened
-MATH_AFTER_MS = 600  # then mathtext is warmed on a worker thread
+MATH_AFTER_MS = 300  # then mathtext is warmed on a worker thread
 
 
 def versions() -> dict[str, str]:
