@@ -858,6 +858,8 @@ class PracticePage(QWidget):
             self.answer_edit.setFocus()
             self.answer_edit.selectAll()
             return
+        if getattr(fb, "note", ""):  # kept in the journal (file busy), or a journal added
+            self.ctx.message.emit(fb.note)
         self.ctx.dataChanged.emit()
         if fb.unlocked:
             self._emit_unlocked(fb.unlocked)
