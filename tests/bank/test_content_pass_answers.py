@@ -191,6 +191,11 @@ def expected(item_id, P):  # noqa: C901 - one branch per item, on purpose
         while epochs * per_epoch < P["U"]:
             epochs += 1
         return epochs
+    if item_id == "gradient_descent.valley-first-below":
+        k = 0
+        while valley_sgd(P["lr"], k) >= P["target"]:
+            k += 1
+        return k
     if item_id == "tuning.valley-sweep-tf":
         return valley_sgd(P["lr1"], P["k"]) < valley_sgd(P["lr2"], P["k"])
     raise KeyError(item_id)
@@ -203,7 +208,7 @@ COMPUTED = (
     "adagrad.history-compare-tf rmsprop.run-on-bowl rmsprop.half-filled-tf adam.valley-race-tf "
     "adamw.sgd-weight-decay-step schedules.linear-decay-value schedules.cosine-vs-step-tf "
     "schedules.warmup-vs-late-tf clipping.per-component-direction-tf clipping.layer-after-global-clip "
-    "sgd.batch-for-noise-target sgd.epochs-for-updates tuning.valley-sweep-tf"
+    "sgd.batch-for-noise-target sgd.epochs-for-updates tuning.valley-sweep-tf gradient_descent.valley-first-below"
 ).split()
 
 #: new items whose key is computed by running the engine (helpers that step an optimizer,
@@ -213,7 +218,7 @@ ENGINE_RUN = (
     "debugging.step-past-hundred adagrad.run-on-bowl rmsprop.run-on-bowl rmsprop.half-filled-tf "
     "adam.valley-race-tf adamw.sgd-weight-decay-step schedules.linear-decay-value "
     "schedules.cosine-vs-step-tf schedules.warmup-vs-late-tf clipping.layer-after-global-clip "
-    "sgd.epochs-for-updates tuning.valley-sweep-tf"
+    "sgd.epochs-for-updates tuning.valley-sweep-tf gradient_descent.valley-first-below"
 ).split()
 
 
