@@ -683,7 +683,7 @@ def _say(out, text: str = "") -> None:
 
 
 def _show(out, session, inst) -> None:
-    from quizapp.progress.textmath import plain_text as tex_to_text  # math and markup as text
+    from quizapp.textmath import plain_text as tex_to_text  # math and markup as text
 
     item = session.item(inst.item_id)
     _say(out)
@@ -758,7 +758,7 @@ class _Lines:
 def _run_terminal(session, store, learner, inp, out) -> int:
     from quizapp.progress.classview import printable
     from quizapp.progress.store import LearnerGone, StoreError, shown
-    from quizapp.progress.textmath import plain_text as tex_to_text  # math and markup as text
+    from quizapp.textmath import plain_text as tex_to_text  # math and markup as text
 
     lines = _Lines(inp)
     exam = session.opts.mode == "exam"

@@ -209,7 +209,7 @@ def test_terminal_practice_shows_no_raw_markup(capsys, monkeypatch, db):
 
 
 def test_plain_text_keeps_math_products_and_lines():
-    from quizapp.progress.textmath import plain_text
+    from quizapp.textmath import plain_text
 
     assert plain_text("The *decoupled* **rule**: $a \\cdot b$ and `lr`") == \
         "The decoupled rule: a · b and lr"

@@ -148,3 +148,19 @@ def test_learns_try_it_after_a_finished_race_shows_step_0(window, qtbot):
     assert sim.step == 0 and sim.canvas.step == 0
     assert len(sim.canvas._lane_artists[0].path.get_xdata()) == 1
     assert sim.status.text().startswith("Step 0 of")
+
+
+def test_progress_as_the_last_page_starts_without_opening_the_store(qtbot, ctx):
+    """Start-up with Progress last: the window is built and shown before the progress file
+    is opened on the GUI thread (the page reads on its worker), then it opens at idle."""
+    settings = open_settings()
+    settings.setValue("window/page", "progress")
+    settings.sync()
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    assert window.current_page() == "progress" and not ctx.store_opened
+    window.show()
+    qtbot.waitUntil(lambda: ctx.store_opened, timeout=3000)
+    page = window.pages["progress"]
+    qtbot.waitUntil(lambda: page.data is not None and not page.loading, timeout=5000)
+    assert page.summary.text().startswith("0 answers")
