@@ -653,6 +653,7 @@ def texts_outside(canvas, margin: float = 1.0) -> list[str]:
 def test_sweep_title_3d_labels_and_ticks_fit_their_figures(page, qtbot, size):
     """Issue 12 (8): no title, axis label or tick label runs off a figure's edge."""
     page.show_sweep()
+    qtbot.waitUntil(lambda: page.sweep_results is not None, timeout=10000)  # a worker runs it
     page.sweep_canvas.resize(*size)
     qtbot.wait(20)
     assert texts_outside(page.sweep_canvas) == []
@@ -667,9 +668,10 @@ def test_sweep_title_3d_labels_and_ticks_fit_their_figures(page, qtbot, size):
     assert texts_outside(page.canvas) == []
 
 
-def test_sweep_coordinate_readout_shows_numbers(page):
+def test_sweep_coordinate_readout_shows_numbers(page, qtbot):
     """Issue 12 (8): the toolbar's readout was "(x, y) = (, )" on the log-log sweep."""
     page.show_sweep()
+    qtbot.waitUntil(lambda: page.sweep_results is not None, timeout=10000)
     ax = page.sweep_canvas.ax
     text = ax.format_coord(0.05, 0.002)
     assert "0.05" in text and "0.002" in text
