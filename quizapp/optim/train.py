@@ -23,8 +23,9 @@ One step, for every lane still running (t counts steps from 0, epochs from 1):
 
 1. the minibatch (rows of a fresh permutation of the training rows at the start of
    each epoch; augmented when ``augment`` is on);
-2. loss and gradient (:mod:`quizapp.optim.mlp`); a loss or gradient that is not
-   finite stops the lane: its ``diverged_step`` is this step (1-based), no update;
+2. loss and gradient (:mod:`quizapp.optim.mlp`); a loss that is not finite stops
+   the lane: its ``diverged_step`` is this step (1-based), no update (a gradient that
+   overflows makes the weights, and so the next loss, non-finite, as in torch);
 3. the gradient's global norm over all parameters (recorded before clipping), then
    ``torch.nn.utils.clip_grad_norm_``'s rule when ``clip_norm`` is set:
    ``g *= min(1, clip_norm / (norm + 1e-6))``;
@@ -275,7 +276,7 @@ class History:
         e = int(self.epochs_done[k])
         return {
             "steps": int(self.steps_taken[k]),
-            "epochs": e,
+            "epochs_done": e,
             "final_train_loss": _num(self.train_loss[k, e - 1]) if e else None,
             "final_val_loss": _num(self.val_loss[k, e - 1]) if e else None,
             "final_val_accuracy": _num(self.val_accuracy[k, e - 1]) if e else None,
@@ -454,7 +455,7 @@ class Trainer:
                 h.grad_norm[act, t] = norm[act]
                 h.lr[act, t] = lr[act]
                 h.steps_taken[act] = t + 1
-                bad = act & ~(np.isfinite(loss) & np.isfinite(norm))
+                bad = act & ~np.isfinite(loss)  # a non-finite gradient shows in the next loss
                 if bad.any():
                     for i in np.flatnonzero(bad):
                         h.diverged_step[i] = t + 1
