@@ -242,6 +242,8 @@ class History:
     diverged_step: list = None  # per lane: 1-based step whose loss was not finite, or None
     early_stopped_epoch: list = None  # per lane: epoch after which early stopping halted it
     best_epoch: list = None  # per lane: epoch with the lowest validation loss so far
+    spec: Any = None  # the run's TrainSpec (set by the Trainer)
+    lane_specs: list = None  # the run's LaneSpecs (set by the Trainer)
 
     def __post_init__(self):
         k, t, e, l = self.lanes, self.total_steps, self.epochs, self.layers
@@ -385,6 +387,8 @@ class Trainer:
         if len(self._groups) == 1:
             self._groups[0].all_lanes = True
         self.history = History(k, self.steps_per_epoch, self.total_steps, spec.epochs, self.layout.layers)
+        self.history.spec = spec  # what the symptom detector reads the levers' values from
+        self.history.lane_specs = list(self.lanes)
         self.active = np.ones(k, dtype=bool)
         self.step = 0  # global steps done
         self._order: np.ndarray | None = None
