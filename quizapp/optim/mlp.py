@@ -96,19 +96,25 @@ def _act(z: np.ndarray, activation: str) -> np.ndarray:
 def forward(layout: Layout, params: np.ndarray, X: np.ndarray, activation: str = "relu"):
     """Logits ``(K, B, classes)`` and the cache the backward pass needs.
 
-    ``cache`` holds each layer's input ``a`` (the first is ``X`` itself, shared) and
-    each hidden pre-activation ``z``.
+    ``cache`` holds each layer's input ``a``: the first is ``X`` itself (shared by the
+    lanes), the others are the hidden activations ``act(z)``. (The backward pass needs
+    no pre-activation: relu's slope is ``a > 0`` and tanh's is ``1 - a**2``.)
     """
     a = X
-    inputs, pre = [], []
+    inputs = []
     views = layout.views(params)
+    last = len(views) - 1
     for l, (W, b) in enumerate(views):
         inputs.append(a)
-        z = np.matmul(a, W.transpose(0, 2, 1)) + b[:, None, :]  # a @ W.T + b
-        if l == len(views) - 1:
-            return z, (inputs, pre)
-        pre.append(z)
-        a = _act(z, activation)
+        Wt = np.ascontiguousarray(W.transpose(0, 2, 1))  # (K, in, out), for a plain a @ W.T
+        z = np.matmul(a, Wt)
+        z += b[:, None, :]
+        if l == last:
+            return z, inputs
+        if activation == "relu":
+            a = np.maximum(z, 0.0, out=z)
+        else:
+            a = np.tanh(z, out=z)
     raise AssertionError("unreachable")
 
 
@@ -134,9 +140,10 @@ def loss_and_grad(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarr
     * loss: ``dz = (softmax(z) - onehot(y)) / n``
     * linear layer ``z = a @ W.T + b``: ``dW = dz.T @ a``, ``db = sum of dz over rows``,
       ``da = dz @ W``
-    * relu: ``dz = da * (z > 0)``; tanh: ``dz = da * (1 - tanh(z)**2)``
+    * relu: ``dz = da * (a > 0)``; tanh: ``dz = da * (1 - a**2)``, with ``a`` the
+      layer's output
     """
-    logits, (inputs, pre) = forward(layout, params, X, activation)
+    logits, inputs = forward(layout, params, X, activation)
     n = X.shape[0]
     logp = log_softmax(logits)
     rows = np.arange(n)
@@ -148,17 +155,17 @@ def loss_and_grad(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarr
     gviews = layout.views(grads)
     pviews = layout.views(params)
     for l in range(layout.layers - 1, -1, -1):
-        a = inputs[l]
+        a = inputs[l]  # X (B, in) for the first layer
         dW, db = gviews[l]
-        np.matmul(dz.transpose(0, 2, 1), a, out=dW)  # a is X (B, in) for the first layer
+        dW[...] = np.matmul(dz.transpose(0, 2, 1), a)
         np.sum(dz, axis=1, out=db)
         if l == 0:
             break
         da = np.matmul(dz, pviews[l][0])
         if activation == "relu":
-            dz = da * (pre[l - 1] > 0)
+            dz = da * (a > 0)
         else:
-            dz = da * (1.0 - a * a)  # a = tanh(z) of the layer below
+            dz = da * (1.0 - a * a)
     return loss, grads
 
 
@@ -166,6 +173,21 @@ def predict_proba(layout: Layout, params: np.ndarray, X: np.ndarray, activation:
     """Class probabilities ``(K, n, classes)``."""
     logits, _ = forward(layout, params, X, activation)
     return np.exp(log_softmax(logits))
+
+
+def row_losses(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarray,
+               activation: str = "relu") -> tuple[np.ndarray, np.ndarray]:
+    """Per-row cross-entropy ``(K, n)`` and whether each row is classified right ``(K, n)``.
+
+    The loss of a row is ``log(sum(exp(z))) - z[y]``, computed as ``m + log(sum(exp(z - m)))
+    - z[y]`` with ``m = max(z)`` so nothing overflows.
+    """
+    z, _ = forward(layout, params, X, activation)
+    m = z.max(axis=-1, keepdims=True)
+    lse = m[..., 0] + np.log(np.exp(z - m).sum(axis=-1))
+    rows = np.arange(len(y))
+    picked = z[:, rows, y]
+    return lse - picked, z.argmax(axis=-1) == y[None, :]
 
 
 def evaluate(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarray,
@@ -177,9 +199,7 @@ def evaluate(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarray,
     total = np.zeros(params.shape[0])
     correct = np.zeros(params.shape[0])
     for s in range(0, len(y), chunk):
-        logits, _ = forward(layout, params, X[s:s + chunk], activation)
-        logp = log_softmax(logits)
-        yy = y[s:s + chunk]
-        total += -logp[:, np.arange(len(yy)), yy].sum(axis=1)
-        correct += (logits.argmax(axis=-1) == yy[None, :]).sum(axis=1)
+        losses, right = row_losses(layout, params, X[s:s + chunk], y[s:s + chunk], activation)
+        total += losses.sum(axis=1)
+        correct += right.sum(axis=1)
     return total / len(y), correct / len(y)

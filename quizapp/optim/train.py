@@ -324,6 +324,11 @@ class _Group:
     def __init__(self, name: str, lanes: list[int], specs: list[LaneSpec], params: np.ndarray):
         self.name = name
         self.index = np.asarray(lanes)
+        # a run of neighbouring lanes is a slice: views instead of copies in the hot loop
+        if np.array_equal(self.index, np.arange(lanes[0], lanes[0] + len(lanes))):
+            self.rows: Any = slice(lanes[0], lanes[0] + len(lanes))
+        else:
+            self.rows = self.index
         self.all_lanes = False
         hypers = [specs[k].full_hyper() for k in lanes]
         hyper: dict[str, Any] = {"lr": _same_or_array([specs[k].base_lr() for k in lanes])}
@@ -403,6 +408,8 @@ class Trainer:
         self._train_y = self.data.y[self.data.train_idx]
         self._val_X = self.data.X[self.data.val_idx]
         self._val_y = self.data.y[self.data.val_idx]
+        self._eval_X = np.concatenate([self._train_X, self._val_X])
+        self._eval_y = np.concatenate([self._train_y, self._val_y])
 
     # ------------------------------------------------------------- state
     @property
@@ -455,27 +462,29 @@ class Trainer:
                 norm = np.sqrt(np.einsum("kp,kp->k", grads, grads))
                 lr = np.array([fn(t) for fn in self._lr_fns])
                 act = self.active
-                h.loss[act, t] = loss[act]
-                h.grad_norm[act, t] = norm[act]
-                h.lr[act, t] = lr[act]
-                h.steps_taken[act] = t + 1
+                sel = slice(None) if act.all() else act  # a slice is cheaper than a mask
+                h.loss[sel, t] = loss[sel]
+                h.grad_norm[sel, t] = norm[sel]
+                h.lr[sel, t] = lr[sel]
+                h.steps_taken[sel] = t + 1
                 bad = act & ~np.isfinite(loss)  # a non-finite gradient shows in the next loss
                 if bad.any():
                     for i in np.flatnonzero(bad):
                         h.diverged_step[i] = t + 1
                         stopped.append((int(i), "diverged"))
                     self.active = act = act & ~bad
+                    sel = act
                 if self._clipping:
                     coef = np.minimum(self._clip / (norm + CLIP_EPS), 1.0)
                     grads *= coef[:, None]
-                    h.clip_coef[act, t] = coef[act]
+                    h.clip_coef[sel, t] = coef[sel]
                 else:
-                    h.clip_coef[act, t] = 1.0
+                    h.clip_coef[sel, t] = 1.0
                 old = self.params
                 new = self._update(grads, old, lr[:, None])
-                if not act.all():
+                if sel is act:
                     new[~act] = old[~act]
-                self._record_ratios(t, old, new, act)
+                self._record_ratios(t, old, new, sel)
                 self.params = new
                 self.step = t + 1
                 if self.step % self.steps_per_epoch == 0:
@@ -499,8 +508,8 @@ class Trainer:
             return new
         new = np.empty_like(params)
         for g in self._groups:
-            idx = g.index
-            new[idx], g.state = g.opt.update(grads[idx], g.state, params[idx], lr[idx])
+            rows = g.rows
+            new[rows], g.state = g.opt.update(grads[rows], g.state, params[rows], lr[rows])
         return new
 
     def _record_ratios(self, t: int, old: np.ndarray, new: np.ndarray, act: np.ndarray) -> None:
@@ -509,16 +518,21 @@ class Trainer:
             d = new[:, sl] - old[:, sl]
             w = old[:, sl]
             ratio = np.sqrt(np.einsum("kp,kp->k", d, d) / np.einsum("kp,kp->k", w, w))
-            ratios[act, t, l] = ratio[act]
+            ratios[act, t, l] = ratio[act]  # act: a lane mask, or slice(None) for all
 
     def _end_epoch(self, epoch: int) -> list[tuple[int, str]]:
         h = self.history
         act = self.active
         e = epoch - 1
-        train_loss, _ = _mlp.evaluate(self.layout, self.params, self._train_X, self._train_y,
-                                      self.spec.activation)
-        val_loss, val_acc = _mlp.evaluate(self.layout, self.params, self._val_X, self._val_y,
-                                          self.spec.activation)
+        # one forward pass over the training and validation rows together
+        losses, right = _mlp.row_losses(self.layout, self.params, self._eval_X, self._eval_y,
+                                        self.spec.activation)
+        n = len(self._train_y)
+        train_loss = losses[:, :n].mean(axis=1)
+        if len(self._val_y):
+            val_loss, val_acc = losses[:, n:].mean(axis=1), right[:, n:].mean(axis=1)
+        else:
+            val_loss = val_acc = np.full(self.k, np.nan)
         h.train_loss[act, e] = train_loss[act]
         h.val_loss[act, e] = val_loss[act]
         h.val_accuracy[act, e] = val_acc[act]
