@@ -182,12 +182,18 @@ def row_losses(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarray,
     The loss of a row is ``log(sum(exp(z))) - z[y]``, computed as ``m + log(sum(exp(z - m)))
     - z[y]`` with ``m = max(z)`` so nothing overflows.
     """
-    z, _ = forward(layout, params, X, activation)
-    m = z.max(axis=-1, keepdims=True)
-    lse = m[..., 0] + np.log(np.exp(z - m).sum(axis=-1))
-    rows = np.arange(len(y))
-    picked = z[:, rows, y]
-    return lse - picked, z.argmax(axis=-1) == y[None, :]
+    k, n = params.shape[0], len(y)
+    losses, right = np.empty((k, n)), np.empty((k, n), dtype=bool)
+    # in chunks of rows: the (K, rows, width) activations then stay in the CPU cache
+    chunk = max(16, 8192 // max(k, 1))
+    for s in range(0, n, chunk):
+        z, _ = forward(layout, params, X[s:s + chunk], activation)
+        yy = y[s:s + chunk]
+        m = z.max(axis=-1, keepdims=True)
+        lse = m[..., 0] + np.log(np.exp(z - m).sum(axis=-1))
+        losses[:, s:s + chunk] = lse - z[:, np.arange(len(yy)), yy]
+        right[:, s:s + chunk] = z.argmax(axis=-1) == yy[None, :]
+    return losses, right
 
 
 def evaluate(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarray,

@@ -37,6 +37,7 @@ One step, for every lane still running (t counts steps from 0, epochs from 1):
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterable, Mapping, Sequence
@@ -447,7 +448,7 @@ class Trainer:
         epochs: list[int] = []
         stopped: list[tuple[int, str]] = []
         h = self.history
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), _one_blas_thread():
             for _ in range(max(0, int(n))):
                 if self.done:
                     break
@@ -634,6 +635,29 @@ class Trainer:
                        for e in range(int(h.epochs_done[lane]))],
             "final": _layers_json(self.layout, self.params[lane]),
         }
+
+
+_BLAS = None
+
+
+def _one_blas_thread():
+    """A context that runs BLAS on one thread (threadpoolctl), or does nothing without it.
+
+    The lab's matrices are small: spreading each product over several cores costs
+    more in hand-offs than it saves (three times slower on a busy two-core machine),
+    and it would compete with the window's own thread.
+    """
+    global _BLAS
+    if _BLAS is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS = ThreadpoolController()
+        except Exception:  # not installed, or no BLAS it knows: leave the threads alone
+            _BLAS = False
+    if _BLAS is False:
+        return contextlib.nullcontext()
+    return _BLAS.limit(limits=1, user_api="blas")
 
 
 def _with_warmup(fn, warmup: int):
