@@ -145,10 +145,13 @@ def loss_and_grad(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarr
     """
     logits, inputs = forward(layout, params, X, activation)
     n = X.shape[0]
-    logp = log_softmax(logits)
     rows = np.arange(n)
-    loss = -logp[:, rows, y].mean(axis=1)
-    dz = np.exp(logp)
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=-1, keepdims=True)
+    # loss = mean of -log_softmax[y] = mean of log(sum exp) - shifted[y]
+    loss = (np.log(total[..., 0]) - shifted[:, rows, y]).mean(axis=1)
+    dz = e / total  # softmax
     dz[:, rows, y] -= 1.0
     dz /= n
     grads = np.empty_like(params) if out is None else out
@@ -161,7 +164,7 @@ def loss_and_grad(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarr
         np.sum(dz, axis=1, out=db)
         if l == 0:
             break
-        da = np.matmul(dz, pviews[l][0])
+        da = np.matmul(dz, np.ascontiguousarray(pviews[l][0]))  # a strided W is slow in matmul
         if activation == "relu":
             dz = da * (a > 0)
         else:

@@ -377,8 +377,12 @@ def _adam_like(name: str, lr, beta1, beta2, eps, weight_decay, amsgrad, decouple
         bias_correction2 = 1 - beta2_pow(step)
         step_size = lr_t / bias_correction1
         bc2_sqrt = np.sqrt(bias_correction2)
-        v_max = _where(amsgrad, np.maximum(state.max_exp_avg_sq, v), state.max_exp_avg_sq)
-        denom = np.sqrt(_where(amsgrad, v_max, v)) / bc2_sqrt + eps
+        if amsgrad is False:  # skip the running maximum nobody reads
+            v_max = state.max_exp_avg_sq
+            denom = np.sqrt(v) / bc2_sqrt + eps
+        else:
+            v_max = _where(amsgrad, np.maximum(state.max_exp_avg_sq, v), state.max_exp_avg_sq)
+            denom = np.sqrt(_where(amsgrad, v_max, v)) / bc2_sqrt + eps
         return params + (-step_size) * (m / denom), AdamState(step, m, v, v_max)
 
     hyper = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
