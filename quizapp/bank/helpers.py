@@ -439,8 +439,8 @@ ENGINE_HELPERS: dict[str, Callable[..., Any]] = {
 # ------------------------------------------------------------------ training-lab runs
 # Tiny networks trained live by the training lab's engine (quizapp.optim.train) on the
 # "bank moons": 100 noisy moons points (noise 0.35) from the seed, 80 for training and
-# 20 for validation, a one-hidden-layer relu MLP and plain minibatches. Each run is
-# charged its number of optimizer steps.
+# 20 for validation, a relu MLP and plain minibatches. Each run is charged its number of
+# optimizer steps times (1 + weights // 256), so a big network costs more.
 
 LAB_MOONS = {"n": 100, "noise": 0.35}
 MAX_LAB_EPOCHS = 200
@@ -496,7 +496,8 @@ def _lab(h: str, budget: Budget, optimizer, lr, epochs, seed=0, batch_size=16, h
     clip_norm = _num(h, "clip_norm", clip_norm)
     patience = _count(h, "patience", patience, 0, MAX_LAB_EPOCHS)
     steps = epochs * -(-80 // batch_size)
-    budget.charge(h, steps)
+    weights = 3 * hidden + (depth - 1) * (hidden * hidden + hidden) + 2 * hidden + 2
+    budget.charge(h, steps * (1 + weights // 256))  # a bigger network costs more per step
     return _engine(h, lambda: _lab_run(optimizer, lr, epochs, seed, batch_size, hidden, depth,
                                        init_scale, weight_decay, momentum, clip_norm, patience))
 
