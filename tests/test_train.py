@@ -212,6 +212,10 @@ def test_bad_settings_fail_before_any_work():
         Trainer(TrainSpec(early_stop=2, val_fraction=0), [LaneSpec()])
     with pytest.raises(ValueError, match="steps"):
         Trainer(TrainSpec(dataset="digits", batch_size=1, epochs=1000), [LaneSpec()])
+    with pytest.raises(ValueError, match="too big"):
+        Trainer(TrainSpec(hidden=(4096, 4096)), [LaneSpec()])
+    with pytest.raises(ValueError, match="lanes"):
+        Trainer(TrainSpec(), [LaneSpec()] * 9)
     with pytest.raises(ValueError, match="T_max"):
         Trainer(TrainSpec(), [LaneSpec("sgd", schedule="cosine", schedule_args={"T_max": 0})])
 

@@ -51,9 +51,10 @@ from quizapp.optim import schedules as _sched
 
 DATASETS = ("moons", "digits")
 MOONS_DEFAULTS = {"n": 400, "noise": 0.2}
-MAX_STEPS = 200_000
-MAX_LANES = 64
+MAX_STEPS = 100_000
+MAX_LANES = 8
 MAX_WIDTH = 4096
+MAX_WEIGHTS = 2_000_000  # numbers in all lanes' networks together (memory stays small)
 CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_ adds this to the norm
 JITTER_SIGMA = 0.05  # moons augmentation: Gaussian noise on each input
 
@@ -365,6 +366,9 @@ class Trainer:
         if self.total_steps > MAX_STEPS:
             raise ValueError(f"this run would take {self.total_steps} steps; the lab allows {MAX_STEPS}")
         self.layout = _mlp.Layout((self.data.X.shape[1], *spec.hidden, self.data.classes))
+        if self.layout.size * k > MAX_WEIGHTS:
+            raise ValueError(f"{k} lanes of a network with {self.layout.size:,} weights is too big for the lab "
+                             f"(at most {MAX_WEIGHTS:,} weights in all lanes together)")
         streams = _streams(spec.seed)
         self._shuffle_rng = streams["shuffle"]
         self._augment_rng = streams["augment"]
