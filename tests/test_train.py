@@ -354,3 +354,23 @@ def test_replay_to_a_read_only_folder_fails_cleanly(tmp_path):
         assert (folder / "r.json").exists()
     else:
         assert proc.returncode == 2 and "cannot write" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_worker_thread_can_advance_the_trainer_in_slices():
+    import threading
+
+    expected = train(SMALL, LANES)
+    t = Trainer(SMALL, LANES)
+    slices = []
+
+    def work():
+        while not t.done:
+            slices.append(t.run_steps(5))
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+    np.testing.assert_array_equal(t.history.loss, expected.history.loss)
+    assert sum(s.count for s in slices) == t.total_steps
+    assert [e for s in slices for e in s.epochs] == list(range(1, SMALL.epochs + 1))
