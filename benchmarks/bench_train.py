@@ -11,7 +11,7 @@ SGD, momentum, Nesterov, AdaGrad, RMSProp, Adam, AdamW, NAdam).
   minibatch rows, each with the same per-epoch evaluation (only when torch imports).
 
 Everything runs on one thread (BLAS and torch), so the numbers compare the code, not
-the number of cores. Best of ``--repeat`` runs.
+the number of cores. Best of ``--repeat`` runs (default 5), wall time and process CPU time.
 
     python benchmarks/bench_train.py
     PYTHONPATH=. /work/torchvenv/bin/python benchmarks/bench_train.py   # with torch
@@ -50,12 +50,18 @@ LANES = [
 ]
 
 
-def _best(fn, repeat: int) -> tuple[float, object]:
-    best, out = float("inf"), None
+CPU: dict[str, float] = {}  # label -> best process CPU time (steadier than wall time on a busy machine)
+
+
+def _best(fn, repeat: int, label: str = "") -> tuple[float, object]:
+    best, cpu, out = float("inf"), float("inf"), None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         best = min(best, time.perf_counter() - t0)
+        cpu = min(cpu, time.process_time() - c0)
+    if label:
+        CPU[label] = cpu
     return best, out
 
 
@@ -132,15 +138,15 @@ def torch_loop(dtype_name: str, reference: Trainer):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args(argv)
 
     ref = Trainer(SPEC, LANES, record_batches=True).run()
     steps = ref.total_steps
     print(f"workload: 8 lanes ({', '.join(l.optimizer for l in LANES)}), digits MLP 64-32-10 relu, "
           f"{SPEC.epochs} epochs x {ref.steps_per_epoch} steps, batch {SPEC.batch_size}; best of {args.repeat}")
-    t_batch, run = _best(batched, args.repeat)
-    t_seq, runs = _best(sequential, args.repeat)
+    t_batch, run = _best(batched, args.repeat, "batched")
+    t_seq, runs = _best(sequential, args.repeat, "sequential")
     for k, alone in enumerate(runs):  # same numbers either way
         np.testing.assert_allclose(run.history.val_loss[k], alone.history.val_loss[0], rtol=1e-10)
     per_epoch = t_batch / SPEC.epochs
@@ -154,13 +160,13 @@ def main(argv=None) -> int:
         print("torch.optim loops: skipped (torch is not installed in this Python)")
     else:
         for name in ("float32", "float64"):
-            t, finals = _best(torch_loop(name, ref), args.repeat)
+            t, finals = _best(torch_loop(name, ref), args.repeat, name)
             times[name] = t
             if name == "float64":
                 np.testing.assert_allclose(finals, run.history.val_loss[:, -1], rtol=1e-8)
             print(f"torch.optim {name} (8 runs in a row):  {t:7.3f} s")
-    t_batch_a, _ = _best(lambda: batched(ADAM_LANES), args.repeat)
-    t_seq_a, _ = _best(lambda: sequential(ADAM_LANES), args.repeat)
+    t_batch_a, _ = _best(lambda: batched(ADAM_LANES), args.repeat, "adam batched")
+    t_seq_a, _ = _best(lambda: sequential(ADAM_LANES), args.repeat, "adam sequential")
     print(f"lr race, 8 Adam lanes: batched {t_batch_a:.3f} s, sequential {t_seq_a:.3f} s, "
           f"ratio {t_seq_a / t_batch_a:.2f}x")
     speedup = t_seq / t_batch
@@ -169,6 +175,14 @@ def main(argv=None) -> int:
         r = t / t_batch
         print(f"ratio torch {name} / batched: {r:.2f}x  (target > 1x: {'met' if r > 1 else 'NOT met'})")
     print(f"one epoch of 8 lanes: {per_epoch:.3f} s  (target well under 1 s: {'met' if per_epoch < 0.5 else 'NOT met'})")
+    cpu = CPU
+    line = (f"CPU time (best): batched {cpu['batched']:.3f} s, sequential {cpu['sequential']:.3f} s "
+            f"(ratio {cpu['sequential'] / cpu['batched']:.2f}x); Adam race ratio "
+            f"{cpu['adam sequential'] / cpu['adam batched']:.2f}x")
+    for name in ("float32", "float64"):
+        if name in cpu:
+            line += f"; torch {name} / batched {cpu[name] / cpu['batched']:.2f}x"
+    print(line)
     return 0
 
 
