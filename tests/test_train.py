@@ -267,15 +267,25 @@ def test_detector_is_quiet_on_a_healthy_run_and_works_mid_run():
     assert detect(t.history, 0) == []
 
 
-def test_every_lever_applies_to_a_lane():
-    osc = train(lab_presets._OSC_SPEC, lab_presets._OSC_LANES[:1])
-    syms = detect(osc.history, 0)
-    assert {s.key for s in syms} <= set(KEYS) and "oscillation" in {s.key for s in syms}
+@pytest.mark.parametrize("spec, lanes, key", [
+    (lab_presets._OSC_SPEC, lab_presets._OSC_LANES[:1], "oscillation"),
+    (lab_presets._NAN_SPEC, lab_presets._NAN_LANES[:1], "divergence"),
+    (lab_presets._FADE_SPEC, lab_presets._FADE_LANES[:1], "fading"),
+    (lab_presets._VAL_SPEC, (LaneSpec("momentum", lr=0.3),), "val_stagnation"),
+], ids=["oscillation", "divergence", "fading", "momentum-lane"])
+def test_every_lever_applies_to_a_lane(spec, lanes, key):
+    t = train(spec, lanes)
+    syms = detect(t.history, 0)
+    assert {s.key for s in syms} <= set(KEYS)
+    if key:
+        assert key in {s.key for s in syms}
     for s in syms:
+        assert s.evidence and s.title and s.checks
         for lever in s.checks:
-            assert isinstance(lever, Lever)
-            spec, lane = apply_changes(osc.spec, osc.lanes[0], lever.changes)
-            Trainer(spec, [lane])  # valid settings
+            assert isinstance(lever, Lever) and lever.label and lever.changes
+            new_spec, lane = apply_changes(t.spec, t.lanes[0], lever.changes)
+            assert (new_spec, lane) != (t.spec, t.lanes[0])  # the lever changes something
+            Trainer(new_spec, [lane])  # and gives valid settings
 
 
 # ---------------------------------------------------------------- presets
