@@ -487,7 +487,7 @@ class Trainer:
                     h.clip_coef[sel, t] = 1.0
                 old = self.params
                 new = self._update(grads, old, lr[:, None])
-                if sel is act:
+                if not isinstance(sel, slice):  # stopped lanes keep their weights
                     new[~act] = old[~act]
                 self._record_ratios(t, old, new, sel)
                 self.params = new
