@@ -23,6 +23,7 @@ from quizapp.ui.shared.blit import BlitManager
 from quizapp.ui.shared.theme import FigureColors, figure_colors, style_axes
 from quizapp.ui.simulator.canvas import use_plain_log_ticks
 
+MISTAKES_SHOWN = 6
 MAX_POINTS = 1500  # points per line (longer runs are thinned for drawing)
 FONT = 7.5
 
@@ -374,7 +375,7 @@ class RatioCanvas(LabCanvas):
         full = False
         if self._shown_title != (look.label, look.color):
             self._shown_title = (look.label, look.color)
-            self._set_title(f"Update / weight ratio per layer: {look.label}")
+            self._set_title(f"Update/weight ratio per layer: {look.label}")
             if self.legend is not None:
                 for handle in self.legend.legend_handles:
                     handle.set_color(look.color)
@@ -404,7 +405,7 @@ class EpochCanvas(LabCanvas):
         self.ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
         self.ax.yaxis.set_major_locator(MaxNLocator(4))
         self.acc_ax.yaxis.set_major_locator(MaxNLocator(3))
-        self._set_title("Validation loss (—) and accuracy (- -) per epoch")
+        self._set_title("Val. loss (—) and accuracy (- -) per epoch")
         self._style()
 
     def _reset(self) -> None:
@@ -504,7 +505,7 @@ class ViewCanvas(LabCanvas):
             self.ax.set_visible(False)
             self.head = self.animate(self.figure.text(0.02, 0.98, "", ha="left", va="top", fontsize=FONT + 1,
                                                       color=self.colors.text))
-            for i in range(8):
+            for i in range(MISTAKES_SHOWN):
                 ax = self.figure.add_axes([0, 0, 0.1, 0.1], label="inset")
                 ax.set_xticks([])
                 ax.set_yticks([])
@@ -524,7 +525,7 @@ class ViewCanvas(LabCanvas):
 
     def _place_tiles(self) -> None:
         w, h = self.figure.get_size_inches() * 72.0
-        top, gap, cols, rows_ = 22.0, 16.0, 4, 2
+        top, gap, cols, rows_ = 22.0, 20.0, 3, 2
         cell_w = (w - gap * (cols + 1)) / cols
         cell_h = (h - top - 6.0 - (gap + 12.0) * rows_) / rows_
         side = max(min(cell_w, cell_h), 8.0)
