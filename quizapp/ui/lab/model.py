@@ -170,7 +170,6 @@ def fill_schedule_lengths(state: LabState) -> None:
         args = lane.schedule.setdefault("args", {})
         if lane.schedule["name"] == "cosine":
             args.setdefault("T_max", total)
-            args.setdefault("eta_min", 0.0)
         if lane.schedule["name"] == "warmup_cosine":
             args.setdefault("total_steps", total)
 
@@ -423,8 +422,8 @@ def notebook_items(state: LabState, trainer: _train.Trainer, stopped: bool = Fal
         if int(trainer.history.steps_taken[k]) == 0:
             continue
         config = _train.notebook_record(trainer.spec, lane)
-        config["label"] = lane.label or lane.name
         outcome = _train.notebook_outcome(trainer, k)
+        outcome["label"] = lane.label or lane.name  # a name, not a knob: kept out of the diff
         if stopped and not trainer.done:
             outcome["stopped_by_you"] = True
         items.append((config, outcome))
@@ -508,7 +507,7 @@ def state_from_configs(configs: list[dict[str, Any]], labels: list[str] | None =
         if c.get("weight_decay") is not None:
             hyper["weight_decay"] = c["weight_decay"]
         sched = c.get("scheduler") or None
-        label = labels[i] if labels and i < len(labels) else str(c.get("label") or "")
+        label = labels[i] if labels and i < len(labels) else ""
         lanes.append(_train.LaneSpec(optimizer=c["optimizer"], lr=float(c["lr"]), hyper=hyper,
                                      schedule=sched["name"] if sched else None,
                                      schedule_args=dict(sched.get("args") or {}) if sched else {},

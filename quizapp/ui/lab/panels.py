@@ -383,7 +383,7 @@ class LabNotebookPanel(NotebookPanel):
             for c, key in enumerate(self.COLUMNS):
                 item = QTableWidgetItem(cells[key])
                 item.setData(Qt.ItemDataRole.UserRole, entry.id)
-                label = entry.config.get("label") or ""
+                label = (entry.outcome or {}).get("label") or ""
                 item.setToolTip(f"run {entry.id}" + (f" “{label}”" if label else "")
                                 + (f", race {entry.group}" if entry.group else ""))
                 self.table.setItem(r, c, item)
