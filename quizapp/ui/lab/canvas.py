@@ -15,8 +15,9 @@ from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
-from PySide6.QtCore import QEvent, QSize
-from PySide6.QtWidgets import QSizePolicy
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from quizapp.ui.lab.model import Series
 from quizapp.ui.shared.blit import BlitManager
@@ -36,6 +37,7 @@ class LaneLook:
     color: str
     visible: bool = True
     clip_norm: float | None = None
+    lr: float | None = None
 
 
 @dataclass
@@ -169,6 +171,7 @@ class LabCanvas(FigureCanvasQTAgg):
         self.dirty = False
         full = self._refresh() or self._full
         underlay, self.underlay_changed = self.underlay_changed, False
+        self.last_full = bool(full or not self.blitter.ready)
         if full or not self.blitter.ready:
             self._full = False
             self.draw()
@@ -226,11 +229,17 @@ class _LaneLines(LabCanvas):
         self._set_title(self.title)
 
     def _reset(self) -> None:
-        self.ax._lab_fresh = True
         self.ax.set_xlim(0, max(self.series.total if self.series else 1, 1))
+        lo, hi = self.initial_range()
+        self.ax.set_ylim(lo, hi)
+        self.ax._lab_fresh = False  # wide enough that a run rarely needs a full redraw
         self.lines = [self.animate(self.ax.plot([], [], color=lane.color, linewidth=1.0, label=lane.label)[0])
                       for lane in self.ctx.lanes]
         self._reset_extra()
+
+    def initial_range(self) -> tuple[float, float]:
+        """The y range set before the first step (grown only if the data leave it)."""
+        return 1e-4, 1e2
 
     def _reset_extra(self) -> None:
         pass
@@ -265,7 +274,7 @@ class _LaneLines(LabCanvas):
             arts = self.blitter._artists
             if self.lines[sel] in arts:
                 arts.remove(self.lines[sel])
-                arts.insert(len(self.lines) - 1, self.lines[sel])
+                arts.insert(len(self.lines) - 1, self.lines[sel])  # after the lanes, before the marks
         extra = self._refresh_extra(n)
         return grow_limits(self.ax, lo, hi, self.log) or bool(extra)
 
@@ -276,19 +285,16 @@ class _LaneLines(LabCanvas):
 class LossCanvas(_LaneLines):
     title = "Minibatch loss per step (log)"
 
+    def initial_range(self):
+        chance = float(np.log(10 if self.ctx.dataset == "digits" else 2))  # the loss at the start
+        return chance / 1000.0, chance * 5.0
+
     def values(self):
         return self.series.loss
 
     def _reset_extra(self) -> None:
         self.marks = self.animate(self.ax.plot([], [], linestyle="none", marker="x", markersize=7,
                                                color="#d62728", markeredgewidth=2)[0])
-        if len(self.ctx.lanes) > 1:
-            leg = self.ax.legend(loc="upper right", fontsize=FONT - 0.5, frameon=True, framealpha=0.75,
-                                 handlelength=1.2, borderpad=0.3, labelspacing=0.2)
-            leg.get_frame().set_facecolor(self.colors.axes)
-            for text in leg.get_texts():
-                text.set_color(self.colors.text)
-            self.animate(leg)  # drawn after the lines, so they never cross it
 
     def _refresh_extra(self, n: int) -> bool:
         xs, ys = [], []
@@ -333,6 +339,12 @@ class GradNormCanvas(_LaneLines):
 class LrCanvas(_LaneLines):
     title = "Learning rate per step (log)"
 
+    def initial_range(self):
+        rates = [lane.lr for lane in self.ctx.lanes if lane.lr]
+        if not rates:
+            return 1e-5, 1.0
+        return min(rates) / 300.0, max(rates) * 3.0
+
     def values(self):
         return self.series.lr
 
@@ -349,8 +361,9 @@ class RatioCanvas(LabCanvas):
         self._shown_title = None
 
     def _reset(self) -> None:
-        self.ax._lab_fresh = True
         self.ax.set_xlim(0, max(self.series.total if self.series else 1, 1))
+        self.ax.set_ylim(1e-6, 1.0)
+        self.ax._lab_fresh = False
         layers = self.series.layers if self.series is not None else 0
         names = self.ctx.layer_names
         self.lines = [self.animate(self.ax.plot([], [], linewidth=1.1, linestyle=self.STYLES[i % 4],
@@ -358,12 +371,12 @@ class RatioCanvas(LabCanvas):
                       for i in range(layers)]
         self.legend = None
         if self.lines:
-            leg = self.ax.legend(loc="lower left", fontsize=FONT - 0.5, frameon=True, framealpha=0.75,
+            leg = self.ax.legend(loc="upper right", fontsize=FONT - 0.5, frameon=True, framealpha=0.75,
                                  handlelength=2.0, borderpad=0.3, labelspacing=0.2)
             leg.get_frame().set_facecolor(self.colors.axes)
             for text in leg.get_texts():
                 text.set_color(self.colors.text)
-            self.legend = self.animate(leg)
+            self.legend = self.static(leg)
         self._shown_title = None
 
     def _refresh(self) -> bool:
@@ -409,7 +422,9 @@ class EpochCanvas(LabCanvas):
         self._style()
 
     def _reset(self) -> None:
-        self.ax._lab_fresh = True
+        chance = float(np.log(10 if self.ctx.dataset == "digits" else 2))
+        self.ax.set_ylim(0, chance * 1.2)
+        self.ax._lab_fresh = False
         epochs = self.series.epochs if self.series is not None else 1
         self.ax.set_xlim(0.5, max(epochs, 1) + 0.5)
         self.loss_lines, self.acc_lines = [], []
@@ -444,7 +459,10 @@ class EpochCanvas(LabCanvas):
             al.set_linewidth(width - 0.2)
             if vis and np.isfinite(vl).any():
                 hi = max(hi, float(np.nanmax(vl)))
-        return grow_limits(self.ax, 0.0, hi, False) if np.isfinite(hi) else False
+        if np.isfinite(hi) and hi > self.ax.get_ylim()[1]:
+            self.ax.set_ylim(0, hi * 1.3)
+            return True
+        return False
 
 
 def _boundary_cmap(colors: FigureColors) -> LinearSegmentedColormap:
@@ -456,8 +474,8 @@ CLASS_COLORS = ("#0072B2", "#D55E00")
 
 
 class ViewCanvas(LabCanvas):
-    """Moons: the selected lane's decision boundary over the data. Digits: a few
-    validation images the selected lane gets wrong."""
+    """Moons: the selected lane's decision boundary over the data (training points
+    filled, validation points as rings). Digits use :class:`MistakesView` instead."""
 
     margins = (26.0, 8.0, 16.0, 16.0)
 
@@ -465,119 +483,135 @@ class ViewCanvas(LabCanvas):
         super().__init__()
         self.image = None
         self.contour = None
-        self.tiles: list = []
-        self.head = None
         self._shown = None
 
     def _reset(self) -> None:
-        for ax, _img in self.tiles:
-            ax.remove()
-        self.tiles = []
         self.image = None
         self.contour = None
-        self.head = None
         self._shown = None
         ctx = self.ctx
-        if ctx.dataset == "moons":
-            self.ax.set_visible(True)
-            if ctx.grid is not None:
-                xs, ys = ctx.grid
-                self.image = self.static(self.ax.imshow(
-                    np.full((len(ys), len(xs)), 0.5), origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]),
-                    vmin=0, vmax=1, cmap=_boundary_cmap(self.colors), aspect="auto",
-                    interpolation="bilinear", zorder=1))
-                self.blitter.add_underlay(self.image)
-                self.ax.set_xlim(xs[0], xs[-1])
-                self.ax.set_ylim(ys[0], ys[-1])
-            if ctx.X is not None:  # the points go on the boundary (training filled, validation rings)
-                X, y = ctx.X, ctx.y
-                tr, va = ctx.train_idx, ctx.val_idx
-                for c in (0, 1):
-                    m = tr[y[tr] == c]
-                    dots = self.static(self.ax.scatter(X[m, 0], X[m, 1], s=6, color=CLASS_COLORS[c],
-                                                       linewidths=0, zorder=3))
-                    m = va[y[va] == c]
-                    rings = self.static(self.ax.scatter(X[m, 0], X[m, 1], s=13, facecolors="none",
-                                                        edgecolors=CLASS_COLORS[c], linewidths=0.8, zorder=3))
-                    self.blitter.add_underlay(dots)
-                    self.blitter.add_underlay(rings)
-        else:
-            self.ax.set_visible(False)
-            self.head = self.animate(self.figure.text(0.02, 0.98, "", ha="left", va="top", fontsize=FONT + 1,
-                                                      color=self.colors.text))
-            for i in range(MISTAKES_SHOWN):
-                ax = self.figure.add_axes([0, 0, 0.1, 0.1], label="inset")
-                ax.set_xticks([])
-                ax.set_yticks([])
-                for spine in ax.spines.values():
-                    spine.set_color(self.colors.grid)
-                img = self.animate(ax.imshow(np.zeros((8, 8)), cmap="gray_r", vmin=0, vmax=1,
-                                             interpolation="nearest"))
-                ax.set_title(" ", fontsize=FONT - 0.5, color=self.colors.text, pad=2)
-                self.animate(ax.title)
-                self.tiles.append((ax, img))
-            self._place_tiles()
-
-    def place_axes(self) -> None:
-        super().place_axes()
-        if getattr(self, "tiles", None):
-            self._place_tiles()
-
-    def _place_tiles(self) -> None:
-        w, h = self.figure.get_size_inches() * 72.0
-        top, gap, cols, rows_ = 22.0, 20.0, 3, 2
-        cell_w = (w - gap * (cols + 1)) / cols
-        cell_h = (h - top - 6.0 - (gap + 12.0) * rows_) / rows_
-        side = max(min(cell_w, cell_h), 8.0)
-        x0 = (w - (side * cols + gap * (cols - 1))) / 2
-        for i, (ax, _img) in enumerate(self.tiles):
-            r, c = divmod(i, cols)
-            x = x0 + c * (side + gap)
-            y = h - top - 12.0 - (r + 1) * side - r * (gap + 12.0)
-            ax.set_position([x / w, y / h, side / w, side / h])
-        if self.head is not None:
-            self.head.set_position((6.0 / w, 1 - 4.0 / h))
+        self.ax.set_visible(ctx.dataset == "moons")
+        if ctx.dataset != "moons":
+            return
+        if ctx.grid is not None:
+            xs, ys = ctx.grid
+            self.image = self.static(self.ax.imshow(
+                np.full((len(ys), len(xs)), 0.5), origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]),
+                vmin=0, vmax=1, cmap=_boundary_cmap(self.colors), aspect="auto",
+                interpolation="bilinear", zorder=1))
+            self.blitter.add_underlay(self.image)
+            self.ax.set_xlim(xs[0], xs[-1])
+            self.ax.set_ylim(ys[0], ys[-1])
+        if ctx.X is not None:  # the points go on the boundary
+            X, y = ctx.X, ctx.y
+            tr, va = ctx.train_idx, ctx.val_idx
+            for c in (0, 1):
+                m = tr[y[tr] == c]
+                dots = self.static(self.ax.scatter(X[m, 0], X[m, 1], s=6, color=CLASS_COLORS[c],
+                                                   linewidths=0, zorder=3))
+                m = va[y[va] == c]
+                rings = self.static(self.ax.scatter(X[m, 0], X[m, 1], s=13, facecolors="none",
+                                                    edgecolors=CLASS_COLORS[c], linewidths=0.8, zorder=3))
+                self.blitter.add_underlay(dots)
+                self.blitter.add_underlay(rings)
 
     def _refresh(self) -> bool:
         s, ctx = self.series, self.ctx
+        if ctx.dataset != "moons":
+            return False
         k = ctx.selected
         look = ctx.lanes[k] if 0 <= k < len(ctx.lanes) else LaneLook("", "#888888")
-        if ctx.dataset == "moons":
-            b = s.boundary if s is not None else None
-            full = False
-            if self._shown != look.label:
-                self._shown = look.label
-                self._set_title(f"Decision boundary: {look.label}")
-                full = True
-            if self.contour is not None:
-                self.blitter.remove(self.contour)
-                self.contour.remove()
-                self.contour = None
-            if b is not None and self.image is not None:
-                p = b[1]
-                self.image.set_data(np.where(np.isfinite(p), p, 0.5))
-                if np.isfinite(p).all() and p.min() < 0.5 < p.max():
-                    xs, ys = ctx.grid
-                    self.contour = self.ax.contour(xs, ys, p, levels=[0.5], colors=[self.colors.text],
-                                                   linewidths=1.0, zorder=2)
-                    self.blitter.add(self.contour)
-                self.underlay_changed = True
-            return full
-        rows = s.misclassified[1] if s is not None and s.misclassified is not None else None
-        head = f"Mistakes of {look.label} (true→predicted)"
+        b = s.boundary if s is not None else None
+        full = False
+        if self._shown != look.label:
+            self._shown = look.label
+            self._set_title(f"Decision boundary: {look.label}")
+            full = True
+        if self.contour is not None:
+            self.blitter.remove(self.contour)
+            self.contour.remove()
+            self.contour = None
+        if b is not None and self.image is not None:
+            p = b[1]
+            self.image.set_data(np.where(np.isfinite(p), p, 0.5))
+            if np.isfinite(p).all() and p.min() < 0.5 < p.max():
+                xs, ys = ctx.grid
+                self.contour = self.ax.contour(xs, ys, p, levels=[0.5], colors=[self.colors.text],
+                                               linewidths=1.0, zorder=2)
+                self.blitter.add(self.contour)
+            self.underlay_changed = True
+        return full
+
+
+class MistakesView(QWidget):
+    """Digits: the validation images the selected lane gets most confidently wrong.
+
+    Plain Qt labels (an 8 x 8 image scaled up, a caption), so updating them costs next
+    to nothing while the lanes train."""
+
+    def __init__(self, count: int = MISTAKES_SHOWN, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAccessibleName("Validation images the selected lane gets wrong")
+        self.setAutoFillBackground(True)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 4, 6, 4)
+        outer.setSpacing(4)
+        self.head = QLabel()
+        self.head.setWordWrap(True)
+        outer.addWidget(self.head)
+        grid = QGridLayout()
+        grid.setSpacing(6)
+        self.tiles: list[tuple[QLabel, QLabel]] = []
+        cols = 4
+        for i in range(count):
+            img, cap = QLabel(), QLabel()
+            img.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            img.setMinimumSize(24, 24)
+            img.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+            cap.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            r, c = divmod(i, cols)
+            grid.addWidget(img, 2 * r, c)
+            grid.addWidget(cap, 2 * r + 1, c)
+            grid.setRowStretch(2 * r, 1)
+            self.tiles.append((img, cap))
+        outer.addLayout(grid, 1)
+        self.rows: list[dict] | None = None
+        self.label = ""
+        self.dirty = True
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        return QSize(320, 200)
+
+    def show_mistakes(self, label: str, rows: list[dict] | None) -> None:
+        self.label, self.rows = label, rows
         if rows is None:
-            head = f"Mistakes of {look.label}: after the first epoch"
+            self.head.setText(f"<b>Mistakes of {label}</b>: shown after the first epoch")
         elif not rows:
-            head = f"Mistakes of {look.label}: none"
-        if self.head is not None:
-            self.head.set_text(head)
-        for i, (ax, img) in enumerate(self.tiles):
-            if rows and i < len(rows):
+            self.head.setText(f"<b>Mistakes of {label}</b>: none on the validation set")
+        else:
+            self.head.setText(f"<b>Mistakes of {label}</b> (true → predicted, confidence), "
+                              "most confident first")
+        self._paint()
+
+    def _paint(self) -> None:
+        rows = self.rows or []
+        for i, (img, cap) in enumerate(self.tiles):
+            if i < len(rows):
                 r = rows[i]
-                img.set_data(np.asarray(r["image"], dtype=float))
-                img.set_visible(True)
-                ax.title.set_text(f"{r['label']}→{r['predicted']} {r['confidence']:.0%}")
+                a = np.clip(np.asarray(r["image"], dtype=float), 0, 1)
+                gray = np.ascontiguousarray((255 * (1 - a)).astype(np.uint8))
+                qimg = QImage(gray.data, 8, 8, 8, QImage.Format.Format_Grayscale8).copy()
+                side = max(8, min(img.width(), img.height()))
+                side -= side % 8
+                img.setPixmap(QPixmap.fromImage(qimg).scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                                            Qt.TransformationMode.FastTransformation))
+                cap.setText(f"{r['label']} → {r['predicted']}  {r['confidence']:.0%}")
+                img.setToolTip(f"validation row {r['row']}: a {r['label']} read as {r['predicted']} "
+                               f"with confidence {r['confidence']:.0%}")
             else:
-                img.set_visible(False)
-                ax.title.set_text("")
-        return False
+                img.clear()
+                cap.setText("")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._paint()

@@ -308,6 +308,11 @@ class LabRun:
 
     def build(self) -> _train.Trainer:
         self.trainer = _train.Trainer(self.spec, self.lanes)
+        # a step-less call sets up the engine's one-time helpers (the BLAS thread limit
+        # looks through the loaded libraries once) before the window waits for steps
+        self.trainer.run_steps(0)
+        if self.spec.dataset == "moons":
+            self.grid()
         return self.trainer
 
     @property
@@ -338,6 +343,9 @@ class LabRun:
         lane = max(0, min(int(self.selected), t.k - 1))
         if not force and lane == self._view_lane and t.step == self._last_view_step:
             return None, None
+        if (not force and lane == self._view_lane and self.spec.dataset == "digits"
+                and t.epoch == self._last_view_step // t.steps_per_epoch):
+            return None, None  # the mistakes are looked up once per epoch
         self._view_lane, self._last_view_step = lane, t.step
         if self.spec.dataset == "moons":
             return (lane, self.boundary(lane)), None

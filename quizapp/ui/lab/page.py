@@ -17,14 +17,15 @@ from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton, QAbstractItemView, QApplication, QComboBox, QFrame, QGridLayout, QGroupBox,
-    QHBoxLayout, QLabel, QMenu, QPushButton, QScrollArea, QSizePolicy, QSplitter, QStyle, QTabWidget,
-    QToolButton, QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QMenu, QPushButton, QScrollArea, QSizePolicy, QSplitter, QStackedWidget, QStyle,
+    QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
 from quizapp import lab_presets
 from quizapp.ui.lab import model as lab_model
 from quizapp.ui.lab.canvas import (
-    EpochCanvas, GradNormCanvas, LaneLook, LossCanvas, LrCanvas, PlotContext, RatioCanvas, ViewCanvas,
+    EpochCanvas, GradNormCanvas, LaneLook, LossCanvas, LrCanvas, MistakesView, PlotContext, RatioCanvas,
+    ViewCanvas,
 )
 from quizapp.ui.lab.model import LabLane, LabRun, LabState, Series
 from quizapp.ui.lab.panels import LabNotebookPanel, SetupPanel, SymptomPanel
@@ -213,9 +214,13 @@ class LabPage(QWidget):
                  "Decision boundary or misclassified images of the selected lane")
         self.canvases = [self.loss_canvas, self.epoch_canvas, self.grad_canvas, self.lr_canvas,
                          self.ratio_canvas, self.view_canvas]
+        self.mistakes = MistakesView()
+        self.view_stack = QStackedWidget()
+        self.view_stack.addWidget(self.view_canvas)
+        self.view_stack.addWidget(self.mistakes)
         for i, (canvas, name) in enumerate(zip(self.canvases, names)):
             canvas.setAccessibleName(name)
-            grid.addWidget(canvas, i // 2, i % 2)
+            grid.addWidget(canvas if canvas is not self.view_canvas else self.view_stack, i // 2, i % 2)
         for r in range(3):
             grid.setRowStretch(r, 1)
         cv.addWidget(plots, 1)
@@ -524,7 +529,7 @@ class LabPage(QWidget):
     def _plot_context(self) -> PlotContext:
         run = self.run
         lanes = run.state.lanes if run is not None else self.state.lanes
-        looks = [LaneLook(l.label, l.color, l.visible, l.clip_norm) for l in lanes]
+        looks = [LaneLook(l.label, l.color, l.visible, l.clip_norm, float(l.hyper["lr"])) for l in lanes]
         sel = min(max(self.current, 0), max(len(lanes) - 1, 0))
         ctx = PlotContext(lanes=looks, selected=sel, dataset=(run.state if run else self.state).dataset,
                           layer_names=lab_model.layer_names(run.state if run else self.state))
@@ -541,6 +546,8 @@ class LabPage(QWidget):
             return
         self.phase = "running" if self.phase == "starting" else self.phase
         ctx = self._plot_context()
+        self.view_stack.setCurrentWidget(self.mistakes if ctx.dataset == "digits" else self.view_canvas)
+        self._show_mistakes()
         for c in self.canvases:  # each canvas makes its artists on its own draw tick
             c.pending_reset = (self.series, ctx)
             c.dirty = True
@@ -552,13 +559,27 @@ class LabPage(QWidget):
         if self.series is None or self.run is None:
             return
         self.series.add(snap)
-        for c in self.canvases:
+        for c in (self.loss_canvas, self.grad_canvas, self.lr_canvas, self.ratio_canvas):
             c.dirty = True
+        if snap.epochs:
+            self.epoch_canvas.dirty = True
+        if snap.boundary is not None:
+            self.view_canvas.dirty = True
+        if snap.misclassified is not None:
+            self._show_mistakes()
         if snap.symptoms is not None:
             self.symptoms.show_symptoms(self.series.symptoms, self.run.state.lanes, running=True)
             if any(self.series.symptoms.values()) and self.side_tabs.currentWidget() is not self.symptoms:
                 self.side_tabs.setTabText(0, "Symptoms •")
         self._status_for_run()
+
+    def _show_mistakes(self) -> None:
+        if self.series is None or self.run is None:
+            return
+        lanes = self.run.state.lanes
+        sel = min(max(self.current, 0), len(lanes) - 1)
+        m = self.series.misclassified
+        self.mistakes.show_mistakes(lanes[sel].label, m[1] if m is not None and m[0] == sel else None)
 
     def _on_ended(self, reason: str) -> None:
         self.phase = "done" if reason == "done" else "stopped"
@@ -752,6 +773,7 @@ class LabPage(QWidget):
                 self.series.boundary = boundary
             if mistakes is not None:
                 self.series.misclassified = mistakes
+        self._show_mistakes()
         for c in self.canvases:
             c.set_context(ctx)
         self.draw_timer.start()
