@@ -242,3 +242,27 @@ def test_the_window_never_stalls_while_a_race_trains(qtbot, lab):
     print(f"heartbeat: {len(gaps)} beats, worst gap {worst:.0f} ms, median {np.median(gaps) * 1000:.1f} ms, "
           f"idle worst {max(idle) * 1000:.0f} ms")
     assert worst < 100, f"the window stalled for {worst:.0f} ms"
+
+
+def test_learn_sections_open_their_lab_story(qtbot, ctx, lab):
+    """Try it in the Lab, from Learn's debugging, generalization and tuning sections."""
+    from quizapp import lab_presets, learn
+    from quizapp.ui.learn.page import LearnPage
+
+    assert set(learn.KNOWN_LAB_PRESETS) == {p.key for p in lab_presets.PRESETS}
+    chapter = {s.id: s for s in learn.load_chapter()}
+    assert {k: chapter[k].try_lab for k in ("clipping", "generalization", "tuning")} == {
+        "clipping": "nan", "generalization": "val_stagnation", "tuning": "tuning_order"}
+    page = LearnPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    asked = []
+    ctx.navigateRequested.connect(lambda key, kw: asked.append((key, kw)))
+    page.show_section("tuning")
+    assert page.lab_button.isVisible()
+    qtbot.mouseClick(page.lab_button, Qt.MouseButton.LeftButton)
+    assert asked == [("lab", {"preset": "tuning_order"})]
+    lab.open_with(**asked[0][1])  # what the main window does with it
+    assert lab.state.preset == "tuning_order" and "tuning order" in lab.caption.text().lower()
+    page.show_section("momentum")
+    assert not page.lab_button.isVisible()
