@@ -188,6 +188,29 @@ class LabCanvas(FigureCanvasQTAgg):
         """Update the artists; True when a full redraw is needed."""
         return False
 
+    def fit(self) -> None:
+        """The run is over: fit the y range to the data (one full redraw)."""
+        lo, hi = np.inf, -np.inf
+        for line in self._fit_lines():
+            if not line.get_visible():
+                continue
+            y = np.asarray(line.get_ydata(), dtype=float)
+            y = y[np.isfinite(y)]
+            if self.ax.get_yscale() == "log":
+                y = y[y > 0]
+            if len(y):
+                lo, hi = min(lo, float(y.min())), max(hi, float(y.max()))
+        if np.isfinite(lo) and np.isfinite(hi):
+            if self.ax.get_yscale() == "log":
+                self.ax.set_ylim(lo / 1.6, max(hi * 1.6, lo * 10))
+            else:
+                self.ax.set_ylim(min(0.0, lo), hi * 1.12 if hi > 0 else 1.0)
+        self._full = True
+        self.dirty = True
+
+    def _fit_lines(self) -> list:
+        return list(getattr(self, "lines", []))
+
 
 def grow_limits(ax, lo: float, hi: float, log: bool) -> bool:
     """Widen ``ax``'s y range to hold [lo, hi] with room to spare; True if it changed.
@@ -283,7 +306,7 @@ class _LaneLines(LabCanvas):
 
 
 class LossCanvas(_LaneLines):
-    title = "Minibatch loss per step (log)"
+    title = "Minibatch loss per step"
 
     def initial_range(self):
         chance = float(np.log(10 if self.ctx.dataset == "digits" else 2))  # the loss at the start
@@ -310,7 +333,7 @@ class LossCanvas(_LaneLines):
 
 
 class GradNormCanvas(_LaneLines):
-    title = "Gradient norm per step (dashed: clip at)"
+    title = "Gradient norm per step (- - clip)"
 
     def values(self):
         return self.series.grad_norm
@@ -337,7 +360,7 @@ class GradNormCanvas(_LaneLines):
 
 
 class LrCanvas(_LaneLines):
-    title = "Learning rate per step (log)"
+    title = "Learning rate per step"
 
     def initial_range(self):
         rates = [lane.lr for lane in self.ctx.lanes if lane.lr]
@@ -388,7 +411,7 @@ class RatioCanvas(LabCanvas):
         full = False
         if self._shown_title != (look.label, look.color):
             self._shown_title = (look.label, look.color)
-            self._set_title(f"Update/weight ratio per layer: {look.label}")
+            self._set_title(f"Update/weight ratio: {look.label}")
             if self.legend is not None:
                 for handle in self.legend.legend_handles:
                     handle.set_color(look.color)
@@ -418,7 +441,7 @@ class EpochCanvas(LabCanvas):
         self.ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
         self.ax.yaxis.set_major_locator(MaxNLocator(4))
         self.acc_ax.yaxis.set_major_locator(MaxNLocator(3))
-        self._set_title("Val. loss (—) and accuracy (- -) per epoch")
+        self._set_title("Validation loss — / accuracy - -")
         self._style()
 
     def _reset(self) -> None:
@@ -433,6 +456,9 @@ class EpochCanvas(LabCanvas):
                                                              markersize=3)[0]))
             self.acc_lines.append(self.animate(self.acc_ax.plot([], [], color=lane.color, linewidth=1.0,
                                                                 linestyle="--")[0]))
+
+    def _fit_lines(self) -> list:
+        return list(getattr(self, "loss_lines", []))
 
     def _style(self) -> None:
         super()._style()
@@ -484,6 +510,9 @@ class ViewCanvas(LabCanvas):
         self.image = None
         self.contour = None
         self._shown = None
+
+    def fit(self) -> None:
+        self.dirty = True
 
     def _reset(self) -> None:
         self.image = None

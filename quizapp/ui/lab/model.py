@@ -409,7 +409,11 @@ class Series:
             self.val_accuracy[:, e - 1] = va
             self.epoch = max(self.epoch, e)
         for lane, why in snap.stopped:
-            self.stopped[lane] = (why, snap.last)
+            step = snap.last
+            if why == "diverged":  # the step whose loss was not finite
+                bad = np.flatnonzero(~np.isfinite(self.loss[lane, :snap.last]))
+                step = int(bad[0]) + 1 if len(bad) else snap.last
+            self.stopped[lane] = (why, step)
         if snap.symptoms is not None:
             self.symptoms = snap.symptoms
         if snap.boundary is not None:

@@ -107,7 +107,8 @@ class LabPage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(300)
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(max(290, left.minimumSizeHint().width() + bar + 2))
         self.left_scroll = scroll
         self.splitter.addWidget(scroll)
 
@@ -223,6 +224,8 @@ class LabPage(QWidget):
             grid.addWidget(canvas if canvas is not self.view_canvas else self.view_stack, i // 2, i % 2)
         for r in range(3):
             grid.setRowStretch(r, 1)
+        for c in range(2):
+            grid.setColumnStretch(c, 1)
         cv.addWidget(plots, 1)
         self.status = QLabel()
         self.status.setAccessibleName("Lab status")
@@ -247,7 +250,7 @@ class LabPage(QWidget):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
-        self.splitter.setSizes([310, 660, 290])
+        self.splitter.setSizes([295, 600, 255])
 
     def _adapt_editor(self) -> None:
         """The simulator's lane editor, as the lab uses it: no gradient noise or own seed
@@ -590,7 +593,10 @@ class LabPage(QWidget):
         self._check_claim()
         self._status_for_run()
         for c in self.canvases:
+            if getattr(c, "pending_reset", None) is None:
+                c.fit()  # the run is over: a tight view costs one full redraw each
             c.dirty = True
+        self.draw_timer.start()
 
     def _on_failed(self, message: str) -> None:
         self.phase = "idle"

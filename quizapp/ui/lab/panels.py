@@ -120,6 +120,7 @@ class SetupPanel(QGroupBox):
         self.val_fraction.set_help("Share of the rows held out for validation (0.2 = 20 %).")
         self.val_fraction.edited.connect(lambda v: self._on_value("val_fraction", v, self.val_fraction))
         self.augment = QCheckBox("augment")
+        self.augment.setAccessibleName("Augment the training inputs")
         self.augment.setToolTip("digits: a random 1-pixel shift of each image; moons: a little noise on "
                                 "each input. Drawn afresh every step.")
         self.augment.toggled.connect(lambda c: self._set("augment", bool(c)))
@@ -156,6 +157,10 @@ class SetupPanel(QGroupBox):
         self.message.setAccessibleName("Problems with the values")
         self.message.hide()
         form.addRow(self.message)
+        for f in (self.moons_n, self.moons_noise, self.init_scale, self.batch, self.epochs, self.val_fraction):
+            f.setMinimumWidth(44)
+        self.hidden.setMinimumWidth(50)
+        self.steps_label.setWordWrap(True)
         self.load(state)
 
     # ------------------------------------------------------------ loading
@@ -313,8 +318,9 @@ class SymptomPanel(QScrollArea):
             ev.setAccessibleName("What the numbers show")
             bv.addWidget(ev)
             self.evidence[(k, s.key)] = ev
-            first = QLabel("<i>First checks (click to apply and train again):</i>")
+            first = QLabel("<i>First checks (click one to apply it and train again):</i>")
             first.setTextFormat(Qt.TextFormat.RichText)
+            first.setWordWrap(True)
             bv.addWidget(first)
             buttons = []
             for lever in s.checks:
@@ -330,7 +336,7 @@ class SymptomPanel(QScrollArea):
                 why = QLabel(html.escape(lever.why) + (" <i>(every lane)</i>" if shared else ""))
                 why.setTextFormat(Qt.TextFormat.RichText)
                 why.setWordWrap(True)
-                why.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+                why.setMinimumWidth(60)
                 row.addWidget(b)
                 row.addWidget(why, 1)
                 bv.addLayout(row)

@@ -10,6 +10,7 @@ stopped between any two slices.
 """
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 
@@ -97,11 +98,22 @@ class TrainWorker(QObject):
         self.ended.emit("done" if self.run.done else "stopped")
 
 
+_LIVE: set["TrainThread"] = set()  # threads started and not yet finished
+
+
+@atexit.register
+def _stop_all() -> None:
+    """Never let Python tear down a QThread that still runs (Qt would abort)."""
+    for job in list(_LIVE):
+        job.stop(5000)
+
+
 class TrainThread:
     """A worker and its thread, started together and torn down together."""
 
     def __init__(self, run: LabRun, pace: float | None = None):
         self.thread = QThread()
+        self.thread.finished.connect(lambda: _LIVE.discard(self))
         self.thread.setObjectName("lab-training")
         self.worker = TrainWorker(run, pace)
         self.worker.moveToThread(self.thread)
@@ -111,13 +123,17 @@ class TrainThread:
 
     def start(self) -> None:
         # below the window's priority: the plots and keys come first on a busy machine
+        _LIVE.add(self)
         self.thread.start(QThread.Priority.LowPriority)
 
     def stop(self, wait_ms: int = 5000) -> bool:
         """Ask the worker to stop and wait for its thread; True when it has ended."""
         self.worker.stop()
         self.thread.quit()
-        return self.thread.wait(wait_ms)
+        done = self.thread.wait(wait_ms)
+        if done:
+            _LIVE.discard(self)
+        return done
 
     def running(self) -> bool:
         return self.thread.isRunning()
