@@ -566,8 +566,17 @@ def main(argv: list[str] | None = None) -> int:
             page.load_preset(preset, stage)
         page.pace_combo.setCurrentIndex(0)  # full speed
         page.start()
-        while page.phase not in ("done", "stopped", "idle"):
-            app.processEvents()
+        # wait in an event loop: a tight processEvents() loop would crash PySide6 6.12
+        # (each call drops a reference to None: about 20 000 calls abort the interpreter)
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        check = QTimer()
+        check.setInterval(50)
+        check.timeout.connect(lambda: loop.quit() if page.phase in ("done", "stopped", "idle") else None)
+        check.start()
+        loop.exec()
+        check.stop()
         if select:
             page.lane_list.list.setCurrentRow(select)
         page.side_tabs.setCurrentIndex(side)
