@@ -599,12 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         page.symptoms.verticalScrollBar().setValue(0)
         save(w, "lab-symptom")
 
-    def lab_nan(w):
-        lab_run(w, "nan")
-        save(w, "lab-nan")
-
-    shots.update({"lab-moons": lab_moons, "lab-digits": lab_digits, "lab-symptom": lab_symptom,
-                  "lab-nan": lab_nan})
+    shots.update({"lab-moons": lab_moons, "lab-digits": lab_digits, "lab-symptom": lab_symptom})
     for name, shot in shots.items():
         if args.only and name not in args.only:
             continue
