@@ -679,8 +679,7 @@ def _plain(v: Any) -> Any:
 
 
 def _layers(layout: _mlp.Layout, row: np.ndarray) -> list[dict[str, np.ndarray]]:
-    views = layout.views(row[None, :])
-    return [{"weight": W[0].copy(), "bias": b[0].copy()} for W, b in views]
+    return [{"weight": W, "bias": b} for W, b in layout.torch_layers(row)]
 
 
 def _layers_json(layout: _mlp.Layout, row: np.ndarray) -> list[dict[str, Any]]:
