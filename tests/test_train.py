@@ -404,3 +404,15 @@ def test_backward_matches_finite_differences_for_any_shape(sizes, k, b, act, see
     # (a relu kink inside +-1e-6 of a pre-activation has probability ~1e-6 per unit here)
     np.testing.assert_allclose(numeric, g[:, idx], atol=1e-5)
     np.testing.assert_allclose(loss, mlp.evaluate(layout, p, X, y, act)[0], rtol=1e-12)
+
+
+def test_decision_grid_matches_predict_proba_on_moons():
+    t = train(SMALL, LANES[:2])
+    xs, ys, p = t.decision_grid(1, n=20)
+    assert xs.shape == (20,) and ys.shape == (20,) and p.shape == (20, 20)
+    assert xs[0] < t.data.X[:, 0].min() and ys[-1] > t.data.X[:, 1].max()
+    assert p[3, 7] == pytest.approx(t.predict_proba(1, np.array([[xs[7], ys[3]]]))[0, 1])
+    assert ((p >= 0) & (p <= 1)).all() and p.min() < 0.5 < p.max()
+    digits = Trainer(TrainSpec(dataset="digits", epochs=1), [LaneSpec()])
+    with pytest.raises(ValueError, match="2-D"):
+        digits.decision_grid(0)
