@@ -158,7 +158,7 @@ NAN = LabPreset(
 
 # ---------------------------------------------------------------------- fading
 
-_FADE_SPEC = TrainSpec(dataset="digits", hidden=(32,), epochs=20, batch_size=32, seed=0)
+_FADE_SPEC = TrainSpec(dataset="digits", hidden=(32,), epochs=25, batch_size=32, seed=0)
 _FADE_LANES = (
     LaneSpec("adagrad", lr=0.003, label="AdaGrad"),
     LaneSpec("rmsprop", lr=0.003, label="RMSProp"),
