@@ -30,14 +30,24 @@ def seeds_for(item: Item, draws: int = 50) -> list[int]:
     return list(range(FIXED_SEEDS))
 
 
-def check_bank(bank: Bank, draws: int = 50) -> list[BankProblem]:
+def check_bank(bank: Bank, draws: int = 50, quality: bool = True,
+               instances: dict[str, list[Instance]] | None = None) -> list[BankProblem]:
+    """Problems of loading and of drawing; with ``quality``, also the checks of :mod:`.quality`.
+
+    ``instances``, when given, receives every instance drawn, per item id (for statistics).
+    """
     problems = list(bank.problems)
+    drawn: dict[str, list[Instance]] = {} if instances is None else instances
     for item in bank.items.values():
-        problems.extend(check_item(item, draws))
+        problems.extend(check_item(item, draws, keep=drawn.setdefault(item.id, [])))
+    if quality:
+        from quizapp.bank.quality import check_bank_quality
+
+        problems.extend(check_bank_quality(bank, drawn))
     return problems
 
 
-def check_item(item: Item, draws: int = 50) -> list[BankProblem]:
+def check_item(item: Item, draws: int = 50, keep: list[Instance] | None = None) -> list[BankProblem]:
     # (field, kind of problem) -> [severity, message, first seed, how many draws]
     found: dict[tuple[str | None, str], list] = {}
     seeds = seeds_for(item, draws)
@@ -55,6 +65,8 @@ def check_item(item: Item, draws: int = 50) -> list[BankProblem]:
         except BankError as exc:
             note(None, "instance:" + str(exc)[:40], str(exc), "error", seed)
             continue
+        if keep is not None:
+            keep.append(inst)
         for field, code, message, severity in check_instance(item, inst):
             note(field, code, message, severity, seed)
     out = []

@@ -5,7 +5,7 @@ import math
 import re
 
 from quizapp.bank.model import Grade, Instance, Item
-from quizapp.bank.numeric import ACCEPTED, read_number
+from quizapp.bank.numeric import accepted_text, number_examples, read_number
 
 _TRUE = {"true", "t", "1"}
 _FALSE = {"false", "f", "2"}
@@ -27,14 +27,18 @@ def _grade_numeric(item: Item, inst: Instance, text: str) -> Grade:
     unit = inst.unit.strip()
     if unit and cleaned.lower().endswith(unit.lower()) and len(cleaned) > len(unit):
         cleaned = cleaned[: -len(unit)].strip()  # "0.02 m" when the unit is m
-    if cleaned.endswith("%") and "%" not in unit:
-        return Grade(None, inst.answer_text,
-                     f"Percent signs are not accepted: write 0.25 for 25 %. {ACCEPTED}")
-    value, message = read_number(cleaned)
-    if value is None:
-        return Grade(None, inst.answer_text, message)
     expected = float(inst.answer)
     tol = item.answer.tolerance
+    # examples in the messages below must never be this question's answer
+    examples = number_examples(lambda v: tol.accepts(v, expected) or tol.accepts(v / 100, expected))
+    accepted = accepted_text(examples)
+    if cleaned.endswith("%") and "%" not in unit:
+        share = examples[0]
+        return Grade(None, inst.answer_text,
+                     f"Percent signs are not accepted: write {share} for {float(share) * 100:g} %. {accepted}")
+    value, message = read_number(cleaned, accepted)
+    if value is None:
+        return Grade(None, inst.answer_text, message)
     shown = _read_display(inst.answer_display)
     ok = tol.accepts(value, expected) or (shown is not None and value == shown)
     if ok:

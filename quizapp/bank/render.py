@@ -34,10 +34,13 @@ class Template:
 
     def render(self, values: Mapping[str, Any]) -> str:
         out: list[str] = []
+        dollars = 0  # unescaped $ so far: odd means the placeholder sits inside math
         for literal, name, spec in self.parts:
             out.append(literal)
+            dollars += len(_DOLLAR.findall(literal))
             if name is not None:
-                out.append(format_value(values[name], spec, name))
+                text = format_value(values[name], spec, name)
+                out.append(scientific(text, math=dollars % 2 == 1))
         return "".join(out)
 
 
@@ -66,6 +69,26 @@ def parse_template(text: str) -> Template:
             raise
         raise TemplateError(f"{exc} (write {{{{ and }}}} for literal braces)") from None
     return Template(text, tuple(parts))
+
+
+_DOLLAR = re.compile(r"(?<!\\)\$")
+_E_NUMBER = re.compile(r"^([-+]?\d+(?:\.\d+)?)[eE]([-+]?)0*(\d+)$")
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def scientific(text: str, math: bool = False) -> str:
+    """A number Python wrote as ``2.5e-05`` the way people write it: ``2.5 \\times 10^{-5}``
+    inside math, ``2.5×10⁻⁵`` in plain text; any other text is returned unchanged."""
+    m = _E_NUMBER.match(text)
+    if not m:
+        return text
+    mantissa, sign, exponent = m.group(1), "-" if m.group(2) == "-" else "", m.group(3)
+    mantissa = {"1": "", "-1": "-", "+1": ""}.get(mantissa, mantissa)
+    if math:
+        return f"{mantissa} \\times 10^{{{sign}{exponent}}}" if mantissa not in ("", "-") \
+            else f"{mantissa}10^{{{sign}{exponent}}}"
+    power = "10" + f"{sign}{exponent}".translate(_SUPERSCRIPT)
+    return f"{mantissa}×{power}" if mantissa not in ("", "-") else f"{mantissa}{power}"
 
 
 def format_number(value: Any) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from quizapp.bank.errors import FormulaError, InstanceError
 from quizapp.bank.formulas import evaluate
 from quizapp.bank.model import Instance, Item, Param
-from quizapp.bank.render import TemplateError, format_number, format_value
+from quizapp.bank.render import TemplateError, format_number, format_value, scientific
 
 MAX_ATTEMPTS = 1000  # draws tried before constraints are declared unsatisfiable
 DEFAULT_SIGFIGS = 3
@@ -181,7 +181,7 @@ def instantiate(item: Item, seed: int) -> Instance:
     elif ans.kind == "computed_choice":
         raw = [_number(f"answer.choices[{i + 1}]", _eval(f"answer.choices[{i + 1}]", f, values))
                for i, f in enumerate(ans.formulas)]
-        texts = [_display(item, v, "answer.display") + unit_suffix for v in raw]
+        texts = [scientific(_display(item, v, "answer.display")) + unit_suffix for v in raw]
         order = list(range(len(texts)))
         rng.shuffle(order)
         choices = [texts[i] for i in order]

@@ -17,7 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     c = bank_sub.add_parser("check", help="validate the bank and draw instances of every item",
                             description=("Validate every file, then draw at least 50 instances of each "
                                          "parameterised item and check the answers. Prints every "
-                                         "problem as file:line: item-id: field: message; exit 1 on errors."))
+                                         "problem as file:line: item-id: field: message, then the quality "
+                                         "figures (how often the key is the longest option, the true "
+                                         "share of true/false items); exit 1 on errors."))
     _bank_arg(c)
     c.add_argument("--draws", type=int, default=50,
                    help="instances per parameterised item (seeds 0..N-1 plus a few far seeds; default 50)")
@@ -86,16 +88,21 @@ def _check(args) -> int:
 
     if args.draws < 1 or args.draws > 10_000:
         raise CommandError("--draws must be between 1 and 10000")
+    from quizapp.bank.quality import statistics
+
     bank = _load(args)
-    problems = check_bank(bank, draws=args.draws)
+    drawn: dict = {}
+    problems = check_bank(bank, draws=args.draws, instances=drawn)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
+    stats = statistics(bank, drawn)
     if args.json:
         print_json({"items": len(bank.items), "errors": errors, "warnings": warnings,
-                    "problems": [p.to_json() for p in problems]})
+                    "problems": [p.to_json() for p in problems], "quality": stats.to_json()})
     else:
         for p in problems:
             print(p)
+        print(stats.line())
         print(f"{len(bank.items)} items in {len(bank.files)} file(s): "
               f"{errors} error(s), {warnings} warning(s)")
     return 1 if errors or (args.strict and warnings) else 0

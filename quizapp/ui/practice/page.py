@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
     QStackedWidget, QVBoxLayout, QWidget,
 )
 
+from quizapp.bank.numeric import accepted_hint, number_examples
 from quizapp.progress.session import CATEGORIES, MODES, SessionOptions, StudySession
 from quizapp.ui.shared.mathtext import MathLabel, plain_text
 from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR
 
-ACCEPTED_HINT = ("Type a number: 0.02, .02, 2e-2, -3 or 1/50 all work "
-                 "(no thousands separators, no % sign).")
+ACCEPTED_HINT = accepted_hint()  # per question, examples that are not its answer
 MODE_TEXT = {
     "mixed": "Mixed: reviews due, then new questions, then the rest",
     "review": "Review: only questions due for review",
@@ -783,6 +783,8 @@ class PracticePage(QWidget):
         self.answer_edit.setEnabled(numeric)
         self.answer_edit.setReadOnly(False)
         self.unit_label.setText(inst.unit or "")
+        if numeric:
+            self._show_number_examples(item, inst)
         self._show_input_message("")
         self.submit_button.setVisible(True)
         self.submit_button.setEnabled(True)
@@ -824,6 +826,23 @@ class PracticePage(QWidget):
             return str(self._selected) if self._selected else ""
         return self.answer_edit.text()
 
+    def _show_number_examples(self, item, inst) -> None:
+        """Placeholder and hint with example numbers the grader would not accept here, so
+        they never show this question's own answer."""
+        try:
+            answer = float(inst.answer)
+        except (TypeError, ValueError):
+            examples = number_examples()
+        else:
+            tolerance = item.answer.tolerance
+            examples = number_examples(lambda v: tolerance.accepts(v, answer)
+                                       or abs(v - answer) <= 1e-12 * max(1.0, abs(answer)))
+        hint = accepted_hint(examples)
+        self.answer_edit.setPlaceholderText(f"Your answer, e.g. {examples[0]}")
+        self.accepted_label.setText(hint)
+        self.answer_edit.setAccessibleDescription(hint)
+        self.answer_edit.setToolTip(hint)
+
     def submit(self) -> None:
         """Grade the answer on screen; the engine commits it before we show anything."""
         session, inst = self.session, self.instance
@@ -832,7 +851,7 @@ class PracticePage(QWidget):
         text = self.answer_text()
         if not text.strip():
             self._show_input_message("Choose an answer first (1–9 or click it)." if inst.choices
-                                     else "Type a number first. " + ACCEPTED_HINT)
+                                     else "Type a number first. " + self.accepted_label.text())
             return
         seconds = time.monotonic() - self._shown_at
         try:
