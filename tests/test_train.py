@@ -13,8 +13,8 @@ from quizapp import lab_presets
 from quizapp.cli import main
 from quizapp.optim import data, mlp, optimizers
 from quizapp.optim.symptoms import KEYS, Lever, detect
-from quizapp.optim.train import (LaneSpec, Trainer, TrainSpec, apply_changes, notebook_record,
-                                 train)
+from quizapp.optim.train import (LaneSpec, Trainer, TrainSpec, apply_changes, notebook_outcome,
+                                 notebook_record, train)
 from quizapp.progress.notebook import config_lr, diff_configs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -416,3 +416,19 @@ def test_decision_grid_matches_predict_proba_on_moons():
     digits = Trainer(TrainSpec(dataset="digits", epochs=1), [LaneSpec()])
     with pytest.raises(ValueError, match="2-D"):
         digits.decision_grid(0)
+
+
+def test_lab_runs_go_into_the_notebook_store_with_one_knob_changed(tmp_path):
+    from quizapp.progress.store import Store
+
+    store = Store.open(tmp_path / "p.db")
+    learner = store.add_learner("ada")
+    t = train(lab_presets._KNOB_SPEC, lab_presets._KNOB_LANES)
+    for k, lane in enumerate(t.lanes):
+        store.record_run(learner.id, notebook_record(t.spec, lane), notebook_outcome(t, k))
+    newest, middle, first = store.runs(learner.id)
+    assert middle.changed == 1 and newest.changed == 2  # +momentum; then lr and momentum
+    assert first.config["optimizer"] == "sgd" and first.config["lr"] == 0.1
+    assert first.outcome["final_loss"] == pytest.approx(t.history.val_loss[0, -1])
+    row = store.db.execute("SELECT lr FROM runs WHERE id = ?", [newest.id]).fetchone()
+    assert row[0] == 0.3
