@@ -123,14 +123,15 @@ def _train(args) -> int:
     trainer = Trainer(spec, [lane], record_batches=bool(args.replay_out)).run()
     h = trainer.history
     summary = h.summary(0)
+    epochs = [{"epoch": e + 1, "train_loss": _num(h.train_loss[0, e]), "val_loss": _num(h.val_loss[0, e]),
+               "val_accuracy": _num(h.val_accuracy[0, e])} for e in range(int(h.epochs_done[0]))]
     if args.replay_out:
+        replay = trainer.replay(0)
+        assert replay["epochs"] == epochs
         try:
-            _write_json(args.replay_out, trainer.replay(0))
+            _write_json(args.replay_out, replay)
         except OSError as exc:
             raise CommandError(f"cannot write {args.replay_out}: {exc.strerror or exc}") from None
-    epochs = trainer.replay(0)["epochs"] if args.replay_out else [
-        {"epoch": e + 1, "train_loss": _num(h.train_loss[0, e]), "val_loss": _num(h.val_loss[0, e]),
-         "val_accuracy": _num(h.val_accuracy[0, e])} for e in range(int(h.epochs_done[0]))]
     if args.json:
         print_json({"dataset": spec.dataset, "optimizer": lane.optimizer, "lr": lane.base_lr(),
                     "steps_per_epoch": trainer.steps_per_epoch, "epochs": epochs, **summary})
