@@ -432,3 +432,48 @@ def test_lab_runs_go_into_the_notebook_store_with_one_knob_changed(tmp_path):
     assert first.outcome["final_loss"] == pytest.approx(t.history.val_loss[0, -1])
     row = store.db.execute("SELECT lr FROM runs WHERE id = ?", [newest.id]).fetchone()
     assert row[0] == 0.3
+
+
+def _history(loss=None, train_loss=None, val_loss=None, ratio=None, spe=10):
+    from quizapp.optim.train import History
+
+    steps = len(loss) if loss is not None else spe * len(train_loss)
+    epochs = len(train_loss) if train_loss is not None else steps // spe
+    h = History(1, spe, steps, epochs, 1)
+    h.loss[0] = loss if loss is not None else 1.0
+    h.grad_norm[0] = 1.0
+    h.lr[0] = 0.1
+    h.update_ratio[0, :, 0] = ratio if ratio is not None else 0.01
+    if train_loss is not None:
+        h.train_loss[0] = train_loss
+        h.val_loss[0] = val_loss if val_loss is not None else train_loss
+    h.steps_taken[0], h.epochs_done[0] = steps, epochs
+    h.spec = TrainSpec(dataset="moons", batch_size=32)
+    h.lane_specs = [LaneSpec("sgd", lr=0.3, hyper={"momentum": 0.9})]
+    return h
+
+
+def test_detector_on_hand_made_histories():
+    # a loss that explodes without reaching NaN
+    loss = np.r_[[0.7, 0.7, 0.7], np.geomspace(1, 100, 17), np.full(20, 50.0)]
+    [s] = [s for s in detect(_history(loss=loss, train_loss=np.full(4, 0.7)), 0) if s.key == "divergence"]
+    assert "0.7 to 100" in s.evidence and s.step == 20 and s.checks[0].changes == {"lr": 0.1}
+    # a training loss that goes up and down
+    tl = np.array([1.0, 0.8, 0.9, 0.6, 0.85, 0.6, 0.9, 0.55, 0.8, 0.6, 0.85])
+    [s] = [s for s in detect(_history(train_loss=tl), 0) if s.key == "oscillation"]
+    assert "rose after 5 of the last 9 epochs" in s.evidence
+    assert [c.label for c in s.checks] == ["lower lr", "less momentum", "larger batch"]
+    assert s.checks[1].changes == {"hyper.momentum": 0.5} and s.checks[2].changes == {"batch_size": 64}
+    # updates fading while the loss stays high
+    ratio = np.r_[np.full(10, 0.05), np.linspace(0.05, 0.002, 20), np.full(10, 0.002)]
+    [s] = [s for s in detect(_history(train_loss=np.full(4, 0.6), ratio=ratio), 0) if s.key == "fading"]
+    assert "from 0.05 (epoch 1) to 0.002 (epoch 4), 4% of its start" in s.evidence and s.epoch == 4
+    # the same fade with a low loss is convergence, not a symptom
+    assert "fading" not in [s.key for s in detect(_history(train_loss=np.full(4, 0.1), ratio=ratio), 0)]
+    # validation stagnating while the training loss falls
+    tl = np.linspace(1.0, 0.2, 8)
+    vl = np.array([1.0, 0.8, 0.6, 0.5, 0.55, 0.6, 0.7, 0.8])
+    [s] = [s for s in detect(_history(train_loss=tl, val_loss=vl), 0) if s.key == "val_stagnation"]
+    assert s.epoch == 4 and "lowest at epoch 4 (0.5)" in s.evidence and "4 epochs later" in s.evidence
+    # a flat validation loss with a flat training loss is not over-fitting
+    assert "val_stagnation" not in [s.key for s in detect(_history(train_loss=np.full(8, 0.5), val_loss=vl), 0)]
