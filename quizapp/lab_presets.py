@@ -183,9 +183,12 @@ FADING = LabPreset(
     "AdaGrad divides each step by the square root of the running sum of all squared "
     "gradients so far. The sum only grows, so the steps keep shrinking; after a few epochs "
     "the network barely moves although it is far from done. RMSProp and Adam average the "
-    "squared gradients instead and forget old ones. Watch the update-to-weight ratio plot.",
-    (Stage("Same lr, three accumulators", "The ratio of AdaGrad's lane drops by more than ten "
-           "times; the others hold steady.", _FADE_SPEC, _FADE_LANES),),
+    "squared gradients instead and forget old ones. Watch the update-to-weight ratio and the "
+    "loss together: every lane's ratio shrinks as it settles, but only AdaGrad's shrinks "
+    "while its loss is still high.",
+    (Stage("Same lr, three accumulators", "AdaGrad's steps shrink more than ten-fold while its "
+           "loss stalls far above the others'; RMSProp and Adam keep learning until their "
+           "loss is low.", _FADE_SPEC, _FADE_LANES),),
     "AdaGrad's update-to-weight ratio falls below a tenth of its start while its loss stays "
     "high (the detector says 'updates fading'); RMSProp and Adam end at least four times lower.",
     _check_fading, symptom="fading")
