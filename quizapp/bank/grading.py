@@ -32,14 +32,15 @@ def _grade_numeric(item: Item, inst: Instance, text: str) -> Grade:
     # examples in the messages below must never be this question's answer
     examples = number_examples(lambda v: tol.accepts(v, expected) or tol.accepts(v / 100, expected))
     accepted = accepted_text(examples)
-    if cleaned.endswith("%") and "%" not in unit:
+    percent = percent_display(item)
+    if cleaned.endswith("%") and "%" not in unit and not percent:
         share = examples[0]
         return Grade(None, inst.answer_text,
                      f"Percent signs are not accepted: write {share} for {float(share) * 100:g} %. {accepted}")
-    value, message = read_number(cleaned, accepted)
+    value, message = read_number(cleaned, accepted, percent=percent)
     if value is None:
         return Grade(None, inst.answer_text, message)
-    shown = _read_display(inst.answer_display)
+    shown = _read_display(inst.answer_display, percent)
     ok = tol.accepts(value, expected) or (shown is not None and value == shown)
     if ok:
         return Grade(True, inst.answer_text, f"Correct: {inst.answer_text}.", value)
@@ -47,11 +48,16 @@ def _grade_numeric(item: Item, inst: Instance, text: str) -> Grade:
                  f"Not quite: the answer is {inst.answer_text} ({tol.describe()} accepted).", value)
 
 
-def _read_display(text: str) -> float | None:
+def _read_display(text: str, percent: bool = False) -> float | None:
     if not text:
         return None
-    value, _ = read_number(text)
+    value, _ = read_number(text, percent=percent)
     return value
+
+
+def percent_display(item: Item) -> bool:
+    """A numeric answer displayed as a percent (``display = ".1%"``) also takes ``88.4%``."""
+    return item.answer.display.endswith("%")
 
 
 def _grade_true_false(inst: Instance, text: str) -> Grade:

@@ -1,13 +1,24 @@
-"""Reading a typed number: ``0.02``, ``.02``, ``2e-2``, ``-3``, ``+4``, ``1/50``."""
+"""Reading a typed number: ``0.02``, ``.02``, ``2e-2``, ``-3``, ``+4``, ``1/50``.
+
+Only the ASCII digits 0-9 are read. Other scripts' digits (Arabic-Indic ``٠.٠٢``,
+fullwidth ``０.０２``, ...) are refused with a message asking for 0-9: Python's
+``float`` would read them, but the rest of the app (the bank's numbers, the displayed
+answers, exports to Moodle) writes 0-9 only, and a learner who types a look-alike
+should be told rather than silently graded. When the answer is displayed as a percent
+(``display = ".1%"``), ``88.4%`` is read as 0.884 (``percent=True``).
+"""
 from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal, InvalidOperation
 
-_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _PLAIN = re.compile(rf"^\s*({_NUMBER})\s*$")
 _FRACTION = re.compile(rf"^\s*({_NUMBER})\s*/\s*({_NUMBER})\s*$")
+_PERCENT = re.compile(rf"^\s*({_NUMBER})\s*%\s*$")
 MAX_INPUT = 100
+DIGITS = "Type the digits 0\u20139 (other scripts' digits are not read)."
 
 
 
@@ -41,12 +52,14 @@ ACCEPTED = accepted_text()
 def accepted_hint(examples: tuple[str, ...] = EXAMPLE_SETS[0]) -> str:
     plain, dot, exponent, fraction, whole = examples
     return (f"Type a number: {plain}, {dot}, {exponent}, {whole} or {fraction} all work "
-            "(no thousands separators, no % sign).")
+            "(no thousands separators).")
 
 
-def read_number(text: object, accepted: str = ACCEPTED) -> tuple[float | None, str]:
+def read_number(text: object, accepted: str = ACCEPTED, percent: bool = False) -> tuple[float | None, str]:
     """Return (value, "") or (None, message saying what is accepted: ``accepted``, which
-    a grader sets to examples that are not the question's answer)."""
+    a grader sets to examples that are not the question's answer).
+
+    ``percent``: a number followed by ``%`` is read as a hundredth (``88.4%`` -> 0.884)."""
     if not isinstance(text, str):
         return None, accepted
     if len(text) > MAX_INPUT:
@@ -57,6 +70,18 @@ def read_number(text: object, accepted: str = ACCEPTED) -> tuple[float | None, s
     if "," in cleaned:
         return None, ("Commas are not accepted, neither as thousands separators nor as a "
                       f"decimal comma: write 1000 or 0.5. {accepted}")
+    if any(ch.isdecimal() and not ch.isascii() for ch in cleaned):
+        return None, f"{DIGITS} {accepted}"
+    if percent:
+        m = _PERCENT.match(cleaned)
+        if m:
+            try:
+                value = float(Decimal(m.group(1)) / 100)
+            except (InvalidOperation, OverflowError, ValueError):
+                value = None
+            if value is None or not math.isfinite(value):
+                return None, f"That number is too large. {accepted}"
+            return value, ""
     m = _PLAIN.match(cleaned)
     if m:
         value = _to_float(m.group(1))

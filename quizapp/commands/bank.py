@@ -47,7 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     g = bank_sub.add_parser("grade", help="grade an answer to one instance",
                             description=("Grade TEXT as an answer to the instance of ID drawn with seed S. "
                                          "Numbers may be typed as 0.02, .02, 2e-2, -3 or 1/50; choices "
-                                         "by their number; true/false as 1/2, true/false or t/f."))
+                                         "by their number; true/false as 1/2, true/false or t/f. "
+                                         "Exit status: 0 right, 1 wrong, 3 the answer could not be read "
+                                         "(not graded), 2 any other error."))
     _bank_arg(g)
     g.add_argument("id", help="item id")
     g.add_argument("--seed", type=int, required=True, help="instance seed")
@@ -156,7 +158,10 @@ def _show(args) -> int:
     print(f"Answer: {inst.answer_text}")
     print(f"Why: {inst.explanation}")
     if inst.params:
-        print("Parameters: " + ", ".join(f"{k} = {v}" for k, v in inst.params.items()))
+        from quizapp.bank.render import format_number, shorten
+
+        print("Parameters: " + ", ".join(f"{k} = {shorten(format_number(v), 60)}"
+                                         for k, v in inst.params.items()))
     return 0
 
 
@@ -167,4 +172,8 @@ def _grade(args) -> int:
         print_json(result.to_json())
     else:
         print(result.message)
-    return 0
+    return GRADE_EXIT[result.correct]
+
+
+#: `bank grade` exit status by Grade.correct: right, wrong, unreadable (not graded)
+GRADE_EXIT = {True: 0, False: 1, None: 3}

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 from quizapp.bank.numeric import accepted_hint, number_examples
 from quizapp.progress.session import CATEGORIES, MODES, SessionOptions, StudySession
 from quizapp.ui.shared.mathtext import MathLabel, plain_text
-from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR
+from quizapp.ui.shared.a11y import focus_ring, quiet_scroll, tab_after
+from quizapp.ui.shared.theme import ERROR_COLOR, MUTED_COLOR, OK_COLOR
 
 ACCEPTED_HINT = accepted_hint()  # per question, examples that are not its answer
 MODE_TEXT = {
@@ -242,7 +243,7 @@ class PracticePage(QWidget):
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setWidget(inner)
-        area.setAccessibleName(name)
+        quiet_scroll(area, name)  # its controls are the Tab stops
         return area
 
     @staticmethod
@@ -280,6 +281,7 @@ class PracticePage(QWidget):
         self.topic_list.setToolTip("Tick topics with Space; none ticked means every topic")
         self.topic_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.topic_list.setMinimumHeight(150)
+        focus_ring(self.topic_list)  # visible focus even before an item is current
         self.topic_list.itemChanged.connect(lambda _i: self._update_availability())
         topics_box = QVBoxLayout()
         topics_box.setSpacing(4)
@@ -340,6 +342,7 @@ class PracticePage(QWidget):
         self.start_button.setAccessibleName("Start the session")
         self.start_button.setToolTip("Start (Enter)")
         self.start_button.setDefault(True)
+        focus_ring(self.start_button)  # a default button looks the same with or without focus
         self.start_button.setMinimumWidth(180)
         self.start_button.clicked.connect(lambda: self.start())
         start_row.addWidget(self.start_button)
@@ -436,7 +439,7 @@ class PracticePage(QWidget):
         lay.addLayout(buttons)
         self.keys_hint = QLabel()
         self.keys_hint.setAccessibleName("Keyboard keys")
-        self.keys_hint.setEnabled(False)  # drawn in the palette's quieter disabled colour
+        self.keys_hint.setStyleSheet(f"color: {MUTED_COLOR};")  # quieter, still readable
         lay.addWidget(self.keys_hint)
 
         self.feedback_box = QFrame()
@@ -773,6 +776,7 @@ class PracticePage(QWidget):
                 button.clicked.connect(lambda _c=False, n=n: self.choose(n))
                 self.choices_layout.addWidget(button)
                 self.choice_buttons.append(button)
+            tab_after(self.end_button, self.choice_buttons)  # Tab: choices, then Submit
         self.choices_box.setVisible(bool(inst.choices))
         n = len(inst.choices or [])
         self.keys_hint.setText((f"Keys: 1–{min(n, 9)} choose" if n else "Keys: type the number")
