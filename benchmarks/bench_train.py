@@ -87,11 +87,8 @@ def torch_loop(dtype_name: str, reference: Trainer):
     y = torch.tensor(d.y)
     tr, va = torch.tensor(d.train_idx), torch.tensor(d.val_idx)
     batches = [torch.tensor(b) for b in reference.batches]
-    layers = reference.layer_params(0)  # any lane: all start from the same weights
-    init = [(torch.tensor(reference.init_params[w0:b0].reshape(o, i), dtype=dtype),
-             torch.tensor(reference.init_params[b0:end], dtype=dtype))
-            for ((o, i), _), (w0, b0, end) in zip(reference.layout.shapes(), reference.layout.offsets())]
-    assert len(init) == len(layers)
+    init = [(torch.tensor(W, dtype=dtype), torch.tensor(b, dtype=dtype))  # every lane starts here
+            for W, b in reference.layout.torch_layers(reference.init_params)]
     spe = reference.steps_per_epoch
 
     def make_opt(lane, params):

@@ -85,9 +85,9 @@ def _best(trainer: Trainer, lane: int) -> float:
 
 _OSC_SPEC = TrainSpec(dataset="digits", hidden=(32,), epochs=12, batch_size=32, seed=0)
 _OSC_LANES = (
-    LaneSpec("sgd", lr=0.3, hyper={"momentum": 0.99}, label="momentum 0.99"),
-    LaneSpec("sgd", lr=0.3, hyper={"momentum": 0.9}, label="momentum 0.9"),
-    LaneSpec("sgd", lr=0.1, hyper={"momentum": 0.99}, label="lr / 3"),
+    LaneSpec("sgd", lr=0.1, hyper={"momentum": 0.99}, label="momentum 0.99"),
+    LaneSpec("sgd", lr=0.1, hyper={"momentum": 0.9}, label="momentum 0.9"),
+    LaneSpec("sgd", lr=0.033, hyper={"momentum": 0.99}, label="lr / 3"),
 )
 
 
@@ -97,16 +97,18 @@ def _check_oscillation(tr: Sequence[Trainer]) -> str:
     _require("oscillation" not in _keys(t, 1), f"momentum 0.9 should not oscillate; {_keys(t, 1)}")
     a, b = _final(t, 0, "train_loss"), _final(t, 1, "train_loss")
     _require(b < a / 5, f"momentum 0.9 should end far lower: {b:.3g} vs {a:.3g}")
+    c = _final(t, 2, "train_loss")
     return (f"momentum 0.99 oscillates and ends at training loss {a:.3g}; with momentum 0.9 the "
-            f"same lr ends at {b:.3g} and the detector is quiet.")
+            f"same lr ends at {b:.3g} and the detector is quiet; lr / 3 alone reaches {c:.3g}.")
 
 
 OSCILLATION = LabPreset(
     "oscillation", "Loss oscillation: too much momentum",
-    "SGD on the digits with lr 0.3 and momentum 0.99 carries so much velocity that the "
-    "training loss swings up and down from epoch to epoch instead of settling. The chapter's "
-    "first checks are the learning rate, the momentum and the batch size. The second lane "
-    "changes only the momentum (0.9), the third only the rate (lr / 3).",
+    "SGD on the digits with lr 0.1 and momentum 0.99 carries so much velocity (its steps "
+    "add up to about lr / (1 - 0.99) = 10 times the gradient) that the training loss swings "
+    "up and down from epoch to epoch instead of settling. The chapter's first checks are the "
+    "learning rate, the momentum and the batch size. The second lane changes only the "
+    "momentum (0.9), the third only the rate (lr / 3): compare how much each one calms it.",
     (Stage("Reproduce, then fix one knob per lane", "Watch the loss plot: the first lane saws; "
            "the second settles.", _OSC_SPEC, _OSC_LANES),),
     "With momentum 0.99 the detector reports oscillation; momentum 0.9 alone removes it and "
@@ -156,7 +158,7 @@ NAN = LabPreset(
 
 # ---------------------------------------------------------------------- fading
 
-_FADE_SPEC = TrainSpec(dataset="digits", hidden=(32,), epochs=20, batch_size=32, seed=0)
+_FADE_SPEC = TrainSpec(dataset="digits", hidden=(32,), epochs=25, batch_size=32, seed=0)
 _FADE_LANES = (
     LaneSpec("adagrad", lr=0.003, label="AdaGrad"),
     LaneSpec("rmsprop", lr=0.003, label="RMSProp"),
@@ -181,9 +183,12 @@ FADING = LabPreset(
     "AdaGrad divides each step by the square root of the running sum of all squared "
     "gradients so far. The sum only grows, so the steps keep shrinking; after a few epochs "
     "the network barely moves although it is far from done. RMSProp and Adam average the "
-    "squared gradients instead and forget old ones. Watch the update-to-weight ratio plot.",
-    (Stage("Same lr, three accumulators", "The ratio of AdaGrad's lane drops by more than ten "
-           "times; the others hold steady.", _FADE_SPEC, _FADE_LANES),),
+    "squared gradients instead and forget old ones. Watch the update-to-weight ratio and the "
+    "loss together: every lane's ratio shrinks as it settles, but only AdaGrad's shrinks "
+    "while its loss is still high.",
+    (Stage("Same lr, three accumulators", "AdaGrad's steps shrink more than ten-fold while its "
+           "loss stalls far above the others'; RMSProp and Adam keep learning until their "
+           "loss is low.", _FADE_SPEC, _FADE_LANES),),
     "AdaGrad's update-to-weight ratio falls below a tenth of its start while its loss stays "
     "high (the detector says 'updates fading'); RMSProp and Adam end at least four times lower.",
     _check_fading, symptom="fading")

@@ -13,8 +13,8 @@ from quizapp import lab_presets
 from quizapp.cli import main
 from quizapp.optim import data, mlp, optimizers
 from quizapp.optim.symptoms import KEYS, Lever, detect
-from quizapp.optim.train import (LaneSpec, Trainer, TrainSpec, apply_changes, notebook_record,
-                                 train)
+from quizapp.optim.train import (LaneSpec, Trainer, TrainSpec, apply_changes, notebook_outcome,
+                                 notebook_record, train)
 from quizapp.progress.notebook import config_lr, diff_configs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -404,3 +404,76 @@ def test_backward_matches_finite_differences_for_any_shape(sizes, k, b, act, see
     # (a relu kink inside +-1e-6 of a pre-activation has probability ~1e-6 per unit here)
     np.testing.assert_allclose(numeric, g[:, idx], atol=1e-5)
     np.testing.assert_allclose(loss, mlp.evaluate(layout, p, X, y, act)[0], rtol=1e-12)
+
+
+def test_decision_grid_matches_predict_proba_on_moons():
+    t = train(SMALL, LANES[:2])
+    xs, ys, p = t.decision_grid(1, n=20)
+    assert xs.shape == (20,) and ys.shape == (20,) and p.shape == (20, 20)
+    assert xs[0] < t.data.X[:, 0].min() and ys[-1] > t.data.X[:, 1].max()
+    assert p[3, 7] == pytest.approx(t.predict_proba(1, np.array([[xs[7], ys[3]]]))[0, 1])
+    assert ((p >= 0) & (p <= 1)).all() and p.min() < 0.5 < p.max()
+    digits = Trainer(TrainSpec(dataset="digits", epochs=1), [LaneSpec()])
+    with pytest.raises(ValueError, match="2-D"):
+        digits.decision_grid(0)
+
+
+def test_lab_runs_go_into_the_notebook_store_with_one_knob_changed(tmp_path):
+    from quizapp.progress.store import Store
+
+    store = Store.open(tmp_path / "p.db")
+    learner = store.add_learner("ada")
+    t = train(lab_presets._KNOB_SPEC, lab_presets._KNOB_LANES)
+    for k, lane in enumerate(t.lanes):
+        store.record_run(learner.id, notebook_record(t.spec, lane), notebook_outcome(t, k))
+    newest, middle, first = store.runs(learner.id)
+    assert middle.changed == 1 and newest.changed == 2  # +momentum; then lr and momentum
+    assert first.config["optimizer"] == "sgd" and first.config["lr"] == 0.1
+    assert first.outcome["final_loss"] == pytest.approx(t.history.val_loss[0, -1])
+    row = store.db.execute("SELECT lr FROM runs WHERE id = ?", [newest.id]).fetchone()
+    assert row[0] == 0.3
+
+
+def _history(loss=None, train_loss=None, val_loss=None, ratio=None, spe=10):
+    from quizapp.optim.train import History
+
+    steps = len(loss) if loss is not None else spe * len(train_loss)
+    epochs = len(train_loss) if train_loss is not None else steps // spe
+    h = History(1, spe, steps, epochs, 1)
+    h.loss[0] = loss if loss is not None else 1.0
+    h.grad_norm[0] = 1.0
+    h.lr[0] = 0.1
+    h.update_ratio[0, :, 0] = ratio if ratio is not None else 0.01
+    if train_loss is not None:
+        h.train_loss[0] = train_loss
+        h.val_loss[0] = val_loss if val_loss is not None else train_loss
+    h.steps_taken[0], h.epochs_done[0] = steps, epochs
+    h.spec = TrainSpec(dataset="moons", batch_size=32)
+    h.lane_specs = [LaneSpec("sgd", lr=0.3, hyper={"momentum": 0.9})]
+    return h
+
+
+def test_detector_on_hand_made_histories():
+    # a loss that explodes without reaching NaN
+    loss = np.r_[[0.7, 0.7, 0.7], np.geomspace(1, 100, 17), np.full(20, 50.0)]
+    [s] = [s for s in detect(_history(loss=loss, train_loss=np.full(4, 0.7)), 0) if s.key == "divergence"]
+    assert "0.7 to 100" in s.evidence and s.step == 20 and s.checks[0].changes == {"lr": 0.1}
+    # a training loss that goes up and down
+    tl = np.array([1.0, 0.8, 0.9, 0.6, 0.85, 0.6, 0.9, 0.55, 0.8, 0.6, 0.85])
+    [s] = [s for s in detect(_history(train_loss=tl), 0) if s.key == "oscillation"]
+    assert "rose after 5 of the last 9 epochs" in s.evidence
+    assert [c.label for c in s.checks] == ["lower lr", "less momentum", "larger batch"]
+    assert s.checks[1].changes == {"hyper.momentum": 0.5} and s.checks[2].changes == {"batch_size": 64}
+    # updates fading while the loss stays high
+    ratio = np.r_[np.full(10, 0.05), np.linspace(0.05, 0.002, 20), np.full(10, 0.002)]
+    [s] = [s for s in detect(_history(train_loss=np.full(4, 0.6), ratio=ratio), 0) if s.key == "fading"]
+    assert "from 0.05 (epoch 1) to 0.002 (epoch 4), 4% of its start" in s.evidence and s.epoch == 4
+    # the same fade with a low loss is convergence, not a symptom
+    assert "fading" not in [s.key for s in detect(_history(train_loss=np.full(4, 0.1), ratio=ratio), 0)]
+    # validation stagnating while the training loss falls
+    tl = np.linspace(1.0, 0.2, 8)
+    vl = np.array([1.0, 0.8, 0.6, 0.5, 0.55, 0.6, 0.7, 0.8])
+    [s] = [s for s in detect(_history(train_loss=tl, val_loss=vl), 0) if s.key == "val_stagnation"]
+    assert s.epoch == 4 and "lowest at epoch 4 (0.5)" in s.evidence and "4 epochs later" in s.evidence
+    # a flat validation loss with a flat training loss is not over-fitting
+    assert "val_stagnation" not in [s.key for s in detect(_history(train_loss=np.full(8, 0.5), val_loss=vl), 0)]

@@ -24,16 +24,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "schedule and clipping of the engine.")
     p.add_argument("--dataset", choices=("digits", "moons"), default="moons",
                    help="digits (1797 8x8 images, 10 classes) or moons (2-D, 2 classes); default moons")
-    p.add_argument("--samples", type=int, help="moons only: number of points (default 400)")
-    p.add_argument("--data-noise", type=float, help="moons only: noise of the points (default 0.2)")
+    p.add_argument("--samples", type=int, metavar="N", help="moons only: number of points (default 400)")
+    p.add_argument("--data-noise", type=float, metavar="X", help="moons only: noise of the points (default 0.2)")
     p.add_argument("--hidden", default="32", metavar="N[,N...]",
                    help="hidden layer widths, e.g. 32 or 64,32 (default 32)")
     p.add_argument("--activation", choices=("relu", "tanh"), default="relu", help="default relu")
-    p.add_argument("--init-scale", type=float, default=1.0,
+    p.add_argument("--init-scale", type=float, metavar="X", default=1.0,
                    help="multiplies torch.nn.Linear's default initialisation (default 1)")
-    p.add_argument("--batch-size", type=int, default=32, help="minibatch size (default 32)")
-    p.add_argument("--epochs", type=int, default=10, help="passes over the training split (default 10)")
-    p.add_argument("--val-fraction", type=float, default=0.2,
+    p.add_argument("--batch-size", type=int, metavar="B", default=32, help="minibatch size (default 32)")
+    p.add_argument("--epochs", type=int, metavar="E", default=10, help="passes over the training split (default 10)")
+    p.add_argument("--val-fraction", type=float, metavar="F", default=0.2,
                    help="share of the data held out for validation (default 0.2)")
     p.add_argument("--augment", action="store_true",
                    help="random 1-pixel shifts (digits) or input jitter (moons)")
@@ -123,14 +123,14 @@ def _train(args) -> int:
     trainer = Trainer(spec, [lane], record_batches=bool(args.replay_out)).run()
     h = trainer.history
     summary = h.summary(0)
+    epochs = [{"epoch": e + 1, "train_loss": _num(h.train_loss[0, e]), "val_loss": _num(h.val_loss[0, e]),
+               "val_accuracy": _num(h.val_accuracy[0, e])} for e in range(int(h.epochs_done[0]))]
     if args.replay_out:
+        replay = trainer.replay(0)
         try:
-            _write_json(args.replay_out, trainer.replay(0))
+            _write_json(args.replay_out, replay)
         except OSError as exc:
             raise CommandError(f"cannot write {args.replay_out}: {exc.strerror or exc}") from None
-    epochs = trainer.replay(0)["epochs"] if args.replay_out else [
-        {"epoch": e + 1, "train_loss": _num(h.train_loss[0, e]), "val_loss": _num(h.val_loss[0, e]),
-         "val_accuracy": _num(h.val_accuracy[0, e])} for e in range(int(h.epochs_done[0]))]
     if args.json:
         print_json({"dataset": spec.dataset, "optimizer": lane.optimizer, "lr": lane.base_lr(),
                     "steps_per_epoch": trainer.steps_per_epoch, "epochs": epochs, **summary})

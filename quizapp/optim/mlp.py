@@ -5,10 +5,12 @@ or tanh, followed by softmax cross-entropy averaged over the minibatch (torch's
 ``nn.CrossEntropyLoss()`` with its default mean reduction).
 
 K networks of the same shape (K *lanes*) are computed at once. Their parameters sit
-in one array ``params`` of shape ``(K, P)``: for each layer, in order, the weight in
-``torch.nn.Linear``'s layout ``(out, in)`` row by row, then the bias ``(out,)``. So
-lane k's row is exactly ``torch.cat([p.flatten() for p in model.parameters()])``,
-and one optimizer call updates every layer of every lane.
+in one array ``params`` of shape ``(K, P)``: for each layer, in order, the weight
+stored as ``W.T`` (``(in, out)`` row by row, so ``a @ W.T`` reads it as it lies),
+then the bias ``(out,)``. One optimizer call updates every layer of every lane (the
+optimizers are elementwise, so the order of the numbers does not change them).
+:meth:`Layout.views` shows each weight in ``torch.nn.Linear``'s layout ``(out, in)``
+and :meth:`Layout.torch_layers` copies a row out in that layout.
 
 Shapes below: B rows in the minibatch, ``a`` the activations of a layer, ``z`` the
 pre-activations. The input ``X`` is shared by all lanes, shape ``(B, in)``.
@@ -53,12 +55,29 @@ class Layout:
         return self.offsets()[-1][2]
 
     def views(self, params: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """``[(W (K, out, in), b (K, out)), ...]``: views (not copies) into ``params (K, P)``."""
+        """``[(W (K, out, in), b (K, out)), ...]``: views (not copies) into ``params (K, P)``,
+        the weights in torch.nn.Linear's layout."""
+        return [(Wt.transpose(0, 2, 1), b) for Wt, b in self.t_views(params)]
+
+    def t_views(self, params: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``[(W.T (K, in, out), b (K, out)), ...]``: the weights as stored (views)."""
         k = params.shape[0]
         out = []
         for ((o, i), _), (w0, b0, end) in zip(self.shapes(), self.offsets()):
-            out.append((params[:, w0:b0].reshape(k, o, i), params[:, b0:end]))
+            out.append((params[:, w0:b0].reshape(k, i, o), params[:, b0:end]))
         return out
+
+    def torch_layers(self, row: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """One lane's ``(weight (out, in), bias (out,))`` per layer, as new arrays."""
+        return [(W[0].copy(), b[0].copy()) for W, b in self.views(np.asarray(row)[None, :])]
+
+    def from_torch(self, layers) -> np.ndarray:
+        """The row (P,) for ``[(weight (out, in), bias (out,)), ...]`` in torch's layout."""
+        row = np.empty(self.size)
+        for (W, b), (w0, b0, end) in zip(layers, self.offsets()):
+            row[w0:b0] = np.asarray(W, dtype=float).T.ravel()
+            row[b0:end] = b
+        return row
 
     def weight_mask(self) -> np.ndarray:
         """Boolean (P,) marking weights (True) and biases (False)."""
@@ -80,12 +99,12 @@ def init_params(layout: Layout, seed_or_rng, init_scale: float = 1.0, lanes: int
     init_scale = float(init_scale)
     if not np.isfinite(init_scale) or init_scale <= 0:
         raise ValueError(f"Invalid init_scale: {init_scale} (must be > 0)")
-    row = np.empty(layout.size)
-    for ((o, i), _), (w0, b0, end) in zip(layout.shapes(), layout.offsets()):
+    layers = []
+    for (o, i), _ in layout.shapes():
         bound = 1.0 / np.sqrt(i)
-        row[w0:b0] = rng.uniform(-bound, bound, size=o * i)
-        row[b0:end] = rng.uniform(-bound, bound, size=o)
-    row *= init_scale
+        W = rng.uniform(-bound, bound, size=(o, i))  # drawn in torch's (out, in) order
+        layers.append((W, rng.uniform(-bound, bound, size=o)))
+    row = layout.from_torch(layers) * init_scale
     return np.tile(row, (int(lanes), 1))
 
 
@@ -102,12 +121,13 @@ def forward(layout: Layout, params: np.ndarray, X: np.ndarray, activation: str =
     """
     a = X
     inputs = []
-    views = layout.views(params)
+    views = layout.t_views(params)
     last = len(views) - 1
-    for l, (W, b) in enumerate(views):
+    for l, (Wt, b) in enumerate(views):
         inputs.append(a)
-        Wt = np.ascontiguousarray(W.transpose(0, 2, 1))  # (K, in, out), for a plain a @ W.T
-        z = np.matmul(a, Wt)
+        # a @ W.T, with W.T as stored: (K, in, out); matmul is much faster on one block
+        # than on K blocks strided through ``params`` (a copy when K > 1)
+        z = np.matmul(a, np.ascontiguousarray(Wt))
         z += b[:, None, :]
         if l == last:
             return z, inputs
@@ -155,16 +175,16 @@ def loss_and_grad(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarr
     dz[:, rows, y] -= 1.0
     dz /= n
     grads = np.empty_like(params) if out is None else out
-    gviews = layout.views(grads)
-    pviews = layout.views(params)
+    gviews = layout.t_views(grads)
+    pviews = layout.t_views(params)
     for l in range(layout.layers - 1, -1, -1):
         a = inputs[l]  # X (B, in) for the first layer
-        dW, db = gviews[l]
-        dW[...] = np.matmul(dz.transpose(0, 2, 1), a)
+        dWt, db = gviews[l]  # the gradient of W.T: a.T @ dz, shape (K, in, out)
+        np.matmul(a.T if a.ndim == 2 else a.transpose(0, 2, 1), dz, out=dWt)
         np.sum(dz, axis=1, out=db)
         if l == 0:
             break
-        da = np.matmul(dz, np.ascontiguousarray(pviews[l][0]))  # a strided W is slow in matmul
+        da = np.matmul(dz, pviews[l][0].transpose(0, 2, 1))  # dz @ W
         if activation == "relu":
             dz = da * (a > 0)
         else:

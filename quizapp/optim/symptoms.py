@@ -45,7 +45,7 @@ OSC_PATH_RATIO = 3.0
 #: fading: last epoch's mean update ratio below this share of the first epoch's...
 FADE_RATIO = 0.1
 #: ...while the training loss is above this share of log(classes) (chance level)
-FADE_LOSS_SHARE = 0.4
+FADE_LOSS_SHARE = 0.3
 #: val_stagnation: no new best validation loss for this many epochs...
 STAGNATION_EPOCHS = 3
 #: ...while the training loss fell by at least this share since the best epoch

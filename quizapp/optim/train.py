@@ -566,6 +566,19 @@ class Trainer:
         with np.errstate(all="ignore"):
             return _mlp.predict_proba(self.layout, self.params[lane:lane + 1], X, self.spec.activation)[0]
 
+    def decision_grid(self, lane: int, n: int = 60, margin: float = 0.5):
+        """For a 2-D data set (moons): ``(xs (n,), ys (n,), p (n, n))`` where ``p[i, j]`` is
+        lane ``lane``'s probability of class 1 at ``(xs[j], ys[i])``, over the data's
+        bounding box widened by ``margin``. Ready for a contour plot of the boundary."""
+        if self.data.X.shape[1] != 2:
+            raise ValueError("a decision grid needs 2-D inputs (the moons data set)")
+        n = _whole("n", n, 2, 400)
+        lo, hi = self.data.X.min(axis=0) - margin, self.data.X.max(axis=0) + margin
+        xs, ys = np.linspace(lo[0], hi[0], n), np.linspace(lo[1], hi[1], n)
+        gx, gy = np.meshgrid(xs, ys)
+        p = self.predict_proba(lane, np.column_stack([gx.ravel(), gy.ravel()]))[:, 1]
+        return xs, ys, p.reshape(n, n)
+
     def misclassified(self, lane: int, k: int = 8) -> list[dict[str, Any]]:
         """Up to ``k`` validation rows lane ``lane`` gets wrong, most confident mistakes first.
 
@@ -679,8 +692,7 @@ def _plain(v: Any) -> Any:
 
 
 def _layers(layout: _mlp.Layout, row: np.ndarray) -> list[dict[str, np.ndarray]]:
-    views = layout.views(row[None, :])
-    return [{"weight": W[0].copy(), "bias": b[0].copy()} for W, b in views]
+    return [{"weight": W, "bias": b} for W, b in layout.torch_layers(row)]
 
 
 def _layers_json(layout: _mlp.Layout, row: np.ndarray) -> list[dict[str, Any]]:
