@@ -30,6 +30,7 @@ from quizapp.ui.lab.canvas import (
 from quizapp.ui.lab.model import LabLane, LabRun, LabState, Series
 from quizapp.ui.lab.panels import LabNotebookPanel, SetupPanel, SymptomPanel
 from quizapp.ui.lab.worker import TrainThread
+from quizapp.ui.shared.a11y import quiet_scroll
 from quizapp.ui.simulator import model as sim_model
 from quizapp.ui.simulator.controls import LaneEditor, LaneList, NumberField
 
@@ -109,6 +110,7 @@ class LabPage(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         bar = scroll.verticalScrollBar().sizeHint().width()
         scroll.setMinimumWidth(max(290, left.minimumSizeHint().width() + bar + 2))
+        quiet_scroll(scroll, "Data, model and lane settings")
         self.left_scroll = scroll
         self.splitter.addWidget(scroll)
 

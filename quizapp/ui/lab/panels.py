@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 from quizapp.optim import symptoms as _symptoms
 from quizapp.ui.lab import model as lab_model
 from quizapp.ui.lab.model import LabLane, LabState
+from quizapp.ui.shared.a11y import quiet_scroll
 from quizapp.ui.shared.notebook import Notebook
 from quizapp.ui.shared.theme import ERROR_COLOR, field_style
 from quizapp.ui.simulator.controls import NumberField, _form
@@ -264,7 +265,7 @@ class SymptomPanel(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setAccessibleName("Symptoms found in the run")
+        quiet_scroll(self, "Symptoms found in the run")  # its buttons are the Tab stops
         self._signature: tuple | None = None
         self.evidence: dict[tuple[int, str], QLabel] = {}
         self.buttons: dict[tuple[int, str], list[QPushButton]] = {}
