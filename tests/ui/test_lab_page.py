@@ -266,3 +266,26 @@ def test_learn_sections_open_their_lab_story(qtbot, ctx, lab):
     assert lab.state.preset == "tuning_order" and "tuning order" in lab.caption.text().lower()
     page.show_section("momentum")
     assert not page.lab_button.isVisible()
+
+
+def test_settings_bring_back_the_lanes_and_the_pace(qtbot, ctx, lab, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from quizapp.ui.lab.page import LabPage
+
+    lab.load_preset("fading")
+    lab.pace_combo.setCurrentIndex(4)
+    settings = QSettings(str(tmp_path / "lab.ini"), QSettings.Format.IniFormat)
+    lab.save_settings(settings)
+    again = LabPage(ctx)
+    qtbot.addWidget(again)
+    again.restore_settings(settings)
+    assert again.state == lab.state and again.pace_combo.currentIndex() == 4
+    assert "AdaGrad" in again.caption.text()
+    settings.setValue("state", "{not json")
+    third = LabPage(ctx)
+    qtbot.addWidget(third)
+    third.restore_settings(settings)  # a broken value keeps the default race
+    assert third.state == lab_model.default_state()
+    for page in (again, third):
+        page.shutdown()

@@ -492,11 +492,12 @@ class EpochCanvas(LabCanvas):
 
 
 def _boundary_cmap(colors: FigureColors) -> LinearSegmentedColormap:
-    a, b = ("#1f5f8b", "#9c3b16") if colors.dark else ("#9cc3e6", "#f2b48c")
+    a, b = ("#203d57", "#573322") if colors.dark else ("#9cc3e6", "#f2b48c")
     return LinearSegmentedColormap.from_list("quizapp-boundary", [a, colors.axes, b])
 
 
 CLASS_COLORS = ("#0072B2", "#D55E00")
+CLASS_COLORS_DARK = ("#56B4E9", "#F0A050")  # lighter, to stand out on a dark plot
 
 
 class ViewCanvas(LabCanvas):
@@ -533,14 +534,15 @@ class ViewCanvas(LabCanvas):
             self.ax.set_ylim(ys[0], ys[-1])
         if ctx.X is not None:  # the points go on the boundary
             X, y = ctx.X, ctx.y
+            class_colors = CLASS_COLORS_DARK if self.colors.dark else CLASS_COLORS
             tr, va = ctx.train_idx, ctx.val_idx
             for c in (0, 1):
                 m = tr[y[tr] == c]
-                dots = self.static(self.ax.scatter(X[m, 0], X[m, 1], s=6, color=CLASS_COLORS[c],
+                dots = self.static(self.ax.scatter(X[m, 0], X[m, 1], s=6, color=class_colors[c],
                                                    linewidths=0, zorder=3))
                 m = va[y[va] == c]
                 rings = self.static(self.ax.scatter(X[m, 0], X[m, 1], s=13, facecolors="none",
-                                                    edgecolors=CLASS_COLORS[c], linewidths=0.8, zorder=3))
+                                                    edgecolors=class_colors[c], linewidths=0.8, zorder=3))
                 self.blitter.add_underlay(dots)
                 self.blitter.add_underlay(rings)
 
