@@ -403,7 +403,7 @@ def test_backward_matches_finite_differences_for_any_shape(sizes, k, b, act, see
     numeric = (mlp.loss_and_grad(layout, p + e, X, y, act)[0] - mlp.loss_and_grad(layout, p - e, X, y, act)[0]) / 2e-6
     # (a relu kink inside +-1e-6 of a pre-activation has probability ~1e-6 per unit here)
     np.testing.assert_allclose(numeric, g[:, idx], atol=1e-5)
-    np.testing.assert_allclose(loss, mlp.evaluate(layout, p, X, y, act)[0], rtol=1e-12)
+    np.testing.assert_allclose(loss, mlp.evaluate(layout, p, X, y, act)[0], rtol=1e-12, atol=1e-14)
 
 
 def test_decision_grid_matches_predict_proba_on_moons():
