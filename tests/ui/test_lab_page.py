@@ -47,6 +47,7 @@ def test_the_lab_is_registered_as_a_page():
 def test_trains_a_tiny_run_to_the_end_and_draws_every_plot(qtbot, lab):
     tiny(lab)
     lab.pace_combo.setCurrentIndex(0)  # full speed
+    lab.start_button.setFocus()
     qtbot.keyClick(lab.start_button, Qt.Key.Key_Space)  # Space on the focused Train button
     wait_done(qtbot, lab)
     assert lab.phase == "done"
@@ -146,6 +147,22 @@ def test_reloading_notebook_runs_gives_the_same_lanes(qtbot, lab):
     lab.load_entries(entries)
     assert [l.full_hyper() for l in lab.state.lane_specs()] == [l.full_hyper() for l in before]
     assert lab.state.moons_n == 120 and lab.state.epochs == 2
+
+
+def test_space_on_another_focused_control_belongs_to_that_control(qtbot, lab):
+    """Space on a focused lane list toggles the lane; on another button it presses it."""
+    lab.lane_list.list.setFocus()
+    qtbot.keyClick(lab, Qt.Key.Key_Space)
+    assert lab.phase == "idle"
+    lab.pace_combo.setFocus()
+    qtbot.keyClick(lab.pace_combo, Qt.Key.Key_Space)  # opens the menu, never recurses
+    lab.pace_combo.hidePopup()
+    assert lab.phase == "idle"
+    lab.setFocus()
+    qtbot.keyClick(lab, Qt.Key.Key_Space)
+    assert lab.phase in ("starting", "running")
+    lab.stop()
+    wait_done(qtbot, lab)
 
 
 def test_lanes_from_the_keyboard(qtbot, lab):

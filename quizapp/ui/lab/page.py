@@ -858,15 +858,31 @@ class LabPage(QWidget):
 
     # ------------------------------------------------------------ keys
     def _forward_key(self, key: Qt.Key, text: str, types: tuple) -> bool:
-        """Give the key to the focused control when that control uses it itself."""
+        """Give the key to the focused control when that control uses it itself.
+
+        Buttons are clicked and combo boxes opened directly: a Space sent back to them as
+        a key event would meet this very shortcut again (and recurse)."""
         fw = QApplication.focusWidget()
-        if fw is None or fw in (self.start_button, self.stop_button) or not isinstance(fw, types):
+        if (fw is None or fw in (self.start_button, self.stop_button) or not isinstance(fw, types)
+                or not self.isAncestorOf(fw) or getattr(self, "_forwarding", False)):
             return False
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(fw, QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, text))
+        if isinstance(fw, QAbstractButton):
+            fw.animateClick()
+            return True
+        if isinstance(fw, QComboBox):
+            fw.showPopup()
+            return True
+        self._forwarding = True
+        try:
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(fw, QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, text))
+        finally:
+            self._forwarding = False
         return True
 
     def _shortcut_toggle(self) -> None:
+        if getattr(self, "_forwarding", False):
+            return  # the focused control did not take the Space we gave it
         if not self._forward_key(Qt.Key.Key_Space, " ", (QAbstractButton, QAbstractItemView, QComboBox)):
             self.toggle()
 
