@@ -113,9 +113,10 @@ def closest_run(candidates: list[tuple[Any, dict]], config: dict) -> tuple[Any, 
 
 
 def config_lr(config: dict) -> float | None:
-    """The base learning rate of a run: ``hyper.lr``, else the optimizer's default."""
+    """The base learning rate of a run: ``hyper.lr`` (simulator) or ``lr`` (training lab),
+    else the optimizer's default."""
     hyper = config.get("hyper") or {}
-    lr = hyper.get("lr")
+    lr = hyper.get("lr", config.get("lr"))
     if isinstance(lr, (int, float)) and not isinstance(lr, bool):
         return float(lr)
     name = config.get("optimizer")

@@ -31,6 +31,9 @@ class SectionView:
     practice_enabled: bool
     practice_text: str
     practice_tip: str
+    lab_enabled: bool = False
+    lab_tip: str = ""
+    lab_description: str = ""
 
 
 class LearnModel:
@@ -74,10 +77,14 @@ class LearnModel:
         else:
             try_text, try_tip, try_description = "Try it", "This section has no simulator story", ""
         topics = section.practice_topics
+        lab = getattr(section, "try_lab", None)
         return SectionView(
             i, i > 0, i < len(self.sections) - 1, preset is not None, try_text, try_tip,
             try_description, bool(topics), f"Practice it ({PRACTICE_LENGTH} questions)",
-            f"A short session on {', '.join(topics)} (Ctrl+P)" if topics else "No questions for this section")
+            f"A short session on {', '.join(topics)} (Ctrl+P)" if topics else "No questions for this section",
+            lab is not None,
+            "Train a real network on this section's symptom in the Lab (Ctrl+Shift+T)" if lab else "",
+            f"Opens the training lab preset {lab}" if lab else "")
 
     # ----------------------------------------------------------------- links
 
@@ -86,6 +93,11 @@ class LearnModel:
         if self.current is not None and self.current.try_preset:
             return "simulator", {"preset": self.current.try_preset}
         return None
+
+    def lab_request(self) -> tuple[str, dict[str, Any]] | None:
+        """``(page, kwargs)`` for *Try it in the Lab*."""
+        lab = getattr(self.current, "try_lab", None) if self.current is not None else None
+        return ("lab", {"preset": lab}) if lab else None
 
     def practice_request(self) -> tuple[str, dict[str, Any]] | None:
         if self.current is not None and self.current.practice_topics:

@@ -48,8 +48,8 @@ class LearnPage(QWidget):
         else:
             self.title.setText("The chapter could not be loaded")
             self._add_block(MathLabel(self.load_error or "The chapter has no sections."))
-            for w in (self.prev_button, self.next_button, self.try_button, self.practice_button,
-                      self.act_prev, self.act_next, self.act_try, self.act_practice):
+            for w in (self.prev_button, self.next_button, self.try_button, self.lab_button, self.practice_button,
+                      self.act_prev, self.act_next, self.act_try, self.act_lab, self.act_practice):
                 w.setEnabled(False)
 
     @property
@@ -129,6 +129,9 @@ class LearnPage(QWidget):
         self.try_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Try it")
         self.try_button.setAccessibleName("Try it in the simulator")
         self.try_button.clicked.connect(self.try_it)
+        self.lab_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_ComputerIcon), "Try it in the Lab")
+        self.lab_button.setAccessibleName("Try it in the training lab")
+        self.lab_button.clicked.connect(self.try_lab)
         self.practice_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton),
                                            "Practice it")
         self.practice_button.setAccessibleName("Practice this section")
@@ -138,6 +141,7 @@ class LearnPage(QWidget):
             bar.addWidget(b)
         bar.addStretch(1)
         bar.addWidget(self.try_button)
+        bar.addWidget(self.lab_button)
         bar.addWidget(self.practice_button)
         rv.addLayout(bar)
 
@@ -194,10 +198,13 @@ class LearnPage(QWidget):
         self.act_try = QAction("&Try it in the simulator", self)
         self.act_try.setShortcut(QKeySequence("Ctrl+T"))
         self.act_try.triggered.connect(self.try_it)
+        self.act_lab = QAction("Try it in the &Lab", self)
+        self.act_lab.setShortcut(QKeySequence("Ctrl+Shift+T"))
+        self.act_lab.triggered.connect(self.try_lab)
         self.act_practice = QAction("Practice &it", self)
         self.act_practice.setShortcut(QKeySequence("Ctrl+P"))
         self.act_practice.triggered.connect(self.practice_it)
-        for act in (self.act_prev, self.act_next, self.act_try, self.act_practice):
+        for act in (self.act_prev, self.act_next, self.act_try, self.act_lab, self.act_practice):
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(act)  # work even when the page is used without the main window
 
@@ -207,6 +214,7 @@ class LearnPage(QWidget):
             menu.addAction(act)
         menu.addSeparator()
         menu.addAction(self.act_try)
+        menu.addAction(self.act_lab)
         menu.addAction(self.act_practice)
         return menu
 
@@ -253,6 +261,11 @@ class LearnPage(QWidget):
         self.try_button.setToolTip(view.try_tip)
         if view.try_description:
             self.try_button.setAccessibleDescription(view.try_description)
+        self.lab_button.setVisible(view.lab_enabled)
+        self.act_lab.setEnabled(view.lab_enabled)
+        if view.lab_enabled:
+            self.lab_button.setToolTip(view.lab_tip)
+            self.lab_button.setAccessibleDescription(view.lab_description)
         for w in (self.practice_button, self.act_practice):
             w.setEnabled(view.practice_enabled)
         self.practice_button.setText(view.practice_text)
@@ -307,6 +320,12 @@ class LearnPage(QWidget):
     def try_it(self) -> None:
         """Open the simulator with this section's preset."""
         request = self.model.try_request()
+        if request is not None:
+            self.ctx.navigate(request[0], **request[1])
+
+    def try_lab(self) -> None:
+        """Open the training lab with this section's preset."""
+        request = self.model.lab_request()
         if request is not None:
             self.ctx.navigate(request[0], **request[1])
 
