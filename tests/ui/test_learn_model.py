@@ -40,3 +40,16 @@ def test_saved_scroll_positions_are_checked():
     m.restore_scroll('{"%s": 7}' % sid)
     assert m.scroll == {sid: 1.0}
     assert LearnModel(m.sections).restore_scroll(m.scroll_json()) is None
+
+
+def test_the_lab_button_follows_the_section():
+    m = model()
+    with_lab = [s for s in m.sections if getattr(s, "try_lab", None)]
+    without = [s for s in m.sections if not getattr(s, "try_lab", None)]
+    if with_lab:
+        m.current = with_lab[0]
+        assert m.view(with_lab[0]).lab_enabled
+        assert m.lab_request() == ("lab", {"preset": with_lab[0].try_lab})
+    if without:
+        m.current = without[0]
+        assert not m.view(without[0]).lab_enabled and m.lab_request() is None
