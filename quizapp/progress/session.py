@@ -268,7 +268,9 @@ class StudySession:
         if grade.correct is None:
             return Feedback(False, None, "", grade.message, "", None, [])
         item = self.bank.items[inst.item_id]
-        given = text.strip()
+        # the part kinds store their canonical text ("1 3", "3 1 2 4", "1b 2a 3c"), which the
+        # seed turns back into options; every other answer is stored as typed
+        given = getattr(grade, "text", "") or text.strip()
         expected = grade.expected or getattr(inst, "answer_text", "")
         rec = self.store.record_attempt(
             self.learner_id, inst.item_id, correct=bool(grade.correct), given=given,
