@@ -864,8 +864,9 @@ def _feedback(body: str, fmt: str | None) -> tuple[str, str]:
 def _choice(text: str, fmt: str | None, notes: list[str]) -> tuple[dict[str, Any], list[str]]:
     lead, answers = _answers(text)
     if lead.strip() and not answers:
-        raise _Skip("short answer", "an answer block with no '=' or '~' is a short-answer question "
-                                    "(typed words), which the bank cannot hold yet")
+        raise _Skip("short answer", "an answer block with no '=' or '~': a bare word is not a GIFT "
+                                    "short-answer question; mark each accepted answer with '=' "
+                                    "({=word =other spelling})")
     if lead.strip():
         raise _Skip("malformed", f"text before the first '=' or '~' in the answer block: "
                                  f"{_unprotect(lead.strip())[:40]!r}")
