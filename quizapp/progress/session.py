@@ -58,6 +58,7 @@ class Feedback:
     explanation: str
     attempt_id: int | None
     unlocked: list = field(default_factory=list)
+    score: float | None = None  # credit 0..1 of multiple / ordering / matching answers
 
 
 @dataclass(frozen=True)
@@ -288,7 +289,8 @@ class StudySession:
             self._held.extend(rec.unlocked)
             return Feedback(True, None, "", "Answer recorded.", "", rec.attempt_id, [])
         return Feedback(True, bool(grade.correct), expected, grade.message,
-                        inst.explanation, rec.attempt_id, list(rec.unlocked))
+                        inst.explanation, rec.attempt_id, list(rec.unlocked),
+                        getattr(grade, "score", None))
 
     def finish(self) -> Summary:
         """Close the session (idempotent); in exam mode this is when verdicts are shown."""
