@@ -277,3 +277,28 @@ def test_terminal_practice_shows_the_syntax_and_stores_the_canonical_text(tmp_pa
             assert given == K.matching_text(K.read_matching("b a c", 3, 4))
         if kind == "multiple":
             assert given == "1 3"
+
+
+# ---------------------------------------------------------------------- the shipped items
+
+
+def test_the_shipped_bank_has_eight_checked_items_of_each_kind():
+    shipped = load_bank()
+    by_kind: dict[str, list] = {}
+    for item in shipped.items.values():
+        by_kind.setdefault(item.kind, []).append(item)
+    for kind in ("multiple", "ordering", "matching", "short"):
+        assert len(by_kind.get(kind, [])) >= 8, kind
+        for item in by_kind[kind]:
+            for seed in range(6):
+                inst = shipped.instance(item.id, seed)
+                right = {"multiple": K.multiple_text, "ordering": K.ordering_text,
+                         "matching": K.matching_text}.get(kind, str)(inst.answer)
+                assert shipped.grade(inst, right).correct is True, (item.id, seed)
+                for alt in inst.accepted or []:
+                    assert shipped.grade(inst, alt.upper()).correct is True, (item.id, alt)
+                if kind == "ordering":
+                    assert shipped.grade(inst, K.ordering_text(inst.answer[::-1])).correct is False
+                if kind == "multiple":
+                    every = K.multiple_text(range(1, len(inst.choices) + 1))
+                    assert shipped.grade(inst, every).score == 0.0
