@@ -288,3 +288,29 @@ def match_short(text: str, accept: Sequence[str], reject: Sequence[str], typos: 
             if within_edits(given, a, typo_allowance(a, typos)):
                 return "typo", i
     return "wrong", None
+
+
+# ---------------------------------------------------------------------- answers for simulations
+
+
+def typed_answer(inst, right: bool) -> str | None:
+    """A right (full credit) or a wrong (no credit) answer to ``inst`` as a learner would type
+    it, for the kinds of this module; None for the other kinds. Used by simulated learners
+    (benchmarks, demo data) and tests."""
+    kind = getattr(inst, "kind", None)
+    if kind == "short":
+        return str(inst.answer) if right else "no idea"
+    if kind not in ("multiple", "ordering", "matching"):
+        return None
+    key = list(inst.answer)
+    if kind == "multiple":
+        if right:
+            return multiple_text(key)
+        wrong = [n for n in range(1, len(inst.choices) + 1) if n not in key]
+        return multiple_text(wrong)  # only wrong options ticked: no credit
+    if kind == "ordering":
+        return ordering_text(key if right else key[::-1])  # reversed: no two steps in order
+    if right:
+        return matching_text(key)
+    targets = len(inst.targets or [])
+    return matching_text([k % targets + 1 for k in key])  # every entry on another option

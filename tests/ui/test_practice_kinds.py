@@ -128,3 +128,15 @@ def test_every_kind_widget_is_reachable_by_tab_and_named(qtbot, practice):
             assert w.accessibleName(), (item_id, w)
             assert w.focusPolicy() != Qt.FocusPolicy.NoFocus
         practice.end_session(show=False)
+
+
+def test_set_text_shows_a_typed_answer_in_each_widget(practice):
+    from quizapp.bank.kinds import typed_answer
+
+    for item_id in ("debugging.k-multi", "debugging.k-order", "debugging.k-match", "debugging.k-short"):
+        start(practice, item_id)
+        for right in (True, False):
+            text = typed_answer(practice.instance, right)
+            practice.kind_widget.set_text(text)
+            assert practice.kind_widget.answer_text() == text
+        practice.end_session(show=False)

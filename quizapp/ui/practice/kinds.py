@@ -49,6 +49,10 @@ class KindAnswer(QWidget):
         """A digit key: True when this widget used it."""
         return False
 
+    def set_text(self, text: str) -> None:
+        """Show the answer written as the terminal takes it (demo data, "show me")."""
+        raise NotImplementedError
+
     def lock(self, inst) -> None:
         for w in self.focus_widgets():
             w.setEnabled(False)
@@ -92,6 +96,11 @@ class MultipleAnswer(KindAnswer):
             self.buttons[n - 1].setFocus()
             return True
         return False
+
+    def set_text(self, text: str) -> None:
+        picks = {int(p) for p in text.replace(",", " ").split() if p.isdigit()}
+        for b in self.buttons:
+            b.setChecked(b.number in picks)
 
     def ticked(self) -> list[int]:
         return [b.number for b in self.buttons if b.isChecked()]
@@ -176,6 +185,16 @@ class OrderingAnswer(KindAnswer):
         self.touched = True
         self.changed.emit()
 
+    def set_text(self, text: str) -> None:
+        wanted = [int(p) for p in text.replace(",", " ").split() if p.isdigit()]
+        items = {self.list.item(i).data(Qt.ItemDataRole.UserRole): i for i in range(self.list.count())}
+        taken = [self.list.takeItem(0) for _ in range(self.list.count())]
+        by_number = {it.data(Qt.ItemDataRole.UserRole): it for it in taken}
+        for n in wanted + [n for n in items if n not in wanted]:
+            if n in by_number:
+                self.list.addItem(by_number.pop(n))
+        self.changed.emit()
+
     def order(self) -> list[int]:
         return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
 
@@ -239,6 +258,13 @@ class MatchingAnswer(KindAnswer):
         grid.setColumnStretch(0, 1)
         lay.addLayout(grid)
 
+    def set_text(self, text: str) -> None:
+        from quizapp.bank.kinds import read_matching
+
+        chosen = read_matching(text, len(self.combos), self.combos[0].count() - 1 if self.combos else 0)
+        for combo, target in zip(self.combos, chosen):
+            combo.setCurrentIndex(target)
+
     def chosen(self) -> list[int | None]:
         return [c.currentData() for c in self.combos]
 
@@ -287,6 +313,9 @@ class ShortAnswer(KindAnswer):
 
     def answer_text(self) -> str:
         return self.edit.text()
+
+    def set_text(self, text: str) -> None:
+        self.edit.setText(text)
 
     def focus_widgets(self) -> list[QWidget]:
         return [self.edit]
