@@ -160,7 +160,7 @@ def test_every_reader_refuses_a_huge_answer_quickly(bank):
         for text in ("1 " * 100_000, "a" * 1_000_000, "1b " * 50_000):
             start = time.perf_counter()
             g = bank.grade(inst, text)
-            assert g.correct is None and "at most" in g.message
+            assert g.correct is None and ("at most" in g.message or "too long" in g.message)
             assert time.perf_counter() - start < 0.05
 
 
