@@ -36,7 +36,7 @@ ITEMS: dict[str, list[dict]] = {
                     "steps": ["Compute the gradient on the mini-batch",
                               "Update the first- and second-moment averages",
                               "Bias-correct both averages by dividing by $1 - \\beta^t$",
-                              "Move the weights by $\\eta \\hat m / (\\sqrt{{\\hat v}} + \\epsilon)$"]}},
+                              "Step the weights with the bias-corrected averages"]}},
         {"id": "adam.match-hyperparameters", "category": "concept", "difficulty": 2, "tags": ["hyperparameters"],
          "prompt": "Match each Adam setting with what it controls.",
          "explanation": "$\\beta_1$ sets how long the gradient average remembers, $\\beta_2$ the same for the "

@@ -78,6 +78,8 @@ class MultipleAnswer(KindAnswer):
             b.setAutoExclusive(False)
             b.setToolTip(f"Tick or untick with {n}; submit with Enter")
             b.setAccessibleName(f"Option {n}: {plain_text(text)} (tick if right)")
+            fm = b.key_label.fontMetrics()
+            b.key_label.setMinimumWidth(fm.horizontalAdvance("12 ☑ ✓") + 4)  # marks never shift the text
             b.toggled.connect(lambda _on, b=b: self._show_box(b))
             self._show_box(b)
             lay.addWidget(b)
@@ -212,6 +214,8 @@ class OrderingAnswer(KindAnswer):
             right = i < len(key) and item.data(Qt.ItemDataRole.UserRole) == key[i]
             item.setText(("✓ " if right else "✗ ") + item.text())
             item.setForeground((OK_COLOR if right else ERROR_COLOR).qcolor())
+        self.list.clearSelection()
+        self.list.setCurrentRow(-1)
         self.list.setEnabled(True)  # readable (scrolling, screen readers), no longer movable
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.NoDragDrop)
         for sc in self.shortcuts:
