@@ -302,3 +302,25 @@ def test_the_shipped_bank_has_eight_checked_items_of_each_kind():
                 if kind == "multiple":
                     every = K.multiple_text(range(1, len(inst.choices) + 1))
                     assert shipped.grade(inst, every).score == 0.0
+
+
+def test_class_view_names_a_wrong_answer_the_same_whatever_the_shuffle(bank):
+    """Two learners tick the same wrong options, shown in different orders: one wrong answer."""
+    from quizapp.progress.classview import Attempt, _AnswerNamer
+
+    namer = _AnswerNamer(bank)
+    names = set()
+    for seed in (1, 2, 3):
+        inst = bank.instance("debugging.k-multi", seed)
+        picks = sorted(inst.choices.index(t) + 1 for t in ("SGD", "Adam"))
+        given = K.multiple_text(picks)
+        a = Attempt("debugging.k-multi", "debugging", "concept", "multiple", seed, {}, given,
+                    inst.answer_text, False, 3.0, "2026-01-01T00:00:00", "2026-01-01")
+        key, label = namer.name(a)
+        names.add(key)
+        assert "SGD" in label and "Adam" in label
+    assert len(names) == 1
+    inst = bank.instance("debugging.k-short", 0)
+    a = Attempt("debugging.k-short", "debugging", "definition", "short", 0, {}, "Cool Down",
+                inst.answer_text, False, 3.0, "2026-01-01T00:00:00", "2026-01-01")
+    assert namer.name(a) == (("short", "cooldown"), "Cool Down")
