@@ -324,3 +324,13 @@ def test_class_view_names_a_wrong_answer_the_same_whatever_the_shuffle(bank):
     a = Attempt("debugging.k-short", "debugging", "definition", "short", 0, {}, "Cool Down",
                 inst.answer_text, False, 3.0, "2026-01-01T00:00:00", "2026-01-01")
     assert namer.name(a) == (("short", "cooldown"), "Cool Down")
+
+
+def test_quality_flags_a_short_answer_printed_in_the_prompt_or_the_header():
+    b = load_text('topic = "nesterov"\ntitle = "Nesterov momentum"\n[[item]]\nid = "nesterov.x"\n'
+                  'category = "definition"\nprompt = "Whose look-ahead method is this?"\nexplanation = "x"\n'
+                  'answer = { kind = "short", accept = ["Nesterov"] }\n\n[[item]]\nid = "nesterov.y"\n'
+                  'category = "definition"\nprompt = "What is v called in the velocity update?"\n'
+                  'explanation = "x"\nanswer = { kind = "short", accept = ["velocity"] }\n')
+    flagged = {p.item_id for p in check_bank(b) if "answer-shown" in p.message}
+    assert flagged == {"nesterov.x", "nesterov.y"}
