@@ -89,6 +89,10 @@ def seed_demo(store, bank, name: str = "Ada", days: int = 84, seed: int = 7,
 
 def _demo_answer(inst, right: bool, rng) -> str:
     """An answer to ``inst`` that is right or (plausibly) wrong."""
+    from quizapp.bank.kinds import typed_answer
+
+    if typed_answer(inst, right) is not None:
+        return typed_answer(inst, right)
     if inst.kind == "true_false":
         return str(bool(inst.answer) == right).lower()
     if inst.choices:
@@ -378,7 +382,11 @@ def main(argv: list[str] | None = None) -> int:
     def answer(page, right: bool, seconds: float) -> None:
         inst = page.instance
         page._shown_at -= seconds  # as if the learner had thought for a while
-        if inst.choices:
+        if page.kind_widget is not None:
+            from quizapp.bank.kinds import typed_answer
+
+            page.kind_widget.set_text(typed_answer(inst, right))
+        elif inst.choices:
             pick = inst.correct_choice if right else (1 if inst.correct_choice != 1 else 2)
             page.choose(pick)
         else:

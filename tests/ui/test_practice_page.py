@@ -42,12 +42,20 @@ def attempts(ctx) -> list[tuple]:
 
 
 def right_answer(inst) -> str:
+    from quizapp.bank.kinds import typed_answer
+
+    if typed_answer(inst, True) is not None:
+        return typed_answer(inst, True)
     if inst.choices:
         return str(inst.correct_choice)
     return inst.answer_display or repr(float(inst.answer))
 
 
 def wrong_answer(inst) -> str:
+    from quizapp.bank.kinds import typed_answer
+
+    if typed_answer(inst, False) is not None:
+        return typed_answer(inst, False)
     if inst.choices:
         return str(1 if inst.correct_choice != 1 else 2)
     return repr(float(inst.answer) * 3 + 7)
@@ -55,7 +63,9 @@ def wrong_answer(inst) -> str:
 
 def give(page, text: str) -> None:
     """Enter ``text`` the way a learner would (a choice number or typed digits) and submit."""
-    if page.instance.choices:
+    if page.kind_widget is not None:  # select-all, ordering, matching, short
+        page.kind_widget.set_text(text)
+    elif page.instance.choices:
         page.choose(int(text))
     else:
         page.answer_edit.setText(text)

@@ -109,6 +109,10 @@ def test_practice_flow_from_start_to_summary(bank):
         text = str(right) if right and len(answers) != 1 else ("1" if inst.choices else "12345")
         if inst.choices and len(answers) == 1:
             text = str(1 if right != 1 else 2)
+        from quizapp.bank.kinds import typed_answer
+
+        if typed_answer(inst, len(answers) != 1) is not None:  # select-all, ordering, matching, short
+            text = typed_answer(inst, len(answers) != 1)
         fb = flow.answer(text, 5.0)
         assert fb.readable and flow.feedback is fb
         answers.append(bool(fb.correct))

@@ -135,7 +135,7 @@ class LabCanvas(FigureCanvasQTAgg):
             self.dirty = True
         super().changeEvent(event)
 
-    def _set_title(self, text: str) -> None:
+    def _set_title(self, text: str) -> None:  # (keep titles short: a plot is ~170 px wide)
         # a fixed y: matplotlib would otherwise measure every tick label to place it
         self.ax.set_title(text, fontsize=FONT + 1, loc="left", pad=3, y=1.0, color=self.colors.text)
 
@@ -333,7 +333,7 @@ class LossCanvas(_LaneLines):
 
 
 class GradNormCanvas(_LaneLines):
-    title = "Gradient norm per step (- - clip)"
+    title = "Gradient norm (- - clip)"
 
     def values(self):
         return self.series.grad_norm
@@ -411,7 +411,7 @@ class RatioCanvas(LabCanvas):
         full = False
         if self._shown_title != (look.label, look.color):
             self._shown_title = (look.label, look.color)
-            self._set_title(f"Update/weight ratio: {look.label}")
+            self._set_title(f"Update/weight: {_short(look.label)}")
             if self.legend is not None:
                 for handle in self.legend.legend_handles:
                     handle.set_color(look.color)
@@ -556,7 +556,7 @@ class ViewCanvas(LabCanvas):
         full = False
         if self._shown != look.label:
             self._shown = look.label
-            self._set_title(f"Decision boundary: {look.label}")
+            self._set_title(f"Decision boundary: {_short(look.label, 18)}")
             full = True
         if self.contour is not None:
             self.blitter.remove(self.contour)
@@ -646,3 +646,9 @@ class MistakesView(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
         self._paint()
+
+
+def _short(label: str, limit: int = 12) -> str:
+    """A lane's label cut to fit a plot title (the legend and the lane list give it whole)."""
+    label = str(label)
+    return label if len(label) <= limit else label[: limit - 1] + "…"

@@ -6,7 +6,8 @@ items, then the rest), grades each answer and commits it to the store *before* i
 returns the feedback, so ending a session (Esc) or a crash loses nothing.
 
 Views: set-up (topics, category, length, mode) → question (math drawn, numbered choice
-buttons or a number field that says what it accepts) with feedback and the worked
+buttons or a number field that says what it accepts; select-all toggles, a list to
+order, matching rows or a phrase field from :mod:`.kinds`) with feedback and the worked
 explanation for this instance's numbers → summary (score, time, what to review next).
 Keys: 1–9 choose, Enter submits (and goes on), N next, Esc ends the session. In exam
 mode nothing is revealed until the summary.
@@ -34,8 +35,9 @@ from quizapp.ui.shared.text import plural
 from quizapp.ui.practice import model
 from quizapp.ui.practice.model import PracticeFlow
 from quizapp.ui.shared.a11y import focus_ring, quiet_scroll, tab_after
+from quizapp.ui.practice.kinds import KINDS as ANSWER_WIDGET_KINDS, answer_widget
 from quizapp.ui.shared.mathtext import MathLabel, plain_text, warm_up
-from quizapp.ui.shared.theme import ERROR_COLOR, MUTED_COLOR, OK_COLOR
+from quizapp.ui.shared.theme import ERROR_COLOR, MUTED_COLOR, OK_COLOR, WARNING_COLOR
 
 ACCEPTED_HINT = accepted_hint()  # per question, examples that are not its answer
 MODE_TEXT = {
@@ -394,6 +396,12 @@ class PracticePage(QWidget):
         self.choices_layout.setSpacing(6)
         lay.addWidget(self.choices_box)
         self.choice_buttons: list[ChoiceButton] = []
+        # multiple / ordering / matching / short: a widget per question (ui/practice/kinds.py)
+        self.kind_box = QWidget()
+        self.kind_layout = QVBoxLayout(self.kind_box)
+        self.kind_layout.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.kind_box)
+        self.kind_widget = None
 
         self.numeric_box = QWidget()
         nv = QVBoxLayout(self.numeric_box)
@@ -764,7 +772,19 @@ class PracticePage(QWidget):
             self.choices_layout.removeWidget(b)
             b.deleteLater()
         self.choice_buttons = []
-        if inst.choices:
+        if self.kind_widget is not None:
+            self.kind_layout.removeWidget(self.kind_widget)
+            self.kind_widget.hide()
+            self.kind_widget.deleteLater()
+            self.kind_widget = None
+        part = inst.kind in ANSWER_WIDGET_KINDS
+        if part:
+            self.kind_widget = answer_widget(inst)
+            self.kind_widget.changed.connect(lambda: self._show_input_message(""))
+            self.kind_layout.addWidget(self.kind_widget)
+            tab_after(self.end_button, self.kind_widget.focus_widgets())
+        self.kind_box.setVisible(part)
+        if inst.choices and not part:
             for n, text in enumerate(inst.choices, start=1):
                 button = ChoiceButton(n, text)
                 button.clicked.connect(lambda _c=False, n=n: self.choose(n))
@@ -772,11 +792,14 @@ class PracticePage(QWidget):
                 button.show()  # now, not on the next event loop pass: it takes the focus below
                 self.choice_buttons.append(button)
             tab_after(self.end_button, self.choice_buttons)  # Tab: choices, then Submit
-        self.choices_box.setVisible(bool(inst.choices))
+        self.choices_box.setVisible(bool(inst.choices) and not part)
         n = len(inst.choices or [])
-        self.keys_hint.setText((f"Keys: 1–{min(n, 9)} choose" if n else "Keys: type the number")
+        keys = {"multiple": f"Keys: 1–{min(n, 9)} tick or untick", "ordering": "Keys: Alt+Up / Alt+Down move",
+                "matching": "Keys: Tab to a row, arrows pick", "short": "Keys: type the answer"}
+        self.keys_hint.setText((keys[inst.kind] if part else f"Keys: 1–{min(n, 9)} choose" if n
+                                else "Keys: type the number")
                                + " · Enter submit · N next · Esc end the session")
-        numeric = not inst.choices
+        numeric = not inst.choices and not part
         self.numeric_box.setVisible(numeric)
         self.answer_edit.clear()
         self.answer_edit.setEnabled(numeric)
@@ -797,7 +820,9 @@ class PracticePage(QWidget):
         self._focus_question()
 
     def _focus_question(self) -> None:
-        if self.instance is not None and self.feedback is None and not self.instance.choices:
+        if self.kind_widget is not None and self.feedback is None:
+            self.kind_widget.focus_first()
+        elif self.instance is not None and self.feedback is None and not self.instance.choices:
             self.answer_edit.setFocus()
         elif self.feedback is not None and self.next_button.isVisible():
             self.next_button.setFocus()
@@ -809,6 +834,9 @@ class PracticePage(QWidget):
 
     def choose(self, n: int) -> None:
         """Select choice ``n`` (1-based); Enter submits it."""
+        if self.kind_widget is not None and self.feedback is None:
+            self.kind_widget.press(n)
+            return
         if self.instance is None or self.feedback is not None or not self.choice_buttons:
             return
         if not 1 <= n <= len(self.choice_buttons):
@@ -821,6 +849,8 @@ class PracticePage(QWidget):
         self._show_input_message("")
 
     def answer_text(self) -> str:
+        if self.kind_widget is not None:
+            return self.kind_widget.answer_text()
         if self.instance is not None and self.instance.choices:
             return str(self._selected) if self._selected else ""
         return self.answer_edit.text()
@@ -848,6 +878,9 @@ class PracticePage(QWidget):
         if session is None or inst is None or self.feedback is not None:
             return
         text = self.answer_text()
+        if not text.strip() and self.kind_widget is not None:
+            self._show_input_message(self.kind_widget.empty_message)
+            return
         if not text.strip():
             self._show_input_message("Choose an answer first (1–9 or click it)." if inst.choices
                                      else "Type a number first. " + self.accepted_label.text())
@@ -860,6 +893,9 @@ class PracticePage(QWidget):
             return
         if not fb.readable:  # not graded, not recorded: say what is accepted
             self._show_input_message(fb.message)
+            if self.kind_widget is not None:
+                self.kind_widget.focus_first()
+                return
             self.answer_edit.setFocus()
             self.answer_edit.selectAll()
             return
@@ -878,8 +914,13 @@ class PracticePage(QWidget):
     def _show_feedback(self, inst, fb) -> None:
         self._show_input_message("")
         ok = bool(fb.correct)
-        self.verdict_label.setText("✓ Correct" if ok else "✗ Not quite")
-        self.verdict_label.setStyleSheet(f"color: {OK_COLOR if ok else ERROR_COLOR};")
+        partly = not ok and (getattr(fb, "score", None) or 0) > 0
+        self.verdict_label.setText("✓ Correct" if ok else
+                                   f"◐ Partly right ({fb.score * 100:.0f} % credit)" if partly
+                                   else "✗ Not quite")
+        self.verdict_label.setStyleSheet(f"color: {OK_COLOR if ok else WARNING_COLOR if partly else ERROR_COLOR};")
+        if self.kind_widget is not None:
+            self.kind_widget.lock(inst)
         self.feedback_message.setText(fb.message)
         self.explanation.setText(fb.explanation)
         self.explanation.setVisible(bool(fb.explanation))
