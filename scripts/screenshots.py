@@ -269,6 +269,14 @@ def main(argv: list[str] | None = None) -> int:
         page = w.pages["simulator"]
         page.load_preset("valley-race")
         page.show_sweep()
+        import time
+
+        from PySide6.QtWidgets import QApplication
+
+        deadline = time.monotonic() + 30  # the sweep runs on a worker thread
+        while page.sweep_results is None and time.monotonic() < deadline:
+            QApplication.processEvents()
+            time.sleep(0.01)
         save(w, "simulator-sweep")
 
     def notebook(w):
@@ -402,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
             answer(page, right, secs)
             page.next_question()
         page.end_session()
+        page.flush_cards()
         settle(5)
         save(w, "practice-summary")
 

@@ -655,7 +655,7 @@ def _say(out, text: str = "") -> None:
 
 
 def _show(out, session, inst) -> None:
-    from quizapp.progress.textmath import tex_to_text
+    from quizapp.textmath import tex_to_text
 
     item = session.item(inst.item_id)
     _say(out)
@@ -730,7 +730,7 @@ class _Lines:
 def _run_terminal(session, store, learner, inp, out) -> int:
     from quizapp.progress.classview import printable
     from quizapp.progress.store import LearnerGone, StoreError, shown
-    from quizapp.progress.textmath import tex_to_text
+    from quizapp.textmath import tex_to_text
 
     lines = _Lines(inp)
     exam = session.opts.mode == "exam"

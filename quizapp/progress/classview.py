@@ -973,6 +973,6 @@ class _AnswerNamer:
                 text = getattr(formulas[written - 1], "text", str(formulas[written - 1]))
                 return ("choice", written), f"option {written}: {text}"
             return ("choice", written), f"option {written}"
-        from quizapp.progress.textmath import tex_to_text
+        from quizapp.textmath import tex_to_text
 
         return ("choice", written), tex_to_text(choices[pick - 1])

@@ -105,7 +105,8 @@ def test_whole_session_records_answers_unlocks_an_achievement_and_summarises(qtb
     assert practice.score_label.text().startswith("2 of 3 right (67 %)")
     assert summary.review_next == [given[1][0]]
     assert practice.review_button.isVisible() and "again" in practice.review_button.text()
-    assert practice.answers_layout.count() == 3
+    # the answer cards follow the score, one per event-loop turn (no pause before the summary)
+    qtbot.waitUntil(lambda: practice.answers_layout.count() == 3, timeout=5000)
     # "practise these again" starts a session on exactly the missed item
     practice.practise_missed()
     assert practice.current_view() == "question"
