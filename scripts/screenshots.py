@@ -567,6 +567,48 @@ def main(argv: list[str] | None = None) -> int:
 
     shots.update({"author-edit": author_edit, "author-invalid": author_invalid,
                   "author-readonly": author_readonly, "author-dark": author_dark})
+    # ---- Lab page: a real run, trained in its worker thread to the end
+    def lab_run(w, preset: str | None = None, stage: int = 0, select: int = 0, side: int = 0):
+        w.show_page("lab")
+        page = w.pages["lab"]
+        if preset:
+            page.load_preset(preset, stage)
+        page.pace_combo.setCurrentIndex(0)  # full speed
+        page.start()
+        # wait in an event loop: a tight processEvents() loop would crash PySide6 6.12
+        # (each call drops a reference to None: about 20 000 calls abort the interpreter)
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        check = QTimer()
+        check.setInterval(50)
+        check.timeout.connect(lambda: loop.quit() if page.phase in ("done", "stopped", "idle") else None)
+        check.start()
+        loop.exec()
+        check.stop()
+        if select:
+            page.lane_list.list.setCurrentRow(select)
+        page.side_tabs.setCurrentIndex(side)
+        settle(5)
+        page.redraw_all()
+        w.toasts.clear()  # the notebook's first record unlocks an achievement: not the subject here
+        settle(5)
+        return page
+
+    def lab_moons(w):
+        lab_run(w, select=2)
+        save(w, "lab-moons")
+
+    def lab_digits(w):
+        lab_run(w, "tuning_order", 1, select=2, side=1)
+        save(w, "lab-digits")
+
+    def lab_symptom(w):
+        page = lab_run(w, "oscillation")
+        page.symptoms.verticalScrollBar().setValue(0)
+        save(w, "lab-symptom")
+
+    shots.update({"lab-moons": lab_moons, "lab-digits": lab_digits, "lab-symptom": lab_symptom})
     for name, shot in shots.items():
         if args.only and name not in args.only:
             continue
