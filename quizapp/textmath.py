@@ -60,6 +60,29 @@ def tex_to_text(text: str) -> str:
     return out.replace("\\$", "$")
 
 
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.S)
+_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])", re.S)
+_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def strip_markup(text: str) -> str:
+    """``**bold**``, ``*italic*`` and ```code``` as their plain words."""
+    text = _BOLD.sub(r"\1", text)
+    text = _ITALIC.sub(r"\1", text)
+    return _CODE.sub(r"\1", text)
+
+
+def plain_text(text: str, one_line: bool = False) -> str:
+    """What a terminal (or a tooltip) shows for bank text: math as Unicode, no markup.
+
+    Line breaks are kept unless ``one_line``; runs of spaces become one.
+    """
+    out = strip_markup(tex_to_text(text))
+    if one_line:
+        return " ".join(out.split())
+    return "\n".join(" ".join(line.split()) for line in out.splitlines())
+
+
 def math_to_text(tex: str) -> str:
     """Readable Unicode for one piece of TeX math (no dollars)."""
     out, _ = _Converter(tex).group(0, None, 0)

@@ -540,6 +540,13 @@ def _tidy_blank_lines(text: str) -> str:
     return re.sub(r"(\r?\n)(?:[ \t]*\r?\n){2,}", r"\1\1", text)
 
 
+def _new_file_mode() -> int:
+    """The mode ``open()`` would give a new file: 0666 less the process's umask."""
+    mask = os.umask(0o022)  # reading the umask means setting it: put it straight back
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _write(path: Path, text: str, create: bool = False, checked: bool = False) -> None:
     if not create and path.exists():
         try:
@@ -556,11 +563,10 @@ def _write(path: Path, text: str, create: bool = False, checked: bool = False) -
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        if path.exists():
-            try:
-                os.chmod(tmp, path.stat().st_mode & 0o777)
-            except OSError:
-                pass
+        try:  # mkstemp makes 0600; keep the file's mode, or give a new one the usual mode
+            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _new_file_mode())
+        except OSError:
+            pass
         os.replace(tmp, path)
     except BaseException:
         try:

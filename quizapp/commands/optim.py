@@ -8,16 +8,51 @@ from quizapp.commands import CommandError
 from quizapp.commands.common import parse_pairs, parse_point, print_json
 
 
+def _overflow(text: str, flag: str) -> str:
+    return (f"{flag} {text.strip()} overflows: a number this large is beyond the largest a "
+            "64-bit float can hold (about 1.8e308)")
+
+
+def finite_number(flag: str):
+    """An argparse type: a finite float; "1e400" is said to overflow (not "inf")."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if math.isnan(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+        if math.isinf(value):
+            if text.strip().lstrip("+-").lower() in ("inf", "infinity"):
+                raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+            raise argparse.ArgumentTypeError(_overflow(text, flag).split(" ", 1)[1])
+        return value
+    parse.__name__ = "number"  # argparse names the type in its messages
+    return parse
+
+
+def _check_finite(pairs: dict, texts: list[str] | None, flag: str) -> None:
+    """A ``--set KEY=1e400`` overflows to inf while parsing: say so, naming what was typed."""
+    for item in texts or []:
+        key, _sep, value = item.partition("=")
+        v = pairs.get(key.strip())
+        if isinstance(v, float) and math.isinf(v) and value.strip().lstrip("+-").lower() not in (
+                "inf", "infinity"):
+            raise CommandError(_overflow(f"{key.strip()}={value.strip()}", flag))
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("simulate", help="run one optimizer on a surface",
                        description="Run one optimizer configuration on a 2-D loss surface.")
     _common(p)
-    p.add_argument("--lr", type=float, help="learning rate (default: the optimizer's)")
+    p.add_argument("--lr", type=finite_number("--lr"), help="learning rate (default: the optimizer's)")
     p.add_argument("--schedule", help="constant, step, exponential, cosine, linear, warmup_cosine")
     p.add_argument("--schedule-set", action="append", metavar="KEY=VALUE",
                    help="schedule argument, e.g. T_max=100 (repeatable)")
-    p.add_argument("--clip-norm", type=float, help="clip the gradient to this global norm")
-    p.add_argument("--noise", type=float, default=0.0, help="std of Gaussian gradient noise")
+    p.add_argument("--clip-norm", type=finite_number("--clip-norm"),
+                   help="clip the gradient to this global norm")
+    p.add_argument("--noise", type=finite_number("--noise"), default=0.0,
+                   help="std of Gaussian gradient noise")
     p.add_argument("--seed", type=int, default=0, help="seed for the noise and the data")
     p.set_defaults(handler=_simulate)
 
@@ -72,6 +107,7 @@ def parse_hyper(args) -> dict:
     """``--set KEY=VALUE`` pairs plus ``--lr``: the optimizer's hyper-parameters (shared
     by ``simulate``, ``sweep`` and ``train``)."""
     hyper = parse_pairs(args.set, "--set")
+    _check_finite(hyper, args.set, "--set")
     if "betas" in hyper:
         raise CommandError("--set takes betas as beta1=... and beta2=...")
     if getattr(args, "lr", None) is not None:
@@ -130,6 +166,8 @@ def _parse_lrs(text: str) -> tuple[float, float, int]:
             raise ValueError
     except (ValueError, IndexError):
         raise CommandError(f"--lrs expects LO:HI:K, e.g. 1e-4:1:50, got {text!r}") from None
+    if math.isinf(hi) and parts[1].strip().lstrip("+").lower() not in ("inf", "infinity"):
+        raise CommandError(_overflow(f"HI {parts[1].strip()}", "--lrs"))
     if not (0 < lo <= hi) or not math.isfinite(hi):
         raise CommandError(f"--lrs needs 0 < LO <= HI, got {text!r}")
     if not 1 <= k <= 100_000:

@@ -165,7 +165,7 @@ def _progress(args) -> int:
         learner = _learner(store, args.learner)
         if args.history:
             return _print_history(store, learner, args)
-        summary = store.progress_summary(learner.id)
+        summary = store.progress_summary(learner.id, bank_topics=_bank_topics())
         if args.json:
             summary["database"] = str(store.path)
             print_json(summary)
@@ -179,10 +179,36 @@ def _progress(args) -> int:
                 w.writerow([learner.name, topic, t["title"], t["attempts"], t["correct"],
                             f"{t['mastery']:.2f}", "yes" if t["mastered"] else "no", t["days"]])
         else:
-            _print_summary(summary, store)
+            _print_summary(summary, store, _whose(store, learner, args.learner))
     finally:
         store.close()
     return 0
+
+
+def _bank_topics() -> dict[str, str]:
+    """The shipped bank's topics (titles, and one mastery badge each), read from the file
+    headers, so a fresh database counts every achievement, not only the topic-free ones."""
+    from quizapp.bank.loader import topic_titles
+
+    try:
+        return topic_titles()
+    except Exception:  # a broken install: the summary shows what the file knows
+        return {}
+
+
+def _whose(store, learner, asked: str | None) -> str:
+    """One line: whose progress this is, and how to see someone else's."""
+    from quizapp.progress.classview import printable
+
+    name = printable(learner.name)
+    if asked is not None:
+        return f"Progress of {name}."
+    others = [printable(l.name) for l in store.learners() if l.id != learner.id]
+    if not others:
+        return f"Progress of {name}, the only learner profile."
+    return (f"Progress of {name}, the most recently active of {len(others) + 1} learner "
+            f"profiles (also: {', '.join(others[:5])}{', …' if len(others) > 5 else ''}); "
+            "choose one with --learner NAME.")
 
 
 def _print_history(store, learner, args) -> int:
@@ -206,10 +232,12 @@ def _print_history(store, learner, args) -> int:
     return 0
 
 
-def _print_summary(s: dict, store) -> None:
+def _print_summary(s: dict, store, whose: str = "") -> None:
     from quizapp.progress.classview import printable
 
     print(f"Learner: {printable(s['learner'])}   (database: {store.path})")
+    if whose:
+        print(whose)
     print(f"Answered {s['attempts']}, right {s['correct']} ({_pct(s['correct'], s['attempts'])}), "
           f"time {_duration(s['seconds'])}; {s['due_now']} due for review now; "
           f"{s['runs']} simulator runs in the notebook.")
@@ -655,7 +683,7 @@ def _say(out, text: str = "") -> None:
 
 
 def _show(out, session, inst) -> None:
-    from quizapp.textmath import tex_to_text
+    from quizapp.textmath import plain_text as tex_to_text  # math and markup as text
 
     item = session.item(inst.item_id)
     _say(out)
@@ -739,7 +767,7 @@ class _Lines:
 def _run_terminal(session, store, learner, inp, out) -> int:
     from quizapp.progress.classview import printable
     from quizapp.progress.store import LearnerGone, StoreError, shown
-    from quizapp.textmath import tex_to_text
+    from quizapp.textmath import plain_text as tex_to_text  # math and markup as text
 
     lines = _Lines(inp)
     exam = session.opts.mode == "exam"

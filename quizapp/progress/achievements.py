@@ -42,6 +42,9 @@ class AchievementStatus:
     target: int
     detail: str = ""
     rule: str = ""
+    #: what ``progress`` adds up, when it adds up several things: (what, so far, needed)
+    #: per part, e.g. a mastery badge's right answers and study days
+    parts: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def unlocked(self) -> bool:
@@ -57,6 +60,11 @@ class AchievementStatus:
 Unlock = AchievementStatus
 
 CALC = "calculation"
+
+
+def _n(n: int, word: str) -> str:
+    """``1 run``, ``2 runs``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 ACHIEVEMENTS: tuple[Achievement, ...] = (
     # answers
@@ -103,7 +111,9 @@ ACHIEVEMENTS: tuple[Achievement, ...] = (
     Achievement("diverge-fix", "Brake pedal",
                 "Make a run diverge, then tame it with a lower learning rate on the same "
                 "surface and optimizer.", "diverge_fixed", 1),
-    Achievement("race-3", "Race day", "Race 3 or more optimizers on one surface at once.",
+    Achievement("race-3", "Race day",
+                "Race 3 or more optimizers on one surface at once (every shown lane of the "
+                "simulator's Optimizers list counts, the same algorithm twice included).",
                 "race", 3),
     Achievement("one-knob", "One knob at a time",
                 "Change exactly one setting between two consecutive runs.", "one_knob", 1),
@@ -170,7 +180,7 @@ def _correct_answers(ctx: Context, category: str | None = None):
         return n, f"{n} right so far"
     n = ctx.scalar("SELECT COUNT(*) FROM attempts WHERE learner_id = ? AND category = ? "
                    "AND correct = 1", [ctx.learner_id, category])
-    return n, f"{n} {category} answers right so far"
+    return n, f"{n} {category} answer{'' if n == 1 else 's'} right so far"
 
 
 @_rule("answer_streak", "attempt")
@@ -185,21 +195,21 @@ def _recent_accuracy(ctx: Context, category: str, window: int):
         "SELECT COALESCE(SUM(correct), 0), COUNT(*) FROM (SELECT correct FROM attempts "
         "WHERE learner_id = ? AND category = ? ORDER BY id DESC LIMIT ?)",
         [ctx.learner_id, category, window]).fetchone()
-    return right, f"{right} right of your last {seen} {category} answers"
+    return right, f"{right} right of your last {seen} {category} answer{'' if seen == 1 else 's'}"
 
 
 @_rule("topics_answered", "attempt")
 def _topics_answered(ctx: Context):
     n = ctx.scalar("SELECT COUNT(DISTINCT topic) FROM topic_days WHERE learner_id = ?",
                    [ctx.learner_id])
-    return n, f"{n} topics tried"
+    return n, f"{_n(n, 'topic')} tried"
 
 
 @_rule("reviews_done", "attempt")
 def _reviews_done(ctx: Context):
     n = ctx.scalar("SELECT COALESCE(SUM(reviews), 0) FROM day_stats WHERE learner_id = ?",
                    [ctx.learner_id])
-    return n, f"{n} due reviews answered"
+    return n, f"{_n(n, 'due review')} answered"
 
 
 @_rule("exam_passed", "session")
@@ -227,15 +237,17 @@ def _topic_mastery(ctx: Context, topic: str):
     m = _mastery(ctx, topic)
     right = min(m["recent_correct"], queries.MASTERY_CORRECT)
     days = min(m["days"], queries.MASTERY_DAYS)
+    parts = ((f"right of last {queries.MASTERY_WINDOW}", right, queries.MASTERY_CORRECT),
+             ("study days", days, queries.MASTERY_DAYS))
     return right + days, (f"{m['recent_correct']} right of your last {m['recent']}; "
-                          f"studied on {m['days']} of {queries.MASTERY_DAYS} days")
+                          f"studied on {m['days']} of {queries.MASTERY_DAYS} days"), parts
 
 
 @_rule("topics_mastered", "attempt")
 def _topics_mastered(ctx: Context):
     mastery = queries.mastery_by_topic(ctx.db, ctx.learner_id)
     n = sum(1 for m in mastery.values() if m["mastered"])
-    return n, f"{n} topics mastered"
+    return n, f"{_n(n, 'topic')} mastered"
 
 
 @_rule("weekly_streak", "attempt", "streak")
@@ -244,14 +256,15 @@ def _weekly_streak(ctx: Context):
     if streak is None:
         streak = ctx.cache["streak"] = queries.study_streak(ctx.db, ctx.learner_id, now=ctx.now)
     if not streak["enabled"]:
-        return 0, "the weekly streak is off (quizapp learners --streak on)"
-    return streak["weeks"], f"{streak['weeks']} weeks in a row (best {streak['best']})"
+        return 0, ("the weekly streak is off: turn it on on the Achievements page "
+                   "(or: quizapp learners --streak on)")
+    return streak["weeks"], f"{_n(streak['weeks'], 'week')} in a row (best {streak['best']})"
 
 
 @_rule("runs_recorded", "run")
 def _runs_recorded(ctx: Context):
     n = ctx.scalar("SELECT COUNT(*) FROM runs WHERE learner_id = ?", [ctx.learner_id])
-    return n, f"{n} runs recorded"
+    return n, f"{_n(n, 'run')} recorded"
 
 
 @_rule("diverge_fixed", "run")
@@ -276,16 +289,17 @@ def _diverge_fixed(ctx: Context):
 @_rule("race", "run")
 def _race(ctx: Context):
     n = ctx.scalar(
-        "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(DISTINCT optimizer) AS n FROM runs "
+        "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM runs "
         "WHERE learner_id = ? AND grp IS NOT NULL GROUP BY grp, surface)", [ctx.learner_id])
-    return n, f"at most {n} optimizers raced together"
+    # lanes, as the simulator counts them ("Optimizers: 4 in the race")
+    return n, f"at most {n} optimizer{'' if n == 1 else 's'} raced together"
 
 
 @_rule("one_knob", "run")
 def _one_knob(ctx: Context):
     n = ctx.scalar("SELECT COUNT(*) FROM runs WHERE learner_id = ? AND changed = 1",
                    [ctx.learner_id])
-    return n, f"{n} one-setting changes"
+    return n, f"{_n(n, 'one-setting change')}"
 
 
 @_rule("reach_minimum", "run")
@@ -316,13 +330,16 @@ def expand(topics: dict[str, str]) -> list[Achievement]:
     return out
 
 
-def _measure(ctx: Context, a: Achievement) -> tuple[int, str]:
-    return RULES[a.rule].measure(ctx, **a.params)
+def _measure(ctx: Context, a: Achievement) -> tuple[int, str, tuple]:
+    """(progress, detail, parts): a rule returns the parts only when it has several."""
+    result = RULES[a.rule].measure(ctx, **a.params)
+    return (result[0], result[1], tuple(result[2]) if len(result) > 2 else ())
 
 
-def _status(a: Achievement, unlocked_at: str | None, progress: int, detail: str) -> AchievementStatus:
+def _status(a: Achievement, unlocked_at: str | None, progress: int, detail: str,
+            parts: tuple = ()) -> AchievementStatus:
     return AchievementStatus(a.id, a.title, a.description, unlocked_at,
-                             min(int(progress), a.target), a.target, detail, a.rule)
+                             min(int(progress), a.target), a.target, detail, a.rule, parts)
 
 
 def unlocked_rows(db: Database, learner_id: int) -> dict[str, str]:
@@ -340,7 +357,7 @@ def evaluate(ctx: Context, event: Event, topics: dict[str, str], when: str) -> l
         rule = RULES[a.rule]
         if event.kind not in rule.events or not rule.relevant(event, a.params):
             continue
-        progress, detail = _measure(ctx, a)
+        progress, detail, parts = _measure(ctx, a)
         if progress >= a.target:
             cur = ctx.db.execute(
                 "INSERT OR IGNORE INTO achievements (learner_id, achievement_id, unlocked_at) "
@@ -357,8 +374,8 @@ def statuses(ctx: Context, topics: dict[str, str]) -> list[AchievementStatus]:
         if a.id in done:
             out.append(_status(a, done[a.id], a.target, "unlocked"))
         else:
-            progress, detail = _measure(ctx, a)
-            out.append(_status(a, None, progress, detail))
+            progress, detail, parts = _measure(ctx, a)
+            out.append(_status(a, None, progress, detail, parts))
     return out
 
 

@@ -94,6 +94,24 @@ def diff_configs(a: dict, b: dict) -> list[tuple[str, Any, Any]]:
     return out
 
 
+def closest_run(candidates: list[tuple[Any, dict]], config: dict) -> tuple[Any, int] | None:
+    """The run ``config`` is best compared with, and how many settings changed since it.
+
+    ``candidates`` are the (id, config) pairs of the previous experiment: one run, or every
+    lane of the previous race. A race re-run with one lane's learning rate changed is one
+    knob away from *that* lane, not from whichever lane happened to be recorded last, so
+    the closest candidate (fewest changed settings; the latest on a tie) is the one. This
+    is the count the notebook's Δ column shows, and :func:`diff_configs` of the same two
+    runs lists exactly those settings. None when there is no candidate.
+    """
+    best: tuple[Any, int] | None = None
+    for run_id, other in candidates:
+        n = len(diff_configs(other, config))
+        if best is None or n <= best[1]:
+            best = (run_id, n)
+    return best
+
+
 def config_lr(config: dict) -> float | None:
     """The base learning rate of a run: ``hyper.lr`` (simulator) or ``lr`` (training lab),
     else the optimizer's default."""

@@ -52,7 +52,7 @@ from typing import Any
 from quizapp.progress import achievements as ach
 from quizapp.progress import clock, migrations, queries, review
 from quizapp.progress.journal import Journal
-from quizapp.progress.notebook import clean, config_lr, diff_configs, dumps, loads_object
+from quizapp.progress.notebook import clean, closest_run, config_lr, dumps, loads_object
 
 #: How long one SQLite call waits for a lock before the store's own retry loop looks again.
 BUSY_TIMEOUT_S = 10.0
@@ -1099,12 +1099,17 @@ class Store:
         config, outcome = clean(config), clean(outcome)
         with self._write() as db:
             prev = db.execute(
-                "SELECT config FROM runs WHERE learner_id = ? AND (? IS NULL OR grp IS NULL "
+                "SELECT id, grp, config FROM runs WHERE learner_id = ? AND (? IS NULL OR grp IS NULL "
                 "OR grp != ?) ORDER BY id DESC LIMIT 1", [learner_id, group, group]).fetchone()
             changed = None
             if prev is not None:
+                # the previous experiment: that run, or every lane of its race
+                rows = [prev[::2]] if prev[1] is None else db.execute(
+                    "SELECT id, config FROM runs WHERE learner_id = ? AND grp = ? ORDER BY id",
+                    [learner_id, prev[1]]).fetchall()
                 try:
-                    changed = len(diff_configs(loads_object(prev[0], "run config"), config))
+                    closest = closest_run([(i, loads_object(c, "run config")) for i, c in rows], config)
+                    changed = None if closest is None else closest[1]
                 except ValueError:
                     changed = None
             diverged = outcome.get("diverged_at") is not None
@@ -1153,9 +1158,18 @@ class Store:
         with self._write():
             return ach.evaluate(self._context(learner_id), event, topics, clock.iso(self._now()))
 
-    def achievements(self, learner_id: int) -> list[ach.AchievementStatus]:
+    def achievements(self, learner_id: int, bank_topics: dict[str, str] | None = None
+                     ) -> list[ach.AchievementStatus]:
+        """Every achievement; ``bank_topics`` adds topics the file does not know yet (one
+        mastery badge each), without writing them: a read-only summary counts them too."""
         self.get_learner(learner_id)
-        return ach.statuses(self._context(learner_id), self.topics(learner_id))
+        return ach.statuses(self._context(learner_id), self._with_topics(learner_id, bank_topics))
+
+    def _with_topics(self, learner_id: int, bank_topics: dict[str, str] | None) -> dict[str, str]:
+        titles = self.topics(learner_id)
+        for topic, title in (bank_topics or {}).items():
+            titles.setdefault(topic, title)
+        return titles
 
     # ------------------------------------------------------------------ progress queries
 
@@ -1177,17 +1191,18 @@ class Store:
     def history(self, learner_id: int, limit: int = 500, topic: str | None = None) -> list[dict]:
         return queries.history(self.db, learner_id, limit, topic)
 
-    def progress_summary(self, learner_id: int) -> dict:
-        """Everything `quizapp progress --json` prints for one learner."""
+    def progress_summary(self, learner_id: int, bank_topics: dict[str, str] | None = None) -> dict:
+        """Everything `quizapp progress --json` prints for one learner (``bank_topics``: as
+        for :meth:`achievements`)."""
         learner = self.get_learner(learner_id)
         attempts, correct, seconds = self.db.execute(
             "SELECT COALESCE(SUM(answers), 0), COALESCE(SUM(correct), 0), COALESCE(SUM(seconds), 0) "
             "FROM day_stats WHERE learner_id = ?", [learner_id]).fetchone()
-        titles = self.topics(learner_id)
+        titles = self._with_topics(learner_id, bank_topics)
         topics = queries.mastery_by_topic(self.db, learner_id, list(titles))
         for topic, entry in topics.items():
             entry["title"] = titles.get(topic, topic)
-        statuses = self.achievements(learner_id)
+        statuses = self.achievements(learner_id, bank_topics)
         runs = self.db.execute("SELECT COUNT(*) FROM runs WHERE learner_id = ?", [learner_id]).fetchone()[0]
         return {
             "learner": learner.name,

@@ -16,6 +16,7 @@ from quizapp import __version__
 from quizapp.ui.context import AppContext
 from quizapp.ui.pages import DEFAULT_PAGE, PAGES, PageSpec
 from quizapp.ui.shared.settings import open_settings
+from quizapp.ui.shared import wheel
 from quizapp.ui.shared.theme import (
     SETTINGS_KEY as THEME_KEY, THEME_TITLES, THEMES, app_icon, apply_theme, current_mode,
 )
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, ctx: AppContext, pages: list[PageSpec] | None = None):
         super().__init__()
+        wheel.install()  # wheel over a form scrolls it; values change only when focused
         self.ctx = ctx
         self.specs = list(PAGES if pages is None else pages)
         self.pages: dict[str, QWidget] = {}

@@ -284,3 +284,28 @@ def _subcommands():
             return sorted(action.choices)
     return []
 
+
+
+# ----------------------------------------------------------------- issue 12 (11)
+
+
+def test_a_rate_too_large_for_a_float_is_said_to_overflow():
+    """`--lr 1e400` said "Invalid lr: inf (lr must be > 0)"."""
+    for argv in (["--lr", "1e400"], ["--set", "lr=1e400"]):
+        done = subprocess.run([sys.executable, "-m", "quizapp", "simulate", "--surface", "valley",
+                               "--optimizer", "sgd", *argv], capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 2
+        assert "1e400 overflows" in done.stderr and "inf" not in done.stderr
+    done = subprocess.run([sys.executable, "-m", "quizapp", "sweep", "--surface", "valley",
+                           "--optimizer", "sgd", "--lrs", "1e-3:1e999:4"], capture_output=True,
+                          text=True, cwd=ROOT)
+    assert done.returncode == 2 and "1e999 overflows" in done.stderr
+
+
+def test_other_numbers_are_still_checked(capsys):
+    with pytest.raises(SystemExit):
+        main(["simulate", "--surface", "valley", "--optimizer", "sgd", "--lr", "nan"])
+    assert "is not a number" in capsys.readouterr().err
+    code, _out, err = run_cli(capsys, "simulate", "--surface", "valley", "--optimizer", "sgd",
+                              "--lr", "0.05", "--steps", "3")
+    assert code == 0, err

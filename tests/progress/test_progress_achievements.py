@@ -217,25 +217,11 @@ def test_race_needs_three_optimizers_in_one_group(store, learner):
     assert "race-3" in _ids(got.unlocked)
 
 
-def test_one_knob_counts_exactly_one_changed_setting(store, learner):
-    store.record_run(learner.id, cfg(), out())
-    assert "one-knob" not in _ids(store.record_run(learner.id, cfg(hyper={"lr": 0.1}, seed=3), out()).unlocked)
-    assert "one-knob" in _ids(store.record_run(learner.id, cfg(hyper={"lr": 0.1}, seed=4), out()).unlocked)
-    assert _status(store, learner, "one-knob-10").progress == 1
-    store.record_run(learner.id, cfg(hyper={"lr": 0.1}, seed=4), out())  # nothing changed
-    assert _status(store, learner, "one-knob-10").progress == 1
-
-
-def test_race_runs_compare_with_the_run_before_the_race(store, learner):
-    store.record_run(learner.id, cfg(optimizer="sgd", hyper={"lr": 0.01}), out())
-    got = store.record_run(learner.id, cfg(optimizer="sgd", hyper={"lr": 0.02}), out(), group="g")
-    assert store.get_run(got.run_id).changed == 1
-    second = store.record_run(learner.id, cfg(optimizer="sgd", hyper={"lr": 0.03}), out(), group="g")
-    assert store.get_run(second.run_id).changed == 1  # against the run before the group
-
-
-def test_rosenbrock_minimum_within_1e3(store, learner):
-    assert "rosenbrock-min" not in _ids(store.record_run(learner.id, cfg(), out(dist=2e-3)).unlocked)
-    assert "rosenbrock-min" not in _ids(store.record_run(learner.id, cfg(surface="booth"), out(dist=1e-6)).unlocked)
-    assert _status(store, learner, "rosenbrock-min").detail == "closest so far: 0.002"
-    assert "rosenbrock-min" in _ids(store.record_run(learner.id, cfg(), out(dist=9e-4)).unlocked)
+def test_race_day_counts_lanes_as_the_simulator_does(store, learner):
+    """Issue 12 (7): 3 lanes of one algorithm are 3 optimizers in the race."""
+    for opt in ("sgd", "sgd"):
+        store.record_run(learner.id, cfg(optimizer=opt), out(), group="race-1")
+    assert _status(store, learner, "race-3").progress == 2
+    assert _status(store, learner, "race-3").detail == "at most 2 optimizers raced together"
+    got = store.record_run(learner.id, cfg(optimizer="sgd", hyper={"lr": 0.5}), out(), group="race-1")
+    assert "race-3" in _ids(got.unlocked)

@@ -193,3 +193,49 @@ def test_a_refused_file_is_one_clear_line(capsys, tmp_path):
     assert err.startswith("quizapp progress: error: ") and "not an SQLite database" in err
     assert err.count("\n") == 1
     assert bad.read_text() == "hello"
+
+
+def test_terminal_practice_shows_no_raw_markup(capsys, monkeypatch, db):
+    """Issue 12 (11): "*decoupled*" reached the terminal as typed in the bank."""
+    from quizapp.bank import load_bank
+
+    n = len(load_bank().by_topic("adamw"))
+    code, out, err = run(capsys, "practice", "--terminal", "--db", db, "--topic", "adamw",
+                         "--count", str(n), "--mode", "new", "--seed", "2",
+                         stdin="1\n" * n, monkeypatch=monkeypatch)
+    assert code == 0, err
+    assert "decoupled" in out
+    assert "*decoupled*" not in out and "**" not in out
+
+
+def test_plain_text_keeps_math_products_and_lines():
+    from quizapp.textmath import plain_text
+
+    assert plain_text("The *decoupled* **rule**: $a \\cdot b$ and `lr`") == \
+        "The decoupled rule: a · b and lr"
+    assert plain_text("2 * 3 stays\nnext line") == "2 * 3 stays\nnext line"
+
+
+def test_progress_on_an_empty_database_counts_every_achievement(capsys, db):
+    """Issue 12 (11): "0 of 20" left out one mastery badge per topic of the bank."""
+    from quizapp.bank import load_bank
+    from quizapp.progress import achievements
+
+    total = len(achievements.expand(dict(load_bank().topics)))
+    run(capsys, "learners", "--db", db, "--add", "ann")  # a profile, nothing answered yet
+    code, out, err = run(capsys, "progress", "--db", db)
+    assert code == 0, err
+    assert f"Achievements: 0 of {total} unlocked" in out and total > 20
+
+
+def test_progress_says_whose_it_is_and_how_to_choose(capsys, db):
+    run(capsys, "learners", "--db", db, "--add", "ann")
+    code, out, _ = run(capsys, "progress", "--db", db)
+    assert code == 0
+    assert "Progress of ann, the only learner profile." in out
+    run(capsys, "learners", "--db", db, "--add", "bob")
+    code, out, _ = run(capsys, "progress", "--db", db)
+    line = next(l for l in out.splitlines() if l.startswith("Progress of"))
+    assert "most recently active of 2 learner profiles" in line and "--learner NAME" in line
+    code, out, _ = run(capsys, "progress", "--db", db, "--learner", "ann")
+    assert "Progress of ann." in out

@@ -55,7 +55,7 @@ def status(ident="first-run", title="Lab notebook", rule="runs_recorded"):
 
 def test_badges_show_unlocked_locked_and_progress(seeded, badges, ctx):
     cards = badges.cards
-    statuses = ctx.store.achievements(seeded.id)
+    statuses = ctx.store.achievements(seeded.id, bank_topics=badges._bank_topics())
     assert set(cards) == {s.id for s in statuses}
     first = cards["first-correct"]
     assert first.unlocked and first.bar is None
@@ -72,7 +72,10 @@ def test_badges_show_unlocked_locked_and_progress(seeded, badges, ctx):
     # the mastery template: one badge per topic, counted as right answers + days
     sgd = cards["master-sgd"]
     assert not sgd.unlocked and sgd.status.title == "Mastered: SGD and minibatches"
-    assert sgd.bar.value() == 7 + 1
+    # two bars that say what they count (not one unexplained "8/11")
+    assert [(b.value(), b.maximum(), b.format()) for b in sgd.bars] == [
+        (7, 8, "right of last 10: 7/8"), (1, 3, "study days: 1/3")]
+    assert "right of last 10 7 of 8, study days 1 of 3" in sgd.accessibleName()
     assert badges.summary.text() == f"2 of {len(statuses)} unlocked"
 
 
@@ -192,3 +195,28 @@ def test_simulator_unlocks_come_through_the_same_toast(window, ctx, qtbot):
     assert "first-run" in seen
     assert window.toasts.toast.isVisible()
     assert group_of(window.toasts.current) == "simulator"
+
+
+def test_weekly_streak_can_be_turned_on_from_the_page(seeded, badges, ctx, qtbot):
+    """Issue 12 (9): not only from the terminal."""
+    box = badges.streak_box
+    assert not box.isChecked() and "off" in box.text()
+    assert "turn it on on the Achievements page" in badges.cards["week-streak-2"].when.text()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert ctx.store.study_streak(seeded.id)["enabled"]
+    assert box.isChecked() and box.text().startswith("Weekly streak: ")
+    assert "week" in badges.cards["week-streak-2"].when.text()
+    assert "off" not in badges.cards["week-streak-2"].when.text()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert not ctx.store.study_streak(seeded.id)["enabled"]
+
+
+def test_a_fresh_profile_sees_every_badge_it_can_earn(badges, ctx):
+    """Issue 12 (11): an empty database counted 20 badges, without one per topic."""
+    from quizapp.bank import load_bank
+    from quizapp.progress import achievements
+
+    total = len(achievements.expand(dict(load_bank().topics)))
+    badges.reload()
+    assert badges.summary.text() == f"0 of {total} unlocked"
+    assert "master-adamw" in badges.cards

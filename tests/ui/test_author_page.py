@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication
 
 from quizapp.bank import load_bank
 from quizapp.ui.author import dialogs
@@ -527,3 +528,98 @@ def test_list_fields_round_trip():
         assert parse_list(format_list(values)) == values
     assert parse_list("sgd, adam") == ["sgd", "adam"]
     assert parse_list("[1, 2]") == [1, 2]
+
+
+# ---------------------------------------------------------------------- issue 12 (4)
+
+
+def wheel(widget, dy: int = -120) -> None:
+    """One wheel notch over the middle of ``widget`` (down when ``dy`` < 0)."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    local = QPointF(widget.width() / 2, widget.height() / 2)
+    glob = QPointF(widget.mapToGlobal(QPoint(int(local.x()), int(local.y()))))
+    event = QWheelEvent(local, glob, QPoint(0, 0), QPoint(0, dy), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_scrolling_the_form_over_a_combo_box_scrolls_and_changes_nothing(qtbot, author):
+    open_item(qtbot, author, "mine.step")
+    author.resize(1200, 420)  # short: the form scrolls
+    qtbot.wait(20)
+    kind = author.form.kind
+    before = kind.currentData()
+    bar = author.form_scroll.verticalScrollBar()
+    assert bar.maximum() > 0
+    author.form_scroll.ensureWidgetVisible(kind)
+    start = bar.value()
+    author.search.setFocus()  # the focus is elsewhere, as while scrolling with the mouse
+    wheel(kind, -120)
+    assert kind.currentData() == before  # one tick once switched Number to True/false
+    assert bar.value() > start  # the form scrolled instead
+    assert kind.focusPolicy() != Qt.FocusPolicy.WheelFocus  # the wheel does not take the focus
+    spins = [w for w in author.form.findChildren(QAbstractSpinBox) if w.isVisible()]
+    for spin in spins:
+        value = spin.text()
+        wheel(spin, 120)
+        assert spin.text() == value
+    # once the learner chose the box (click or Tab), the wheel is theirs
+    kind.setFocus()
+    wheel(kind, -120)
+    assert kind.currentData() != before
+
+
+def test_every_elided_tree_name_has_its_whole_text_in_a_tooltip(qtbot, author):
+    """Issue 12 (8): names in the item tree are cut short by the column width."""
+    author.tree.expandAll()
+    author.resize(1000, 700)
+    qtbot.wait(20)
+    metrics = author.tree.fontMetrics()
+    width = author.tree.columnWidth(0)
+    elided = 0
+    for node in author._all_nodes():
+        text = node.text(0)
+        if metrics.horizontalAdvance(text) + 40 > width:
+            elided += 1
+        assert text in node.toolTip(0), text
+    assert elided > 0  # the case that matters does happen at this size
+
+
+# ---------------------------------------------------------------------- issue 12 (10)
+
+
+def test_missing_bank_folder_is_created_on_ctrl_n_and_files_follow_the_umask(qtbot, tmp_path, monkeypatch):
+    import os
+    import stat
+
+    missing = tmp_path / "my-questions"
+    page, ctx = _make_page(qtbot, tmp_path, [str(missing)])
+    assert "does not exist yet" in page.folder_label.text() and "Ctrl+N" in page.folder_label.text()
+    asked = []
+    monkeypatch.setattr(dialogs.ConfirmDialog, "ask",
+                        classmethod(lambda cls, parent, title, text, ok="": asked.append(text) or True))
+    monkeypatch.setattr(dialogs.MessageDialog, "ask", classmethod(
+        lambda cls, *a, **k: pytest.fail(f"a message box: {a[1:]}")))
+    monkeypatch.setattr(dialogs.NewFileDialog, "ask", classmethod(
+        lambda cls, parent, f, topic="", title="": (f / "mine.toml", "mine", "Mine")))
+    old = os.umask(0o022)
+    try:
+        page.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is page, timeout=3000)
+        page.tree.setFocus()
+        with qtbot.waitSignal(page.evaluated, timeout=10000):
+            qtbot.keyClick(page.tree, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+        assert asked and str(missing) in asked[0]
+        assert missing.is_dir() and page.author_folder == missing
+        assert page.form.id_edit.text() == "mine.new-question"
+        assert page.save()
+    finally:
+        os.umask(old)
+    saved = missing / "mine.toml"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o644
+    assert "Saving into" in page.folder_label.text()
+    page.wait_idle()
+    ctx.close()

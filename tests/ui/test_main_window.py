@@ -131,6 +131,25 @@ def test_first_recorded_run_reports_an_achievement(window, qtbot):
     assert "Achievement unlocked" in window.statusBar().currentMessage()
 
 
+def test_learns_try_it_after_a_finished_race_shows_step_0(window, qtbot):
+    """Issue 12 (1): the map stayed drawn up to the old race's last step."""
+    from PySide6.QtCore import Qt
+
+    sim = window.page("simulator")
+    window.show_page("simulator", focus=True)
+    qtbot.keyClick(sim.canvas, Qt.Key.Key_End)
+    assert sim.canvas.step == sim.state.steps
+    learn = window.page("learn")
+    window.show_page("learn")
+    section = next(s for s in learn.sections if s.try_preset and s.try_preset != sim.state.preset)
+    learn.show_section(section.id)
+    qtbot.mouseClick(learn.try_button, Qt.MouseButton.LeftButton)
+    assert sim.state.preset == section.try_preset
+    assert sim.step == 0 and sim.canvas.step == 0
+    assert len(sim.canvas._lane_artists[0].path.get_xdata()) == 1
+    assert sim.status.text().startswith("Step 0 of")
+
+
 def test_progress_as_the_last_page_starts_without_opening_the_store(qtbot, ctx):
     """Start-up with Progress last: the window is built and shown before the progress file
     is opened on the GUI thread (the page reads on its worker), then it opens at idle."""

@@ -375,6 +375,45 @@ def test_practice_uses_the_bank_given_with_dash_dash_bank(qtbot, tmp_path):
         own.close()
 
 
+def test_exam_mode_keeps_the_keyboard_on_every_question(qtbot, practice, ctx, bank):
+    """Issue 12 (3): after the first Enter, 1–9 and Enter must still answer later questions."""
+    choice_ids = [i.id for i in bank.items.values() if i.kind in ("choice", "true_false")][:4]
+    practice.start(SessionOptions(length=4, mode="exam", seed=1), item_ids=choice_ids)
+    for n in range(4):
+        qtbot.wait(30)  # the event loop runs between two questions, as it does for a learner
+        inst = practice.instance
+        assert inst.choices and practice.session.position == n + 1
+        focus = QApplication.focusWidget()
+        assert focus is not None and practice.question_view.isAncestorOf(focus)
+        qtbot.keyClick(focus, Qt.Key(Qt.Key.Key_0 + right_answer_number(inst)))
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert len(attempts(ctx)) == 4 and all(a[1] == 1 for a in attempts(ctx))
+    assert practice.current_view() == "summary"
+
+
+def right_answer_number(inst) -> int:
+    return int(inst.correct_choice)
+
+
+def test_exam_mode_keeps_the_keyboard_across_kinds(qtbot, practice, ctx, bank):
+    """A typed answer, then choices, then a typed answer again: keys still reach them."""
+    numeric = [i.id for i in bank.items.values() if i.kind == "numeric" and not i.params][:2]
+    choice = [i.id for i in bank.items.values() if i.kind == "choice"][:1]
+    ids = [numeric[0], choice[0], numeric[1]]
+    practice.start(SessionOptions(length=3, mode="exam", seed=1), item_ids=ids)
+    for n in range(3):
+        qtbot.wait(30)
+        inst = practice.instance
+        focus = QApplication.focusWidget()
+        assert focus is not None and practice.question_view.isAncestorOf(focus), n
+        if inst.choices:
+            qtbot.keyClick(focus, Qt.Key(Qt.Key.Key_0 + int(inst.correct_choice)))
+        else:
+            qtbot.keyClicks(focus, right_answer(inst))
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert len(attempts(ctx)) == 3 and all(a[1] == 1 for a in attempts(ctx))
+
+
 # ---------------------------------------------------------------------- a busy progress file
 
 

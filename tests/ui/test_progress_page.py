@@ -508,3 +508,51 @@ def test_practice_button_in_the_window_starts_a_session_on_that_topic(seeded, ct
     qtbot.waitUntil(lambda: getattr(practice, "session", None) is not None, timeout=15000)
     assert practice.session.opts.topics == ["momentum"]
     assert practice.session.opts.length == 10 and practice.session.opts.mode == "mixed"
+
+
+# ---------------------------------------------------------------------- issue 12 (8, 9)
+
+
+def test_questions_to_revisit_show_the_question_not_its_id(ctx, clock, qtbot):
+    from quizapp.bank import load_bank
+
+    bank = load_bank()
+    store = ctx.store
+    store.clock = clock
+    store.sync_topics(dict(bank.topics))
+    ann = store.add_learner("ann")
+    answer(store, ann.id, "adamw.decoupled-meaning", "adamw", False, "2", "1")
+    ctx.set_learner(ann.id)
+    page = ProgressPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1160, 760)
+    page.show()
+    page.reload()
+    text = page.items_label.text()
+    assert "adamw.decoupled-meaning" not in text
+    assert "What does the word decoupled mean" in text and "0 of 1 right" in text
+    assert "*" not in text
+    assert "adamw.decoupled-meaning" in page.items_label.toolTip()  # still findable
+    # one answer on one day: singular words
+    assert page.summary.text().startswith("1 answer ·") and "1 study day" in page.summary.text()
+    page.flush_plots()
+    cal = page.calendar_canvas
+    assert any(t.get_text() == "1 study day" for t in cal.figure.axes[0].texts)
+
+
+def test_topic_names_on_the_mastery_chart_are_whole(seeded, progress):
+    from matplotlib.text import Text
+
+    long = "Gradient descent and the learning rate"
+    progress.ctx.store.sync_topics({**TOPICS, "sgd": long})
+    progress.reload()
+    progress.flush_plots()
+    canvas = progress.mastery_canvas
+    labels = [t.get_text() for t in canvas.figure.axes[0].findobj(Text)]
+    assert any(t.replace("\n", " ") == long for t in labels)
+    assert not any("…" in t for t in labels)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for t in canvas.figure.axes[0].texts:
+        box = t.get_window_extent(renderer)
+        assert box.x0 >= 0  # not cut by the figure's left edge

@@ -484,3 +484,212 @@ def test_lane_colour_and_label(page, monkeypatch):
     assert page.state.lanes[0].label == "plain SGD"
     assert page.lane_list.list.item(0).text().startswith("plain SGD")
     assert "plain SGD" in [t.get_text() for t in page.canvas.ax.get_legend().get_texts()]
+
+
+# ---------------------------------------------------------------- issue 12 defects
+
+
+def drawn_points(page, lane: int = 0) -> int:
+    """How many points of a lane's trajectory the map shows."""
+    return len(page.canvas._lane_artists[lane].path.get_xdata())
+
+
+def test_a_new_race_is_drawn_at_step_0_after_a_finished_one(page, qtbot):
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)
+    assert page.step == page.state.steps and drawn_points(page) == page.state.steps + 1
+    # a new race loaded the way another page does it (Learn's Try it, Practice's Show)
+    page.open_with(preset="lr-too-large")
+    assert page.step == 0 and "Step 0 of" in page.status.text()
+    assert page.canvas.step == 0
+    assert drawn_points(page) == 1  # only the start, not the old run's 80 steps
+    assert page.canvas.cursor.get_xdata()[0] == 0
+    # switching to a custom formula after a finished race: map and status agree
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)
+    combo = page.surface_panel.combo
+    combo.setCurrentIndex(combo.findData("custom"))
+    page.flush()
+    assert page.canvas.step == page.step
+    assert f"Step {page.step} of" in page.status.text()
+    assert drawn_points(page) == min(page.step, page.runs[0].steps) + 1
+
+
+def test_run_to_the_end_key_and_button_record_the_race(page, ctx, qtbot):
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)
+    assert len(ctx.store.runs(ctx.learner_id)) == 3
+    page.load_preset("lr-too-large")
+    qtbot.mouseClick(page.end_button, Qt.MouseButton.LeftButton)
+    runs = ctx.store.runs(ctx.learner_id)
+    assert len(runs) == 6 and any(r.outcome["diverged_at"] is not None for r in runs)
+
+
+def test_end_key_lets_the_brake_pedal_badge_see_a_diverged_run(page, ctx, qtbot):
+    page.load_preset("lr-too-large")
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)  # a diverged lane, recorded
+    # tame it: every lane with a lower learning rate
+    for row in range(len(page.state.lanes)):
+        page.lane_list.list.setCurrentRow(row)
+        type_into(page.editor.lr_field, "0.01")
+    page.flush()
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)
+    statuses = {s.id: s for s in ctx.store.achievements(ctx.learner_id)}
+    assert statuses["diverge-fix"].unlocked
+
+
+def test_map_arrows_show_the_update_the_state_panel_shows(page):
+    canvas = page.canvas
+    page.set_step(0)
+    assert not canvas.arrow_g.get_visible() and not canvas.arrow_v.get_visible()
+    for step in (1, 5):
+        page.set_step(step)
+        run = page.runs[page.current]
+        start, tip = (np.array(p) for p in canvas.arrow_v._posA_posB)
+        assert start == pytest.approx(run.path[step - 1])  # where this update began
+        taken = run.path[step] - run.path[step - 1]  # the Δθ of the state panel
+        direction = (tip - start) / np.linalg.norm(tip - start)
+        assert direction == pytest.approx(taken / np.linalg.norm(taken), abs=1e-6)
+        g_start, g_tip = (np.array(p) for p in canvas.arrow_g._posA_posB)
+        grad = run.states["grad"][step - 1]
+        assert g_start == pytest.approx(run.path[step - 1])
+        assert (g_tip - g_start) / np.linalg.norm(g_tip - g_start) == pytest.approx(
+            -grad / np.linalg.norm(grad), abs=1e-6)
+    assert "start where this update began" in page.state_panel.toPlainText()
+
+
+def test_wheel_over_the_simulators_controls_scrolls_the_column(page, qtbot):
+    """Issue 12 (4): the left column scrolls; optimizer, surface and spin boxes keep values."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox
+
+    def wheel(widget, dy):
+        local = QPointF(widget.width() / 2, widget.height() / 2)
+        glob = QPointF(widget.mapToGlobal(local.toPoint()))
+        QApplication.sendEvent(widget, QWheelEvent(
+            local, glob, QPoint(0, 0), QPoint(0, dy), Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False))
+
+    page.resize(1150, 420)
+    qtbot.wait(20)
+    page.canvas.setFocus()
+    inner = page.left_scroll.widget()
+    controls = [w for kind in (QComboBox, QAbstractSpinBox) for w in inner.findChildren(kind)
+                if w.isVisible()]
+    assert page.editor.optimizer in controls and page.surface_panel.combo in controls
+    for w in controls:
+        before = w.currentIndex() if isinstance(w, QComboBox) else w.text()
+        for notch in (-120, 120):  # either way: one of them would move any value
+            wheel(w, notch)
+            after = w.currentIndex() if isinstance(w, QComboBox) else w.text()
+            assert after == before, w.accessibleName()
+    assert [lane.optimizer for lane in page.state.lanes] == ["sgd", "momentum", "adam"]
+
+
+def test_notebook_delta_agrees_with_the_comparison(page, ctx, qtbot):
+    """Issue 12 (6): re-running a race with one lane's rate changed is a one-knob change."""
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)  # SGD, Momentum, Adam: runs 1-3
+    page.lane_list.list.setCurrentRow(2)  # Adam
+    type_into(page.editor.lr_field, "0.3")
+    page.flush()
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)  # runs 4-6
+    panel = page.notebook_panel
+    panel.refresh(force=True)
+    rows = {int(panel.table.item(r, 0).text()): r for r in range(panel.table.rowCount())}
+    delta = {run_id: panel.table.item(r, 4).text() for run_id, r in rows.items()}
+    assert (delta[4], delta[5], delta[6]) == ("0", "0", "1")
+    stored = {e.id: e.changed for e in ctx.notebook.runs()}
+    assert (stored[4], stored[5], stored[6]) == (0, 0, 1)  # the badge counts the same thing
+    assert "since run 3" in panel.table.item(rows[6], 4).toolTip()
+    panel.select_ids([3, 6])
+    assert "one knob changed" in panel.diff_label.text()
+    assert panel.diff.rowCount() == 1 and panel.diff.item(0, 0).text() == "hyper.lr"
+
+
+def test_race_day_counts_what_the_optimizers_box_says(page, ctx, qtbot):
+    """Issue 12 (7): the lane box and the badge count the same thing (shown lanes)."""
+    page.load_preset("lr-too-small")  # two SGD lanes
+    page.flush()
+    assert page.lanes_box.title() == "Optimizers: 2 in the race"
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)
+    race = {s.id: s for s in ctx.store.achievements(ctx.learner_id)}["race-3"]
+    assert race.progress == 2 and race.detail == "at most 2 optimizers raced together"
+    page.add_lane("sgd")  # a third lane of the same algorithm
+    page.flush()
+    assert page.lanes_box.title() == "Optimizers: 3 in the race"
+    qtbot.keyClick(page.canvas, Qt.Key.Key_End)
+    race = {s.id: s for s in ctx.store.achievements(ctx.learner_id)}["race-3"]
+    assert race.unlocked
+
+
+def texts_outside(canvas, margin: float = 1.0) -> list[str]:
+    """The drawn texts of a canvas's figure (titles, axis labels, tick labels in view,
+    annotations) that do not fit inside it."""
+    from matplotlib.text import Text
+
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    fig = canvas.figure
+    W, H = fig.bbox.width, fig.bbox.height
+    texts = []
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.axison:
+            texts += [t for t in ax.texts]
+            continue
+        for axis in [ax.xaxis, ax.yaxis] + ([ax.zaxis] if hasattr(ax, "zaxis") else []):
+            for tick in axis._update_ticks():  # only the ticks drawn (inside the view)
+                texts += [tick.label1, tick.label2]
+            texts.append(axis.label)
+        texts += [ax.title, ax._left_title, ax._right_title] + list(ax.texts)
+    out = []
+    for text in texts:
+        if not isinstance(text, Text) or not text.get_visible() or not text.get_text().strip():
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x0 < margin or box.y0 < margin or box.x1 > W - margin or box.y1 > H - margin:
+            out.append(text.get_text())
+    return out
+
+
+@pytest.mark.parametrize("size", [(640, 480), (420, 360)])
+def test_sweep_title_3d_labels_and_ticks_fit_their_figures(page, qtbot, size):
+    """Issue 12 (8): no title, axis label or tick label runs off a figure's edge."""
+    page.show_sweep()
+    qtbot.waitUntil(lambda: page.sweep_results is not None, timeout=10000)  # a worker runs it
+    page.sweep_canvas.resize(*size)
+    qtbot.wait(20)
+    assert texts_outside(page.sweep_canvas) == []
+    assert "click a point to use its rate" in page.sweep_canvas.ax.get_title(loc="left").replace("\n", " ")
+    page.tabs.setCurrentWidget(page.tab3d)
+    page.view3d.resize(*size)
+    qtbot.wait(20)
+    assert texts_outside(page.view3d) == []
+    page.tabs.setCurrentIndex(0)
+    page.canvas.resize(*size)
+    qtbot.wait(20)
+    assert texts_outside(page.canvas) == []
+
+
+def test_sweep_coordinate_readout_shows_numbers(page, qtbot):
+    """Issue 12 (8): the toolbar's readout was "(x, y) = (, )" on the log-log sweep."""
+    page.show_sweep()
+    qtbot.waitUntil(lambda: page.sweep_results is not None, timeout=10000)
+    ax = page.sweep_canvas.ax
+    text = ax.format_coord(0.05, 0.002)
+    assert "0.05" in text and "0.002" in text
+    assert "0.5" in page.canvas.ax_loss.format_coord(10, 0.5)
+
+
+def test_exported_png_has_a_margin_on_every_side(page, tmp_path, monkeypatch):
+    """Issue 12 (8): the "10.0" tick label touched the exported picture's edge."""
+    from PySide6.QtGui import QImage
+
+    target = tmp_path / "race.png"
+    monkeypatch.setattr(type(page), "ask_save_path", classmethod(lambda *a: str(target)))
+    page.resize(1280, 800)
+    page.run_to_end()
+    assert page.export_figure() == target
+    image = QImage(str(target))
+    background = image.pixelColor(0, 0)
+    w, h = image.width(), image.height()
+    border = [(x, y) for x in range(w) for y in (0, 1, 2, h - 3, h - 2, h - 1)]
+    border += [(x, y) for y in range(h) for x in (0, 1, 2, w - 3, w - 2, w - 1)]
+    assert all(image.pixelColor(x, y) == background for x, y in border)

@@ -11,29 +11,18 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QScrollArea, QSizePolicy,
+    QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QScrollArea, QSizePolicy,
     QVBoxLayout, QWidget,
 )
 
+from quizapp.ui.achievements import model
+from quizapp.ui.achievements.model import local_date  # noqa: F401  (the page's old name)
 from quizapp.ui.achievements.toast import GROUPS, badge_pixmap, group_color, group_of
 from quizapp.ui.shared.a11y import quiet_scroll
 from quizapp.ui.shared.theme import ERROR_COLOR, blend, readable
 
 CARD_WIDTH = 300  # a column of badges needs about this many pixels
 BADGE = 48
-
-
-def local_date(stamp: str | None) -> str:
-    """``2025-03-05T12:00:00.000+00:00`` -> ``5 Mar 2025`` (the learner's local day)."""
-    if not stamp:
-        return ""
-    from quizapp.progress import clock
-
-    try:
-        when = clock.parse_iso(stamp).astimezone()
-    except ValueError:
-        return stamp[:10]
-    return f"{when.day} {when:%b %Y}"
 
 
 class BadgeCard(QFrame):
@@ -66,30 +55,29 @@ class BadgeCard(QFrame):
         self.description = QLabel(status.description)
         self.description.setWordWrap(True)
         col.addWidget(self.description)
-        self.bar: QProgressBar | None = None
-        if status.unlocked:
-            self.when = QLabel(f"Unlocked {local_date(status.unlocked_at)}")
-            col.addWidget(self.when)
-            self.state_text = f"unlocked on {local_date(status.unlocked_at)}"
-        else:
-            self.bar = QProgressBar()
-            self.bar.setRange(0, max(1, int(status.target)))
-            self.bar.setValue(max(0, min(int(status.progress), int(status.target))))
-            self.bar.setFormat(f"{status.progress}/{status.target}")
-            self.bar.setTextVisible(True)
-            self.bar.setMaximumHeight(self.fontMetrics().height() + 4)
-            self.bar.setAccessibleName(f"Progress towards {status.title}")
-            col.addWidget(self.bar)
-            self.when = QLabel(status.detail or "")
-            self.when.setWordWrap(True)
-            col.addWidget(self.when)
-            self.state_text = f"locked, {status.progress} of {status.target}" + (
-                f" ({status.detail})" if status.detail else "")
+        view = self.view = model.card_view(status)
+        self.bars: list[QProgressBar] = []
+        for part in view.bars:  # one bar per thing counted, each saying what it counts
+            bar = QProgressBar()
+            bar.setRange(0, part.maximum)
+            bar.setValue(part.value)
+            bar.setFormat(part.text)
+            bar.setTextVisible(True)
+            bar.setMaximumHeight(self.fontMetrics().height() + 4)
+            bar.setAccessibleName(f"Progress towards {status.title}"
+                                  + (f": {part.label}" if part.label else ""))
+            col.addWidget(bar)
+            self.bars.append(bar)
+        self.bar: QProgressBar | None = self.bars[0] if self.bars else None
+        self.when = QLabel(view.when)
+        self.when.setWordWrap(True)
+        col.addWidget(self.when)
+        self.state_text = view.state
         col.addStretch(1)
         row.addLayout(col, 1)
-        self.setAccessibleName(f"{status.title}: {self.state_text}")
+        self.setAccessibleName(view.accessible_name)
         self.setAccessibleDescription(status.description)
-        self.setToolTip(f"{status.description}\n{self.state_text[0].upper()}{self.state_text[1:]}")
+        self.setToolTip(view.tooltip)
         self._highlight = False
         self._style_key = None
         self.restyle()
@@ -187,6 +175,10 @@ class AchievementsPage(QWidget):
         self.total_bar.setTextVisible(True)
         head.addWidget(self.total_bar)
         head.addStretch(1)
+        self.streak_box = QCheckBox("Weekly streak")
+        self.streak_box.setAccessibleName("Count my weekly study streak")
+        self.streak_box.toggled.connect(self.set_streak)
+        head.addWidget(self.streak_box)
         show = QLabel("&Show:")
         self.filter = QComboBox()
         for key, title in self.FILTERS:
@@ -259,7 +251,8 @@ class AchievementsPage(QWidget):
         else:
             try:
                 learner = store.get_learner(self.ctx.learner_id)
-                self.statuses = store.achievements(learner.id)
+                self.statuses = store.achievements(learner.id, bank_topics=self._bank_topics())
+                self._show_streak(store.study_streak(learner.id))
                 self.problem.hide()
                 self.heading.setText(f"Achievements of {learner.name}")
             except Exception as exc:  # a damaged file must not take the page down
@@ -267,6 +260,46 @@ class AchievementsPage(QWidget):
                 self.problem.setText(f"Cannot read the achievements: {exc}")
                 self.problem.show()
         self._rebuild()
+
+    def _bank_topics(self) -> dict[str, str]:
+        """The bank's topics (one mastery badge each; read once from the file headers), so
+        a fresh profile sees every badge it can earn, not only the topic-free ones."""
+        if getattr(self, "_topics", None) is None:
+            from quizapp.bank.loader import topic_titles
+
+            try:
+                self._topics = topic_titles(self.ctx.bank_paths or None)
+            except Exception:  # the badges the file knows are still shown
+                self._topics = {}
+        return self._topics
+
+    def _show_streak(self, streak: dict | None) -> None:
+        view = model.streak_view(streak)
+        self.streak_box.blockSignals(True)
+        self.streak_box.setChecked(view.enabled)
+        self.streak_box.blockSignals(False)
+        self.streak_box.setText(view.text)
+        self.streak_box.setToolTip(view.tooltip)
+        self.streak_box.setAccessibleDescription(view.tooltip)
+        self.streak_box.setEnabled(streak is not None)
+
+    def set_streak(self, on: bool) -> None:
+        """Turn the learner's weekly study streak on or off (what ``quizapp learners
+        --streak on`` does), then show the badges again."""
+        store = self.ctx.store
+        if store is None:
+            return
+        try:
+            unlocked = store.set_streak(self.ctx.learner_id, bool(on))
+        except Exception as exc:  # a read-only or locked file: say so, keep the switch as it was
+            self.problem.setText(f"Cannot change the weekly streak: {exc}")
+            self.problem.show()
+            self._show_streak(None)
+            return
+        self.ctx.dataChanged.emit()
+        if unlocked:
+            self.ctx.achievementsUnlocked.emit(list(unlocked))
+        self.reload()
 
     def _rebuild(self) -> None:
         for card in self.cards.values():
@@ -278,12 +311,11 @@ class AchievementsPage(QWidget):
             card.hide()  # shown by _layout_cards once it sits in its grid
             card.installEventFilter(self)  # arrow keys move between cards
             self.cards[status.id] = card
-        done = sum(1 for s in self.statuses if s.unlocked)
-        total = len(self.statuses)
-        self.summary.setText(f"{done} of {total} unlocked")
+        text, done, total, percent = model.summary(self.statuses)
+        self.summary.setText(text)
         self.total_bar.setRange(0, max(1, total))
         self.total_bar.setValue(done)
-        self.total_bar.setFormat(f"{round(100 * done / total) if total else 0} %")
+        self.total_bar.setFormat(percent)
         self._columns = 0
         self._layout_cards()
         if self._pending_highlight:
@@ -306,8 +338,7 @@ class AchievementsPage(QWidget):
                 grid.takeAt(0)
             cards = by_group[key]
             shown = [c for c in cards if mode == "all" or (mode == "unlocked") == c.unlocked]
-            done = sum(1 for c in cards if c.unlocked)
-            label.setText(f"{title} — {done} of {len(cards)}")
+            label.setText(model.section_title(title, [c.status for c in cards]))
             label.setVisible(bool(shown))
             holder.setVisible(bool(shown))
             for i, card in enumerate(shown):

@@ -8,8 +8,6 @@ scrolled survive a restart.
 """
 from __future__ import annotations
 
-import json
-
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
@@ -19,10 +17,8 @@ from PySide6.QtWidgets import (
 
 from quizapp import learn
 from quizapp.ui.shared.a11y import focus_ring
+from quizapp.ui.learn.model import PRACTICE_LENGTH, LearnModel  # noqa: F401  (re-exported)
 from quizapp.ui.shared.mathtext import MathLabel, plain_text
-
-#: questions in the session that "Practice it" starts
-PRACTICE_LENGTH = 5
 READER_MAX_WIDTH = 820  # logical pixels: long lines are hard to read
 
 
@@ -39,11 +35,8 @@ class LearnPage(QWidget):
                 sections = learn.load_chapter()
             except ValueError as exc:  # a broken chapter file: say so on the page
                 sections, self.load_error = [], str(exc)
-        self.sections: list[learn.Section] = list(sections)
-        self.current: learn.Section | None = None
-        self._scroll: dict[str, float] = {}  # section id -> how far down (0..1)
+        self.model = LearnModel(sections, self._load_preset_titles())
         self._pending_scroll: float | None = None
-        self._preset_titles = self._load_preset_titles()
         # the text settles its height over a few layout passes after it is shown; the
         # saved scroll position follows it until then (or until the reader scrolls)
         self._drop_timer = QTimer(self, singleShot=True, interval=800)
@@ -58,6 +51,22 @@ class LearnPage(QWidget):
             for w in (self.prev_button, self.next_button, self.try_button, self.lab_button, self.practice_button,
                       self.act_prev, self.act_next, self.act_try, self.act_lab, self.act_practice):
                 w.setEnabled(False)
+
+    @property
+    def sections(self) -> list[learn.Section]:
+        return self.model.sections
+
+    @property
+    def current(self) -> learn.Section | None:
+        return self.model.current
+
+    @current.setter
+    def current(self, section: learn.Section | None) -> None:
+        self.model.current = section
+
+    @property
+    def _scroll(self) -> dict[str, float]:  # section id -> how far down (0..1)
+        return self.model.scroll
 
     @staticmethod
     def _load_preset_titles() -> dict[str, str]:
@@ -212,24 +221,19 @@ class LearnPage(QWidget):
     # ------------------------------------------------------------------ sections
 
     def section(self, section_id: str) -> learn.Section:
-        for s in self.sections:
-            if s.id == section_id:
-                return s
-        raise KeyError(f"no section {section_id!r}; sections: {', '.join(s.id for s in self.sections)}")
+        return self.model.section(section_id)
 
     def _index(self, section_id: str) -> int:
-        return [s.id for s in self.sections].index(section_id)
+        return self.model.index(section_id)
 
     def _on_row(self, row: int) -> None:
         if 0 <= row < len(self.sections):
             self.show_section(self.sections[row].id)
 
     def step_section(self, delta: int) -> None:
-        if self.current is None:
-            return
-        i = self._index(self.current.id) + delta
-        if 0 <= i < len(self.sections):
-            self.show_section(self.sections[i].id)
+        target = self.model.neighbour(delta)
+        if target is not None:
+            self.show_section(target)
 
     def show_section(self, section_id: str, scroll: float | None = None) -> None:
         """Show one section; ``scroll`` (0..1) is how far down to start (default: where
@@ -246,33 +250,26 @@ class LearnPage(QWidget):
             self.section_list.setCurrentRow(i)
             self.section_list.blockSignals(False)
         self._render(section)
-        self.prev_button.setEnabled(i > 0)
-        self.next_button.setEnabled(i < len(self.sections) - 1)
-        self.act_prev.setEnabled(i > 0)
-        self.act_next.setEnabled(i < len(self.sections) - 1)
-        preset = section.try_preset
-        self.try_button.setEnabled(preset is not None)
-        self.act_try.setEnabled(preset is not None)
-        if preset:
-            title = self._preset_titles.get(preset, preset)
-            self.try_button.setText(f"Try it: {title}")
-            self.try_button.setToolTip(f"Open the simulator with “{title}” (Ctrl+T)")
-            self.try_button.setAccessibleDescription(f"Opens the simulator preset {title}")
-        else:
-            self.try_button.setText("Try it")
-            self.try_button.setToolTip("This section has no simulator story")
-        lab = section.try_lab
-        self.lab_button.setVisible(lab is not None)
-        self.act_lab.setEnabled(lab is not None)
-        if lab:
-            self.lab_button.setToolTip("Train a real network on this section's symptom in the Lab (Ctrl+Shift+T)")
-            self.lab_button.setAccessibleDescription(f"Opens the training lab preset {lab}")
-        topics = section.practice_topics
-        self.practice_button.setEnabled(bool(topics))
-        self.act_practice.setEnabled(bool(topics))
-        self.practice_button.setText(f"Practice it ({PRACTICE_LENGTH} questions)")
-        self.practice_button.setToolTip(
-            f"A short session on {', '.join(topics)} (Ctrl+P)" if topics else "No questions for this section")
+        view = self.model.view(section)
+        for w in (self.prev_button, self.act_prev):
+            w.setEnabled(view.has_prev)
+        for w in (self.next_button, self.act_next):
+            w.setEnabled(view.has_next)
+        for w in (self.try_button, self.act_try):
+            w.setEnabled(view.try_enabled)
+        self.try_button.setText(view.try_text)
+        self.try_button.setToolTip(view.try_tip)
+        if view.try_description:
+            self.try_button.setAccessibleDescription(view.try_description)
+        self.lab_button.setVisible(view.lab_enabled)
+        self.act_lab.setEnabled(view.lab_enabled)
+        if view.lab_enabled:
+            self.lab_button.setToolTip(view.lab_tip)
+            self.lab_button.setAccessibleDescription(view.lab_description)
+        for w in (self.practice_button, self.act_practice):
+            w.setEnabled(view.practice_enabled)
+        self.practice_button.setText(view.practice_text)
+        self.practice_button.setToolTip(view.practice_tip)
         self._set_scroll(self._scroll.get(section.id, 0.0) if scroll is None else scroll)
 
     def _render(self, section: learn.Section) -> None:
@@ -322,19 +319,21 @@ class LearnPage(QWidget):
 
     def try_it(self) -> None:
         """Open the simulator with this section's preset."""
-        if self.current is not None and self.current.try_preset:
-            self.ctx.navigate("simulator", preset=self.current.try_preset)
+        request = self.model.try_request()
+        if request is not None:
+            self.ctx.navigate(request[0], **request[1])
 
     def try_lab(self) -> None:
         """Open the training lab with this section's preset."""
-        if self.current is not None and self.current.try_lab:
-            self.ctx.navigate("lab", preset=self.current.try_lab)
+        request = self.model.lab_request()
+        if request is not None:
+            self.ctx.navigate(request[0], **request[1])
 
     def practice_it(self) -> None:
         """Start a short Practice session on this section's topics."""
-        if self.current is not None and self.current.practice_topics:
-            self.ctx.navigate("practice", topics=list(self.current.practice_topics),
-                              length=PRACTICE_LENGTH, mode="mixed")
+        request = self.model.practice_request()
+        if request is not None:
+            self.ctx.navigate(request[0], **request[1])
 
     def open_with(self, section: str | None = None, scroll: float | None = None, **_kwargs) -> None:
         """``ctx.navigate("learn", section="momentum")`` from other pages."""
@@ -376,18 +375,11 @@ class LearnPage(QWidget):
             if self._pending_scroll is None:
                 self._scroll[self.current.id] = self.scroll_fraction()
             settings.setValue("section", self.current.id)
-        settings.setValue("scroll", json.dumps({k: round(v, 4) for k, v in self._scroll.items()}))
+        settings.setValue("scroll", self.model.scroll_json())
         settings.setValue("splitter", self.splitter.saveState())
 
     def restore_settings(self, settings) -> None:
-        try:
-            saved = json.loads(str(settings.value("scroll", "{}") or "{}"))
-            if isinstance(saved, dict):
-                ids = {s.id for s in self.sections}
-                self._scroll.update({k: float(v) for k, v in saved.items()
-                                     if k in ids and isinstance(v, (int, float))})
-        except (TypeError, ValueError):
-            pass
+        self.model.restore_scroll(settings.value("scroll", "{}"))
         splitter = settings.value("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from quizapp.bank.numeric import accepted_hint, number_examples
 from quizapp.progress.session import CATEGORIES, MODES, SessionOptions, StudySession
+from quizapp.ui.shared.text import plural
 from quizapp.ui.practice import model
 from quizapp.ui.practice.model import PracticeFlow
 from quizapp.ui.shared.a11y import focus_ring, quiet_scroll, tab_after
@@ -669,11 +670,14 @@ class PracticePage(QWidget):
 
             now = clock.iso(store.clock())
         except Exception:  # the summary line is a nicety; never block the set-up on it
-            self.availability.setText(f"{len(items)} questions match.")
+            self.availability.setText(f"{plural(len(items), 'question')} "
+                                      f"{'matches' if len(items) == 1 else 'match'}.")
             return
         due = sum(1 for i in items if i.id in schedule and schedule[i.id] <= now)
         new = sum(1 for i in items if i.id not in schedule)
-        self.availability.setText(f"{len(items)} questions match: {due} due for review, {new} new.")
+        self.availability.setText(f"{plural(len(items), 'question')} "
+                                  f"{'matches' if len(items) == 1 else 'match'}: "
+                                  f"{due} due for review, {new} new.")
 
     def _show_setup_message(self, text: str, error: bool = False) -> None:
         self.setup_message.setText(text)
@@ -785,6 +789,7 @@ class PracticePage(QWidget):
                 button = ChoiceButton(n, text)
                 button.clicked.connect(lambda _c=False, n=n: self.choose(n))
                 self.choices_layout.addWidget(button)
+                button.show()  # now, not on the next event loop pass: it takes the focus below
                 self.choice_buttons.append(button)
             tab_after(self.end_button, self.choice_buttons)  # Tab: choices, then Submit
         self.choices_box.setVisible(bool(inst.choices) and not part)

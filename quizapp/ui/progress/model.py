@@ -28,6 +28,18 @@ WEAK_ITEMS = 6
 HISTORY_PAGE = 200  # rows fetched per step while the history table scrolls
 
 
+def wrap_name(text: str, width: int = 24) -> str:
+    """A topic name on at most two lines of ``width`` characters: whole, not cut short."""
+    import textwrap
+
+    from quizapp.ui.shared.text import shorten
+
+    lines = textwrap.wrap(" ".join(str(text).split()), width) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], shorten(" ".join(lines[1:]), width)]
+    return "\n".join(lines)
+
+
 def short(text: str, width: int = 28) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"

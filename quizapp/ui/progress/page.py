@@ -18,6 +18,7 @@ context reports new data or another learner (at once when shown, else when next 
 from __future__ import annotations
 
 import csv
+import html
 import threading
 from dataclasses import replace
 from datetime import date, timedelta
@@ -44,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from quizapp.ui.shared.a11y import focus_ring, quiet_scroll
+from quizapp.ui.shared.text import plural, shorten
 from quizapp.ui.shared.theme import (
     ACCENT_COLOR, ERROR_COLOR, OK_COLOR, figure_colors, ink_on, style_figure,
 )
@@ -51,7 +53,7 @@ from quizapp.ui.shared.theme import (
 from quizapp.ui.progress import model
 from quizapp.ui.progress.model import (  # noqa: F401 - the page's names, kept for callers
     FORECAST_DAYS, WEAK_ITEMS, WEAK_TOPICS, WEEKS, HistoryQuery, ProgressData, StoreReader,
-    calendar_grid, load_data, local_time, short, weakest_topics, write_history_csv,
+    calendar_grid, load_data, local_time, short, weakest_topics, wrap_name, write_history_csv,
 )
 
 PRACTICE_LENGTH = 10
@@ -195,7 +197,7 @@ class AccuracyCanvas(PlotCanvas):
         last = rows[-1]
         total = sum(counts)
         right = sum(c for _p, _n, c in rows)
-        return (f"{right} of {total} answers right overall ({100 * right / total:.0f} %); "
+        return (f"{right} of {plural(total, 'answer')} right overall ({100 * right / total:.0f} %); "
                 f"latest {bucket} {last[0]}: {last[2]} of {last[1]} right.")
 
 
@@ -221,7 +223,8 @@ class MasteryCanvas(PlotCanvas):
         mastery, titles = data
         topics = [t for t in titles if t in mastery] + [t for t in mastery if t not in titles]
         self.topics = topics
-        longest = max((len(short(titles.get(t, t), 26)) for t in topics), default=10)
+        names = {t: wrap_name(titles.get(t, t)) for t in topics}
+        longest = max((len(line) for n in names.values() for line in n.split("\n")), default=10)
         self._left = min(180.0, max(60.0, 14.0 + 5.3 * longest))  # 8-pt labels
         if not topics:
             return self.empty(ax, "No topics yet.")
@@ -234,8 +237,9 @@ class MasteryCanvas(PlotCanvas):
         ax.set_yticks([])
         left = blended_transform_factory(ax.transAxes, ax.transData)
         for y, t in zip(ys, topics):
-            ax.text(-0.015, y, short(titles.get(t, t), 26), transform=left, ha="right",
-                    va="center", fontsize=8, color=self.colors.text)
+            ax.text(-0.015, y, names[t], transform=left, ha="right", va="center",
+                    fontsize=8 if "\n" not in names[t] else 7, linespacing=0.95,
+                    color=self.colors.text)
         ax.set_ylim(len(topics) - 0.5, -0.5)
         ax.set_xlim(0, 100)
         ax.set_xticks([0, 25, 50, 80, 100], ["0", "25", "50", "80", "100 %"])
@@ -328,10 +332,10 @@ class CalendarCanvas(PlotCanvas):
         best = int(grid.max())
         r, c = np.unravel_index(int(grid.argmax()), grid.shape)
         best_day = first + timedelta(weeks=int(c), days=int(r))
-        ax.text(0, 7.9, f"{n_days} study days", ha="left", va="center", fontsize=7,
+        ax.text(0, 7.9, plural(n_days, "study day"), ha="left", va="center", fontsize=7,
                 color=self.colors.text)
-        return (f"Studied on {n_days} of the last {span} days; the busiest day was "
-                f"{best_day.isoformat()} with {best} answers.")
+        return (f"Studied on {n_days} of the last {plural(span, 'day')}; the busiest day was "
+                f"{best_day.isoformat()} with {plural(best, 'answer')}.")
 
 
 class ForecastCanvas(PlotCanvas):
@@ -370,8 +374,8 @@ class ForecastCanvas(PlotCanvas):
         if not total:
             ax.text(0.5, 0.6, "No reviews due in the next two weeks", transform=ax.transAxes,
                     ha="center", fontsize=9, color=self.colors.text)
-        return (f"{counts[0]} reviews due today (overdue ones included), {total} in the next "
-                f"{len(rows)} days.")
+        return (f"{plural(counts[0], 'review')} due today (overdue ones included), {total} in the "
+                f"next {plural(len(rows), 'day')}.")
 
 
 # ---------------------------------------------------------------------- history table
@@ -767,8 +771,8 @@ class ClassPanel(QWidget):
             return
         n = len(view.learners)
         self.summary.setText(
-            f"{n} learner{'s' if n != 1 else ''}, {view.attempts} answers, {len(view.items)} "
-            f"questions answered, from {len(self.paths)} file{'s' if len(self.paths) != 1 else ''}.")
+            f"{n} learner{'s' if n != 1 else ''}, {plural(view.attempts, 'answer')}, "
+            f"{plural(len(view.items), 'question')} answered, from {len(self.paths)} file{'s' if len(self.paths) != 1 else ''}.")
         self._fill_mastery(view)
         self._fill_items(view)
 
@@ -807,8 +811,8 @@ class ClassPanel(QWidget):
                     if color is not None:
                         item.setBackground(QBrush(color))
                     item.setToolTip(f"{row.name} · {view.topics[k]}: {m.last10_correct} of the "
-                                    f"last {m.last10_answers} answers right; {m.attempts} "
-                                    f"answers on {m.days} day{'s' if m.days != 1 else ''}"
+                                    f"last {m.last10_answers} answers right; "
+                                    f"{plural(m.attempts, 'answer')} on {m.days} day{'s' if m.days != 1 else ''}"
                                     + ("; mastered" if m.mastered else ""))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 cells.append(item)
@@ -920,7 +924,7 @@ class WeakTopicRow(QFrame):
         name.setToolTip(title)
         grid.addWidget(name, 0, 0)
         recent, right = m["recent"], m["recent_correct"]
-        detail = QLabel(f"{right} of your last {recent} right · {m['attempts']} answers on "
+        detail = QLabel(f"{right} of your last {recent} right · {plural(m['attempts'], 'answer')} on "
                         f"{m['days']} day{'s' if m['days'] != 1 else ''}")
         small = detail.font()
         small.setPointSizeF(small.pointSizeF() * 0.9)
@@ -1345,11 +1349,29 @@ class ProgressPage(QWidget):
             self.weak_rows.append(row)
             self.weak_layout.addWidget(row)
         if data.weakest_items:
-            lines = [f"{item} — {c} of {n} right" for item, n, c in data.weakest_items]
+            texts = self.question_texts([item for item, _n, _c in data.weakest_items])
+            lines, tips = [], []
+            for item, n, c in data.weakest_items:
+                text = texts.get(item)
+                lines.append(f"{html.escape(shorten(text, 46) if text else item)} — {c} of {n} right")
+                tips.append(f"{text} ({item})" if text else item)
             self.items_label.setText("<b>Questions to revisit</b><br>" + "<br>".join(lines))
+            self.items_label.setToolTip("\n".join(tips))
         else:
             self.items_label.setText("")
         self.items_label.setVisible(bool(data.weakest_items))
+
+    def question_texts(self, item_ids: list[str]) -> dict[str, str]:
+        """Each item's question as one line of plain text, read from the bank files of
+        those items' topics (items the bank no longer has are left out)."""
+        from quizapp.bank.loader import item_prompts
+        from quizapp.textmath import plain_text
+
+        try:
+            prompts = item_prompts(item_ids, self.ctx.bank_paths or None)
+        except Exception:  # the ids are shown instead
+            return {}
+        return {i: plain_text(p, one_line=True) for i, p in prompts.items()}
 
     def _fill_topics(self, titles: dict[str, str]) -> None:
         """The topic filter: the topics this learner has answered (titles from the store)."""
@@ -1390,7 +1412,7 @@ class ProgressPage(QWidget):
         elif m.loading:
             self.history_count.setText("Loading the answers…")
         else:
-            self.history_count.setText(f"{m.matched} of {m.total} answer{'s' if m.total != 1 else ''} shown")
+            self.history_count.setText(f"{m.matched} of {plural(m.total, 'answer')} shown")
         self.export_button.setEnabled(m.matched > 0 and not m.loading)
 
     def _on_tab(self, index: int) -> None:
@@ -1530,7 +1552,7 @@ class ProgressPage(QWidget):
             self.show_problem(f"Could not save {path}: {exc}")
             self.exported.emit("")
             return
-        self.ctx.message.emit(f"Saved {n} answers to {path}")
+        self.ctx.message.emit(f"Saved {plural(n, 'answer')} to {path}")
         self.exported.emit(str(path))
 
     # ------------------------------------------------------------------ page protocol

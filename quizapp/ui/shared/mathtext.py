@@ -43,6 +43,7 @@ from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
 from quizapp.learn import paragraphs, split_math, unescape
 from quizapp.textmath import math_to_text, tex_to_text
+from quizapp.textmath import plain_text as _plain_text
 
 #: matplotlib's math font family; DejaVu Sans matches the sans-serif UI text best
 MATH_FONT = "dejavusans"
@@ -250,11 +251,7 @@ _SLOT_RE = re.compile("\x00(\\d+)\x00")
 
 def plain_text(text: str) -> str:
     """The readable plain-text version of ``text`` (math as Unicode, markup removed)."""
-    out = tex_to_text(text)
-    out = _BOLD.sub(r"\1", out)
-    out = _ITALIC.sub(r"\1", out)
-    out = _CODE.sub(r"\1", out)
-    return " ".join(out.split())
+    return _plain_text(text, one_line=True)
 
 
 def _inline(text: str, font: QFont, color: QColor, dpr: float, scale: float, pad: bool) -> str:

@@ -126,6 +126,30 @@ class Notebook:
         return diff_configs(a, b)
 
 
+def compared_with(entries: list[Entry]) -> dict[int, tuple[int, int]]:
+    """For each run: (the run its Δ counts from, how many settings changed since it).
+
+    The same rule as the store's ``changed`` count (``progress.notebook.closest_run``):
+    the closest run of the experiment before it (the previous single run, or the lane
+    of the previous race that is fewest settings away). Runs whose previous experiment
+    is not among ``entries`` are left out.
+    """
+    from quizapp.progress.notebook import closest_run
+
+    ordered = sorted(entries, key=lambda e: e.id)
+    out: dict[int, tuple[int, int]] = {}
+    for k, entry in enumerate(ordered):
+        before = [e for e in ordered[:k] if entry.group is None or e.group != entry.group]
+        if not before:
+            continue
+        last = before[-1]
+        candidates = [last] if last.group is None else [e for e in before if e.group == last.group]
+        best = closest_run([(e.id, e.config) for e in candidates], entry.config)
+        if best is not None:
+            out[entry.id] = best
+    return out
+
+
 def local_time(stamp: str) -> str:
     """``2026-01-02T10:00:00+00:00`` -> ``01-02 11:00`` in the local time zone."""
     try:

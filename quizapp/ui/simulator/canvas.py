@@ -75,10 +75,21 @@ def _pow10(value: float, _pos=None) -> str:
     return "10" + str(int(round(exp))).translate(_SUPERSCRIPT)
 
 
+class _Pow10Formatter(FuncFormatter):
+    """Ticks as ``10³``; the toolbar's coordinate readout gets the number itself (the
+    tick function leaves every value that is not a power of ten empty)."""
+
+    def __init__(self):
+        super().__init__(_pow10)
+
+    def format_data_short(self, value) -> str:
+        return f"{value:.4g}" if math.isfinite(value) else ""
+
+
 def use_plain_log_ticks(axis) -> None:
     """Plain-text labels on a log axis (one per decade, thinned when there are many)."""
     axis.set_major_locator(LogLocator(base=10.0, numticks=7))
-    axis.set_major_formatter(FuncFormatter(_pow10))
+    axis.set_major_formatter(_Pow10Formatter())
     # minor marks at 2 and 5 only: each tick is an object of its own, and eight a decade
     # made a plot's draw several times slower
     axis.set_minor_locator(LogLocator(base=10.0, subs=(2.0, 5.0), numticks=12))
@@ -197,7 +208,8 @@ class RaceCanvas(_Canvas):
 
     def place_axes(self) -> None:
         w, h = self.figure.get_size_inches() * 72.0
-        left, right, top, bottom, gap = 52.0, 12.0, 18.0, 28.0, 30.0
+        # right: room for half of the last x tick label ("10.0"), on screen and in exports
+        left, right, top, bottom, gap = 52.0, 22.0, 18.0, 34.0, 30.0
         avail = max(h - top - bottom - gap, 40.0)
         loss_h = avail * 1.0 / 3.6
         self._place(self.ax_loss, left, right, bottom, h - bottom - loss_h)
@@ -443,8 +455,11 @@ class RaceCanvas(_Canvas):
             arrow.set_color(color)
             arrow.set_visible(True)
 
-    def redraw(self) -> None:
-        """Show new runs: a full draw only when axes, limits or legend changed."""
+    def redraw(self, step: int | None = None) -> None:
+        """Show new runs at ``step`` (default: the current one): a full draw only when axes,
+        limits or legend changed."""
+        if step is not None:
+            self.step = max(0, min(int(step), self.steps))
         key = self._static_signature()
         if key != self._static_key or not self.blitter.ready:
             self.full_redraw()
@@ -515,7 +530,10 @@ class Surface3DCanvas(_Canvas):
         from mpl_toolkits.mplot3d import Axes3D  # noqa: F401  (registers the projection)
 
         self.ax = self.figure.add_subplot(projection="3d")
-        self.figure.subplots_adjust(left=0, right=1, bottom=0, top=0.95)
+        # the 3-D box is drawn smaller than its axes, so the tick labels and the z label
+        # (which stick out of the box) stay inside the figure
+        self.figure.subplots_adjust(left=0.02, right=0.9, bottom=0.04, top=0.93)
+        self.ax.set_box_aspect(None, zoom=0.82)
         self.surface: optim.Surface | None = None
         self._lines: list = []
         self._surf = None
@@ -542,6 +560,7 @@ class Surface3DCanvas(_Canvas):
             float(finite.min()) if finite.size else 0.0)
         ax = self.ax
         ax.clear()
+        ax.set_box_aspect(None, zoom=0.82)
         self._lines = []
         zz = self._z(z)
         self._surf = ax.plot_surface(xs, ys, zz, cmap="viridis", alpha=0.75, linewidth=0,
@@ -553,7 +572,7 @@ class Surface3DCanvas(_Canvas):
         names = ("w", "b") if surface.name == "regression" else ("x", "y")
         ax.set_xlabel(names[0])
         ax.set_ylabel(names[1])
-        ax.set_zlabel("log₁₀(loss − min)")
+        ax.set_zlabel("log₁₀(loss − min)", labelpad=2)
         ax.set_title(f"{surface.name} in 3-D (drag to turn)", fontsize=9)
         style_axes(ax, self.colors)
 
@@ -597,8 +616,20 @@ class SweepCanvas(_Canvas):
         self.show_message("Press “Run sweep” to try a range of learning rates for every "
                           "shown optimizer\n(one batched engine call per optimizer).")
 
+    TITLE = ("LR sweep: × = diverged (shaded); dotted = current rate; click a point to use "
+             "its rate")
+
     def place_axes(self) -> None:
-        self._place(self.ax, 52.0, 12.0, 34.0, 22.0)
+        """Wrap the title to the width (it never runs off the edge) and leave it room."""
+        import textwrap
+
+        w = self.figure.get_size_inches()[0] * 72.0
+        chars = max(12, int((w - 52.0 - 6.0) / (0.62 * 9)))  # 9 pt text: ~0.6 em per char
+        lines = textwrap.wrap(self.TITLE, chars)
+        self._title = "\n".join(lines)
+        if self.ax.get_title(loc="left"):
+            self.ax.set_title(self._title, fontsize=9, loc="left", y=1.0, pad=4)
+        self._place(self.ax, 52.0, 16.0, 34.0, 10.0 + 12.0 * len(lines))
 
     def restyle(self) -> None:
         self.colors = figure_colors()
@@ -629,8 +660,7 @@ class SweepCanvas(_Canvas):
             use_plain_log_ticks(ax.xaxis)
             use_plain_log_ticks(ax.yaxis)
             ax.set_xlabel("learning rate (log)")
-            ax.set_title("LR sweep: × = diverged (shaded); dotted = current rate; click a point "
-                         "to use its rate", fontsize=9, loc="left", y=1.0, pad=4)  # y: no measuring
+            ax.set_title(self._title, fontsize=9, loc="left", y=1.0, pad=4)  # y: no measuring
             ax.grid(True, which="major", color=self.colors.grid, lw=0.5)
             style_axes(ax, self.colors)
             self._framed = self.colors

@@ -444,14 +444,23 @@ def state_rows(lane: Lane, run: optim.Run, step: int) -> list[StateRow]:
 
 
 def arrow_vectors(run: optim.Run, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(point, -gradient, next update) at ``step`` for the map's arrows, or None at the end."""
-    if step >= run.steps or not np.all(np.isfinite(run.path[step])):
+    """The map's arrows at ``step``: (where the update started, -g used, Δθ taken).
+
+    They show the same update as :func:`state_rows` and the state panel: the one that
+    led from point ``step - 1`` to point ``step``. At step 0 nothing has happened yet,
+    so there is no arrow (None), nor after a run left the finite numbers.
+    """
+    if step < 1 or step > run.steps:
         return None
-    g = np.asarray(run.states["grad"][step], dtype=float)
-    upd = np.asarray(run.states["update"][step], dtype=float)
+    t = step - 1
+    origin = np.asarray(run.path[t], dtype=float)
+    if not np.all(np.isfinite(origin)):
+        return None
+    g = np.asarray(run.states["grad"][t], dtype=float).reshape(-1)[:2]
+    upd = np.asarray(run.states["update"][t], dtype=float).reshape(-1)[:2]
     if not (np.all(np.isfinite(g)) and np.all(np.isfinite(upd))):
         return None
-    return run.path[step], -g, upd
+    return origin, -g, upd
 
 
 def format_number(value: float) -> str:

@@ -27,6 +27,7 @@ from quizapp.ui.simulator.canvas import RaceCanvas, SweepCanvas
 from quizapp.ui.simulator.controls import ArrowKeySlider, LaneEditor, LaneList, NumberField, SurfacePanel
 from quizapp.ui.simulator.model import Lane, SimState
 from quizapp.ui.simulator.panels import NotebookPanel, StatePanel
+from quizapp.ui.shared import wheel
 from quizapp.ui.shared.a11y import focus_ring, keyboard_toolbar, quiet_scroll, tab_into
 from quizapp.ui.shared.theme import ERROR_COLOR
 
@@ -87,6 +88,7 @@ class SimulatorPage(QWidget):
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
+        wheel.install()  # scrolling the left column never changes a control under the mouse
         self.ctx = ctx
         self.setObjectName("simulator-page")
         self.presets = _presets.load(validate=False)  # the shipped file is checked by the tests
@@ -143,6 +145,7 @@ class SimulatorPage(QWidget):
         self.surface_panel.changed.connect(self._on_surface_changed)
         lv.addWidget(self.surface_panel)
         lanes_box = QGroupBox("Optimizers")
+        self.lanes_box = lanes_box
         lb = QVBoxLayout(lanes_box)
         lb.setContentsMargins(4, 4, 4, 4)
         self.lane_list = LaneList()
@@ -199,7 +202,7 @@ class SimulatorPage(QWidget):
         self.end_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "End")
         self.end_button.setAccessibleName("Run to the end")
         self.end_button.setToolTip("Show every step at once (End)")
-        self.end_button.clicked.connect(self.run_to_end)
+        self.end_button.clicked.connect(lambda: self.run_to_end())  # clicked(bool) is no 'record'
         self.reset_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward), "Reset")
         self.reset_button.setAccessibleName("Reset to step 0")
         self.reset_button.setToolTip("Back to the start (R)")
@@ -309,7 +312,7 @@ class SimulatorPage(QWidget):
 
         self.act_play = action("&Play / pause", self._shortcut_play, ["Space"], "Start or pause the animation")
         self.act_step = action("Single &step", self._shortcut_step, ["Right", "."], "Advance one step")
-        self.act_end = action("Run to the &end", self.run_to_end, ["End"])
+        self.act_end = action("Run to the &end", lambda: self.run_to_end(), ["End"])
         self.act_reset = action("&Reset", self.reset, ["R"], "Back to step 0")
         self.act_add = action("&Add optimizer", lambda: self.add_lane("adam"), ["Ctrl+N"])
         self.act_duplicate = action("&Duplicate optimizer", self.duplicate_lane, ["Ctrl+D"])
@@ -464,7 +467,7 @@ class SimulatorPage(QWidget):
         self.step = min(self.step, self.state.steps)
         self.canvas.selected = self.current
         self.canvas.set_runs(self._pairs(), self.state.steps)
-        self.canvas.redraw()
+        self.canvas.redraw(self.step)  # the page's step is the one truth (a new race starts at 0)
         # the new trajectories first; the state panel's HTML on the next turn
         self._last_panel = time.perf_counter()
         self._panel_stale = True
@@ -472,12 +475,20 @@ class SimulatorPage(QWidget):
         if self.view3d is not None and self.tabs.currentWidget() is self.tab3d:
             self.view3d.set_runs(self._pairs(), self.step)
         self.lane_list.set_lanes(self.state.lanes, self.current, self.errors)
+        self._update_lanes_title()
         if failures:
             self._set_status("; ".join(failures), error=True)
         elif any(self.errors.values()):
             self._set_status("Waiting for valid values (marked in red on the left).", error=True)
         else:
             self._status_for_step()
+
+    def _update_lanes_title(self) -> None:
+        """How many optimizers race, counted as the Race day badge counts them (shown lanes)."""
+        shown = sum(1 for lane in self.state.lanes if lane.visible)
+        hidden = len(self.state.lanes) - shown
+        title = f"Optimizers: {shown} in the race"
+        self.lanes_box.setTitle(title + (f", {hidden} hidden" if hidden else ""))
 
     def _pairs(self) -> list[tuple[Lane, optim.Run | None]]:
         return list(zip(self.state.lanes, self.runs))

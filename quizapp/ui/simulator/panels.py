@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from quizapp import optim
 from quizapp.ui.simulator import model as sim_model
 from quizapp.ui.shared.a11y import focus_ring
-from quizapp.ui.shared.notebook import Entry, Notebook, summary
+from quizapp.ui.shared.notebook import Entry, Notebook, compared_with, summary
 
 
 class StatePanel(QTextBrowser):
@@ -30,8 +30,9 @@ class StatePanel(QTextBrowser):
 
     def show_state(self, lanes: list[tuple[sim_model.Lane, optim.Run | None]], step: int) -> None:
         parts = [f"<p style='margin:0'>The update that led to step <b>{step}</b>. "
-                 "Hover a symbol for its meaning. Map arrows (selected lane): "
-                 "dashed = −g, solid = the step taken.</p>"]
+                 "Hover a symbol for its meaning. Map arrows (selected lane) start where "
+                 "this update began: dashed = direction of −g, solid = direction of Δθ, the step taken "
+                 "(none at step 0).</p>"]
         for lane, run in lanes:
             if not lane.visible:
                 continue
@@ -107,7 +108,9 @@ class NotebookPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.setWordWrap(False)
         self.table.horizontalHeaderItem(4).setToolTip(
-            "How many settings changed since the run before it (1 = a clean one-knob experiment)")
+            "How many settings changed since the closest run of the experiment before it "
+            "(the previous run, or the matching lane of the previous race); 1 = a clean "
+            "one-knob experiment. Hover a number to see which run it counts from.")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -178,15 +181,22 @@ class NotebookPanel(QWidget):
             self._entries = []
             self.status.setText(f"Cannot read the notebook: {exc}")
         selected = set(self.selected_ids())
+        self.compared = compared_with(self._entries)
         self.table.setRowCount(len(self._entries))
         for r, entry in enumerate(self._entries):
             cells = summary(entry)
+            ref = self.compared.get(entry.id)
+            if ref is not None:
+                cells["changed"] = str(ref[1])
             for c, key in enumerate(self.COLUMNS):
                 item = QTableWidgetItem(cells[key])
                 item.setData(Qt.ItemDataRole.UserRole, entry.id)
                 tip = f"run {entry.id}, {cells['when']}"
                 if entry.group:
                     tip += f", race {entry.group}"
+                if key == "changed" and ref is not None:
+                    tip = (f"{ref[1]} setting{'' if ref[1] == 1 else 's'} changed since run {ref[0]}, "
+                           "the closest run of the experiment before (select both to compare)")
                 item.setToolTip(tip)
                 self.table.setItem(r, c, item)
             if entry.id in selected:
