@@ -131,6 +131,23 @@ def test_stepping_and_playing(page, qtbot):
     assert page.step == 80
 
 
+def test_space_on_a_focused_button_presses_that_button_and_never_recurses(page, qtbot):
+    """Space with Reset focused used to bounce between the shortcut and the button until a
+    RecursionError; now it presses Reset, and a focused combo box opens instead."""
+    page.show()
+    page.single_step()
+    page.single_step()
+    assert page.step == 2
+    page.reset_button.setFocus()
+    qtbot.keyClick(page, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: page.step == 0, timeout=2000)  # animateClick presses it a moment later
+    assert not page.playing
+    page.canvas.setFocus()
+    qtbot.keyClick(page.canvas, Qt.Key.Key_Space)
+    assert page.playing
+    page.toggle_play()
+
+
 def test_keyboard_shortcuts_drive_playback(page, qtbot):
     page.canvas.setFocus()
     qtbot.keyClick(page.canvas, Qt.Key.Key_Right)

@@ -30,6 +30,7 @@ from quizapp.ui.lab.canvas import (
 from quizapp.ui.lab.model import LabLane, LabRun, LabState, Series
 from quizapp.ui.lab.panels import LabNotebookPanel, SetupPanel, SymptomPanel
 from quizapp.ui.lab.worker import TrainThread
+from quizapp.ui.shared.keys import KeyForwarder
 from quizapp.ui.shared.a11y import quiet_scroll
 from quizapp.ui.simulator import model as sim_model
 from quizapp.ui.simulator.controls import LaneEditor, LaneList, NumberField
@@ -858,31 +859,12 @@ class LabPage(QWidget):
 
     # ------------------------------------------------------------ keys
     def _forward_key(self, key: Qt.Key, text: str, types: tuple) -> bool:
-        """Give the key to the focused control when that control uses it itself.
-
-        Buttons are clicked and combo boxes opened directly: a Space sent back to them as
-        a key event would meet this very shortcut again (and recurse)."""
-        fw = QApplication.focusWidget()
-        if (fw is None or fw in (self.start_button, self.stop_button) or not isinstance(fw, types)
-                or not self.isAncestorOf(fw) or getattr(self, "_forwarding", False)):
-            return False
-        if isinstance(fw, QAbstractButton):
-            fw.animateClick()
-            return True
-        if isinstance(fw, QComboBox):
-            fw.showPopup()
-            return True
-        self._forwarding = True
-        try:
-            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-                QApplication.sendEvent(fw, QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, text))
-        finally:
-            self._forwarding = False
-        return True
+        """Give the key to the focused control when that control uses it itself."""
+        if getattr(self, "_keys", None) is None:
+            self._keys = KeyForwarder(self, own=(self.start_button, self.stop_button))
+        return self._keys.forward(key, text, types)
 
     def _shortcut_toggle(self) -> None:
-        if getattr(self, "_forwarding", False):
-            return  # the focused control did not take the Space we gave it
         if not self._forward_key(Qt.Key.Key_Space, " ", (QAbstractButton, QAbstractItemView, QComboBox)):
             self.toggle()
 

@@ -28,6 +28,7 @@ from quizapp.ui.simulator.controls import ArrowKeySlider, LaneEditor, LaneList, 
 from quizapp.ui.simulator.model import Lane, SimState
 from quizapp.ui.simulator.panels import NotebookPanel, StatePanel
 from quizapp.ui.shared import wheel
+from quizapp.ui.shared.keys import KeyForwarder
 from quizapp.ui.shared.a11y import focus_ring, keyboard_toolbar, quiet_scroll, tab_into
 from quizapp.ui.shared.theme import ERROR_COLOR
 
@@ -761,12 +762,9 @@ class SimulatorPage(QWidget):
 
     def _forward_key(self, key: Qt.Key, text: str, types: tuple) -> bool:
         """Give the key to the focused control when that control uses it itself."""
-        fw = QApplication.focusWidget()
-        if fw is None or fw is self.play_button or fw is self.step_button or not isinstance(fw, types):
-            return False
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(fw, QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, text))
-        return True
+        if getattr(self, "_keys", None) is None:
+            self._keys = KeyForwarder(self, own=(self.play_button, self.step_button))
+        return self._keys.forward(key, text, types)
 
     def _shortcut_play(self) -> None:
         if not self._forward_key(Qt.Key.Key_Space, " ", (QAbstractButton, QAbstractItemView, QComboBox)):
