@@ -437,6 +437,7 @@ def bench_author(win, hb: Heartbeat, repeat: int, results: dict) -> None:
 
 
 def bench_practice(win, hb: Heartbeat, repeat: int, results: dict) -> None:
+    from quizapp.bank.kinds import typed_answer
     from quizapp.progress.session import SessionOptions
 
     win.page_actions["practice"].trigger()
@@ -451,7 +452,10 @@ def bench_practice(win, hb: Heartbeat, repeat: int, results: dict) -> None:
                lambda: page.instance is not None)
         while True:
             inst = page.instance
-            if inst.choices:
+            typed = typed_answer(inst, True)  # the newer kinds (select all, order, match, short)
+            if typed is not None and page.kind_widget is not None:
+                page.kind_widget.set_text(typed)
+            elif inst.choices:
                 page.choose(1)
             else:
                 page.answer_edit.setText("1")
