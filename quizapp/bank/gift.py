@@ -339,12 +339,18 @@ def slugify(text: str, max_len: int = 100) -> str:
     return slug[:max_len].rstrip("-._")
 
 
-_META_ESCAPES = {"%": "%25", "[": "%5B", "]": "%5D", "\n": "%0A", "\r": "%0D"}
+_META_ESCAPES = {"]": "\\]", "\n": "%0A", "\r": "%0D"}
+_HEX_AFTER = re.compile(r"%(?=[0-9A-Fa-f]{2})")
 
 
 def _meta(key: str, value: Any) -> str:
-    """``[key:value]`` for a ``//`` comment; ``% [ ]`` and line breaks percent-encoded."""
-    return f"[{key}:{''.join(_META_ESCAPES.get(ch, ch) for ch in str(value))}]"
+    """``[key:value]`` for a ``//`` comment, written as Moodle reads ``[id:...]`` and
+    ``[tag:...]``: ``]`` as ``\\]``; line breaks (and a ``%`` before two hex digits) are
+    percent-encoded for quizapp's reader."""
+    text = _HEX_AFTER.sub("%25", str(value))  # a "%41" must not read back as "A"
+    if text.endswith("\\"):
+        text += " "  # so the closing ] is not escaped (readers strip the space)
+    return f"[{key}:{''.join(_META_ESCAPES.get(ch, ch) for ch in text)}]"
 
 
 # ====================================================================== writer
@@ -525,7 +531,7 @@ _UNESC = {v: ("\n" if k == "n" else k) for k, v in _ESC.items()}
 _PUA = re.compile("[\ue000-\ue007]")
 _ESCAPE_RE = re.compile(r"\\([\\~=#{}:n])")
 _FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.I)
-_META = re.compile(r"\[([A-Za-z][A-Za-z_-]{0,20})\s*:([^\]\n]{0,300})\]")
+_META = re.compile(r"\[([A-Za-z][A-Za-z_-]{0,20})\s*:((?:\\\]|[^\]\n]){0,300})\]")
 _WEIGHT = re.compile(r"^\s*%\s*(-?\d+(?:\.\d*)?|-?\.\d+)\s*%")
 _NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _RANGE = re.compile(rf"^\s*({_NUM})\s*\.\.\s*({_NUM})\s*$")
@@ -571,7 +577,7 @@ def _metadata(comments: list[str]) -> dict[str, list[str]]:
     meta: dict[str, list[str]] = {}
     for c in comments:
         for m in _META.finditer(c):
-            meta.setdefault(m.group(1).lower(), []).append(unquote(m.group(2)).strip())
+            meta.setdefault(m.group(1).lower(), []).append(unquote(m.group(2).replace("\\]", "]")).strip())
     return meta
 
 

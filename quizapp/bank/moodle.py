@@ -21,7 +21,7 @@ HTML (escaped, newlines as ``<br>``, ``$...$`` as ``\\(...\\)`` for MathJax).
 from __future__ import annotations
 
 import ast
-import html
+import decimal
 import inspect
 import math
 import re
@@ -29,7 +29,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from quizapp.bank.gift import Concrete, concrete_questions, dollars_to_mathjax, number_text
+from quizapp.bank.gift import Concrete, concrete_questions, number_text, shown_number, text_html
 
 __all__ = ["export_moodle_xml", "MoodleExport", "translate", "Untranslatable", "CLOSED_FORMS"]
 
@@ -360,9 +360,7 @@ def _comment(text: str) -> ET.Element:
 
 
 def _html(text: str) -> str:
-    text = dollars_to_mathjax(text.strip())
-    text = html.escape(text, quote=False).replace("\r\n", "\n").replace("\n", "<br>")
-    return _clean(text)
+    return _clean(text_html(text))
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -433,10 +431,13 @@ def _concrete_xml(quiz: ET.Element, q: Concrete) -> None:
             _sub(a, "text", word)
             _empty_feedback(a)
     else:
-        a = _sub(q_el, "answer", fraction="100", format="moodle_auto_format")
-        _sub(a, "text", number_text(q.value))
-        _empty_feedback(a)
-        _sub(a, "tolerance", number_text(q.tolerance))
+        # the answer as the app shows it; if that is rounded, the exact one follows, so the
+        # two together accept the app's interval (Moodle shows the first as the right answer)
+        for text, tol in q.numeric_answers():
+            a = _sub(q_el, "answer", fraction="100", format="moodle_auto_format")
+            _sub(a, "text", text)
+            _empty_feedback(a)
+            _sub(a, "tolerance", tol)
         _units(q_el, item.answer.unit)
     _tags(q_el, item.tags)
 
@@ -451,6 +452,8 @@ def _answer_format(display: str) -> tuple[int, int]:
         digits, kind = int(m.group(1)), m.group(2).lower()
         if kind == "f":
             return 1, min(digits, 9)
+        if kind == "%":  # 96.5% is the answer 0.965: two more decimals than shown
+            return 1, min(digits + 2, 9)
         if kind == "e":
             return 2, min(digits + 1, 9)
         return 2, max(1, min(digits, 9))
@@ -459,14 +462,22 @@ def _answer_format(display: str) -> tuple[int, int]:
     return 2, 4
 
 
-def _tolerance(tol) -> tuple[str, str, str]:
-    """(tolerance, tolerancetype, note): 1 = relative, 2 = nominal (absolute)."""
+def _tolerance(tol, answers: Iterable[float]) -> tuple[str, str, str]:
+    """(tolerance, tolerancetype, note): 1 = relative, 2 = nominal (absolute).
+
+    Moodle has no significant-figures tolerance: when every dataset answer has the same
+    magnitude, the app's bound is one absolute tolerance; otherwise :class:`_Fallback`.
+    """
     if tol.kind == "relative":
         return number_text(tol.amount), "1", ""
     if tol.kind == "absolute":
         return number_text(tol.amount), "2", ""
-    rel = 0.5 * 10 ** (1 - int(tol.amount))
-    return number_text(rel), "1", f"{tol.describe()} exported as relative {number_text(rel)}"
+    bounds = {tol.bound(a) for a in answers}
+    if len(bounds) != 1:
+        raise _Fallback(f"its tolerance ({tol.describe()}) is a different interval for answers of "
+                        "different sizes, which a Moodle tolerance cannot say")
+    bound = bounds.pop()
+    return number_text(bound), "2", f"{tol.describe()} exported as ±{number_text(bound)}"
 
 
 def _decimals(values: list[float]) -> int:
@@ -501,10 +512,6 @@ def _calculated(item, bank, variants: int, notes: list[str]) -> tuple[ET.Element
         raise _Fallback(str(exc)) from None
     if not ctx.wildcards:
         raise _Fallback("its answer formula uses no drawn parameter")
-    # the texts: placeholders -> wildcards, {=expression} or literal values
-    text_parts = {}
-    for field_name, template in (("prompt", item.prompt), ("explanation", item.explanation)):
-        text_parts[field_name] = _template_html(template, params, ctx, formula)
     instances = []
     for seed in range(variants):
         try:
@@ -513,6 +520,13 @@ def _calculated(item, bank, variants: int, notes: list[str]) -> tuple[ET.Element
             notes.append(f"{item.id}: seed {seed}: cannot draw an instance ({exc}); left out")
     if not instances:
         raise _Fallback("no instance could be drawn")
+    tol, tol_type, tol_note = _tolerance(ans.tolerance, [float(inst.answer) for inst in instances])
+    # the texts: placeholders -> wildcards, {=round(expression, n)} or literal values, each
+    # showing what the app shows for every dataset item
+    shown: dict[str, list[str]] = {}   # wildcards that hold the displayed values themselves
+    text_parts = {}
+    for field_name, template in (("prompt", item.prompt), ("explanation", item.explanation)):
+        text_parts[field_name] = _template_html(template, params, ctx, formula, instances, shown)
     datasets = []
     for name in ctx.wildcards:
         values = []
@@ -521,7 +535,9 @@ def _calculated(item, bank, variants: int, notes: list[str]) -> tuple[ET.Element
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise _Fallback(f"parameter {name} has the non-numeric value {v!r}")
             values.append(v)
-        datasets.append((name, values))
+        datasets.append((name, values, [number_text(v) for v in values]))
+    for name, texts in shown.items():
+        datasets.append((name, [float(x) for x in texts], texts))
 
     q_el = ET.Element("question", type="calculated")
     _header(q_el, item.id, item.id, text_parts["prompt"], text_parts["explanation"])
@@ -531,7 +547,6 @@ def _calculated(item, bank, variants: int, notes: list[str]) -> tuple[ET.Element
     _sub(q_el, "shuffleanswers", "0")
     a = _sub(q_el, "answer", fraction="100", format="moodle_auto_format")
     _sub(a, "text", formula)
-    tol, tol_type, tol_note = _tolerance(ans.tolerance)
     _sub(a, "tolerance", tol)
     _sub(a, "tolerancetype", tol_type)
     fmt, length = _answer_format(ans.display)
@@ -540,29 +555,32 @@ def _calculated(item, bank, variants: int, notes: list[str]) -> tuple[ET.Element
     _empty_feedback(a)
     _units(q_el, ans.unit)
     defs = _sub(q_el, "dataset_definitions")
-    for name, values in datasets:
-        p = params[name]
+    for name, values, texts in datasets:
+        p = params.get(name)
         dd = _sub(defs, "dataset_definition")
         _sub(_sub(dd, "status"), "text", "private")
         _sub(_sub(dd, "name"), "text", name)
         _sub(dd, "type", "calculated")
-        lo, hi = _bounds(p, values)
-        _sub(_sub(dd, "distribution"), "text", "loguniform" if p.kind == "loguniform" else "uniform")
+        lo, hi = _bounds(p, values) if p is not None else (min(values), max(values))
+        loguniform = p is not None and p.kind == "loguniform"
+        _sub(_sub(dd, "distribution"), "text", "loguniform" if loguniform else "uniform")
         _sub(_sub(dd, "minimum"), "text", number_text(lo))
         _sub(_sub(dd, "maximum"), "text", number_text(hi))
         _sub(_sub(dd, "decimals"), "text", str(_decimals(values + [lo, hi])))
         _sub(dd, "itemcount", str(len(values)))
         items_el = _sub(dd, "dataset_items")
-        for n, v in enumerate(values, 1):
+        for n, text in enumerate(texts, 1):
             di = _sub(items_el, "dataset_item")
             _sub(di, "number", str(n))
-            _sub(di, "value", number_text(v))
+            _sub(di, "value", text)
         _sub(dd, "number_of_items", str(len(values)))
     _tags(q_el, item.tags)
     data = sorted(ctx.data_wildcards & set(ctx.wildcards))
     comment = f"quizapp item {item.id}: calculated, {len(instances)} dataset item(s)"
     if data:
         comment += f"; {', '.join(data)} given as data (derived in quizapp)"
+    if shown:
+        comment += f"; {', '.join(shown)} hold values as quizapp displays them"
     if tol_note:
         comment += f"; {tol_note}"
     return _comment(comment), q_el
@@ -578,49 +596,121 @@ def _bounds(p, values: list[float]) -> tuple[float, float]:
     return min(values), max(values)
 
 
-def _template_html(template, params: dict[str, Any], ctx: _Context, answer_formula: str) -> str:
-    """A prompt or explanation for a calculated question: literal text as HTML, placeholders as
-    ``{x}`` (wildcards), ``{=...}`` (derived values, the answer) or the constant's value."""
+def _template_html(template, params: dict[str, Any], ctx: _Context, answer_formula: str,
+                   instances: list, shown: dict[str, list[str]]) -> str:
+    """A prompt or explanation for a calculated question, as Moodle should show it for every
+    dataset item: literal text as HTML (every literal ``{`` as ``&#123;``, so that Moodle
+    substitutes nothing in it), placeholders as ``{x}`` (a wildcard), ``{=round(expr, n)}``
+    (rounded as the app displays it) or the constant's value."""
     from quizapp.bank.render import TemplateError, format_value
 
-    out = []
+    out: list[str] = []
+    fields: list[str] = []
     for literal, name, spec in template.parts:
-        out.append(literal)
+        out.append(literal.replace("\x00", "").replace("\x01", ""))
         if name is None:
             continue
-        if name == "answer":
-            out.append("\x00{=" + answer_formula + "}\x00")
-            continue
         p = params.get(name)
-        if p is None:
+        if name != "answer" and p is None:
             raise _Fallback(f"placeholder {{{name}}} names no parameter")
-        if p.kind == "const":
+        if p is not None and p.kind == "const":
             try:
                 out.append(format_value(p.value, spec, name))
             except TemplateError as exc:
                 raise _Fallback(str(exc)) from None
             continue
-        if p.kind == "derived" and name not in ctx.data_wildcards:
+        if p is not None and p.kind == "choice" and any(isinstance(v, (str, bool)) for v in p.values):
+            raise _Fallback(f"parameter {name} takes text or true/false values")
+        try:
+            if name == "answer":
+                raw = [float(inst.answer) for inst in instances]
+                targets = [format_value(inst.answer_display, spec, name) for inst in instances]
+            else:
+                raw = [inst.params[name] for inst in instances]
+                targets = [format_value(v, spec, name) for v in raw]
+        except (TemplateError, KeyError) as exc:
+            raise _Fallback(f"placeholder {{{name}}}: {exc}") from None
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in raw):
+            raise _Fallback(f"placeholder {{{name}}} shows a value that is not a number")
+        expr = None
+        if name == "answer":
+            expr = answer_formula
+        elif p.kind == "derived" and name not in ctx.data_wildcards:
             try:
-                expr = _tr(p.formula.tree, ctx)
+                expr = "(" + _tr(p.formula.tree, ctx) + ")"
             except Untranslatable:
                 ctx.data_wildcards.add(name)
-                out.append("\x00" + ctx.use(name) + "\x00")
+        if expr is None:  # a drawn parameter, or a derived one given as data: a wildcard
+            expr = ctx.use(name)
+            if all(_same_number(number_text(v), target) for v, target in zip(raw, targets)):
+                fields.append(expr)
+                out.append(f"\x00{len(fields) - 1}\x00")
                 continue
-            out.append("\x00{=" + expr + "}\x00")
-            continue
-        if p.kind == "choice" and any(isinstance(v, (str, bool)) for v in p.values):
-            raise _Fallback(f"parameter {name} takes text or true/false values")
-        out.append("\x00" + ctx.use(name) + "\x00")
-    # math first (over the whole text, so a $...$ pair may hold a field), then HTML-escape
-    # the literal text only; the markers \x00 around the Moodle fields are dropped
-    pieces = dollars_to_mathjax("".join(out).strip()).split("\x00")
-    return _clean("".join(_html_literal(piece) if i % 2 == 0 else piece
-                          for i, piece in enumerate(pieces)))
+        field_text = _rounded_field(expr, [float(v) for v in raw], targets)
+        if field_text is None:  # no one rounding shows every item as the app does
+            field_text = _shown_wildcard(name, params, ctx, shown, targets)
+        fields.append(field_text)
+        out.append(f"\x00{len(fields) - 1}\x00")
+    return _clean(text_html("".join(out), fields, escape_braces=True))
 
 
-def _html_literal(text: str) -> str:
-    return html.escape(text, quote=False).replace("\r\n", "\n").replace("\n", "<br>")
+def _same_number(a: str, b: str) -> bool:
+    x, y = shown_number(a), shown_number(b)
+    return x is not None and y is not None and float(x) == float(y)
+
+
+def _php_text(x: float) -> str:
+    """How PHP writes a float in text (its default precision, 14 significant digits)."""
+    return format(x, ".14g")
+
+
+def _rounded_field(expr: str, raw: list[float], targets: list[str]) -> str | None:
+    """``{=round(expr, n)}`` that Moodle shows as ``targets`` (one per dataset item), or None.
+
+    Moodle's ``round`` is PHP's (halves away from zero), as is the app's formula ``round``.
+    """
+    from quizapp.bank.formulas import _round as php_round
+
+    percent = all(t.strip().endswith("%") for t in targets)
+    if percent:
+        targets = [t.strip()[:-1] for t in targets]
+        raw = [v * 100 for v in raw]
+        expr = f"({expr}) * 100"
+    decimals = []
+    for target in targets:
+        text = shown_number(target)
+        if text is None:
+            return None
+        decimals.append(-decimal.Decimal(text).as_tuple().exponent)
+    n = max(decimals)
+    if not -15 <= n <= 15:
+        return None
+    for v, target in zip(raw, targets):
+        if not math.isfinite(v) or not _same_number(_php_text(php_round(v, n)), target):
+            return None
+    return "{=round(" + expr + f", {n})}}" + ("%" if percent else "")
+
+
+def _shown_wildcard(name: str, params: dict[str, Any], ctx: _Context, shown: dict[str, list[str]],
+                    targets: list[str]) -> str:
+    """A wildcard of its own whose dataset holds the values as the app displays them."""
+    texts = []
+    for target in targets:
+        text = shown_number(target.strip()[:-1] if target.strip().endswith("%") else target)
+        if text is None:
+            raise _Fallback(f"placeholder {{{name}}} shows {target!r}, which is not a number")
+        texts.append(text)
+    for existing, values in shown.items():
+        if values == texts:
+            new = existing
+            break
+    else:
+        new, k = f"{name}_shown", 2
+        while new in params or new in ctx.wildcards or new in shown:
+            new, k = f"{name}_shown{k}", k + 1
+        shown[new] = texts
+    percent = all(t.strip().endswith("%") for t in targets)
+    return "{" + new + "}" + ("%" if percent else "")
 
 
 # ---------------------------------------------------------------------- the whole file

@@ -1,0 +1,212 @@
+"""Moodle shows what quizapp shows: every exported question is read the way Moodle reads it
+(tests/bank/moodle_sim.py), rendered the way Moodle renders it (a calculated question's
+wildcards and ``{=...}`` substituted, PHP rounding and printing included), and compared
+with the app's own instance, seed by seed: the text (numbers by value, markup and math
+included), the right answer Moodle displays, and the interval of answers it accepts."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from quizapp.bank import load_bank
+from quizapp.bank.formulas import Formula, evaluate
+from quizapp.bank.gift import concrete_questions, export_gift, shown_number
+from quizapp.bank.moodle import export_moodle_xml
+
+from tests.bank import moodle_sim as moodle
+from tests.bank.test_gift_helpers import ROUNDTRIP_BANK
+
+VARIANTS = 5
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    bank = load_bank()
+    assert bank.errors == []
+    return bank
+
+
+@pytest.fixture(scope="module")
+def fixture_bank():
+    bank = load_bank([ROUNDTRIP_BANK])
+    assert bank.errors == []
+    return bank
+
+
+def _seen(text: str, fmt: str) -> str:
+    assert fmt in ("html", "moodle"), f"format {fmt} is never exported"
+    return moodle.seen_html(text)   # Moodle's auto-format is HTML with line breaks kept
+
+
+def _check_text(problems: list[str], where: str, moodle_text: str, fmt: str, app_text: str) -> None:
+    why = moodle.same_text(_seen(moodle_text, fmt), moodle.seen_app(app_text))
+    if why:
+        problems.append(f"{where}: {why}")
+
+
+def _check_answer(problems: list[str], where: str, shown: str, intervals: list[tuple[float, float]],
+                  value: float, bound: float, app_display: str) -> None:
+    """The right answer Moodle shows is the app's, and Moodle accepts the app's interval."""
+    expected = shown_number(app_display)
+    if expected is None or float(shown) != float(expected):
+        problems.append(f"{where}: Moodle's right answer is {shown}, quizapp shows {app_display}")
+    lo, hi = moodle.union(intervals)
+    if not lo <= float(shown) <= hi:
+        problems.append(f"{where}: the right answer {shown} is outside Moodle's interval [{lo!r}, {hi!r}]")
+    slack = 2e-12 * max(1.0, abs(value))  # float noise (quizapp allows 1e-12 relative too)
+    if abs(lo - (value - bound)) > slack or abs(hi - (value + bound)) > slack:
+        problems.append(f"{where}: Moodle accepts [{lo!r}, {hi!r}], quizapp "
+                        f"[{value - bound!r}, {value + bound!r}]")
+
+
+def gift_problems(bank, variants: int) -> list[str]:
+    exported = export_gift(bank, variants=variants)
+    questions = moodle.read_gift(exported.text)
+    expected = list(concrete_questions(bank.items.values(), bank, variants))
+    assert len(questions) == len(expected) == exported.questions
+    problems: list[str] = []
+    for mq, q in zip(questions, expected):
+        where = f"GIFT {q.title}"
+        assert mq.name == q.title and mq.idnumber == q.id
+        assert mq.tags == list(q.item.tags)
+        assert mq.category == f"$course$/top/{q.item.topic}"
+        inst = bank.instance(q.item.id, q.seed or 0)
+        _check_text(problems, where + " text", mq.text, mq.text_format, inst.prompt)
+        _check_text(problems, where + " feedback", mq.feedback, mq.feedback_format, inst.explanation)
+        if q.kind == "numeric":
+            assert mq.qtype == "numerical", where
+            full = [(a, float(t)) for a, f, t in mq.answers if f == 1]
+            intervals = [moodle.interval(float(a), t) for a, t in full]
+            _check_answer(problems, where, full[0][0], intervals, float(inst.answer),
+                          q.item.answer.tolerance.bound(float(inst.answer)), inst.answer_display)
+        elif q.kind == "choice":
+            assert mq.qtype == "multichoice", where
+            assert [f for _, f, _ in mq.answers].count(1) == 1
+            for n, ((text, fraction, _), choice) in enumerate(zip(mq.answers, q.choices), 1):
+                _check_text(problems, f"{where} choice {n}", text, mq.text_format, choice)
+                assert (fraction == 1) == (n == q.correct), where
+        else:
+            assert mq.qtype == "truefalse" and mq.truth is q.truth, where
+    return problems
+
+
+def xml_problems(bank, variants: int) -> list[str]:
+    exported = export_moodle_xml(bank, variants=variants)
+    questions = moodle.read_xml(exported.xml)
+    assert len(questions) == exported.questions
+    problems: list[str] = []
+    checked_calculated = 0
+    for mq in questions:
+        if mq.qtype != "calculated":
+            item_id, _, seed = mq.name.partition("#")
+            item = bank.items[item_id]
+            inst = bank.instance(item_id, int(seed or 0))
+            where = f"XML {mq.name}"
+            assert mq.idnumber == (f"{item_id}.v{seed}" if seed else item_id)
+            _check_text(problems, where + " text", mq.text, mq.text_format, inst.prompt)
+            _check_text(problems, where + " feedback", mq.feedback, mq.feedback_format, inst.explanation)
+            if mq.qtype == "numerical":
+                full = [(a, float(t)) for a, f, t in mq.answers if f == 1]
+                _check_answer(problems, where, full[0][0], [moodle.interval(float(a), t) for a, t in full],
+                              float(inst.answer), item.answer.tolerance.bound(float(inst.answer)),
+                              inst.answer_display)
+            continue
+        item = bank.items[mq.name]
+        (formula, _, tolerance), = mq.answers
+        sizes = {len(v) for v in mq.datasets.values()}
+        assert len(sizes) == 1, mq.name
+        for n in range(sizes.pop()):
+            values = {name: items[n] for name, items in mq.datasets.items()}
+            inst = bank.instance(item.id, n)
+            where = f"XML {item.id} dataset item {n + 1}"
+            _check_text(problems, where + " text", moodle.substitute(mq.text, values), mq.text_format,
+                        inst.prompt)
+            _check_text(problems, where + " feedback", moodle.substitute(mq.feedback, values),
+                        mq.feedback_format, inst.explanation)
+            value = moodle.php_eval(formula, {k: float(v) for k, v in values.items()})
+            if not math.isclose(value, inst.answer, rel_tol=1e-9, abs_tol=1e-12):
+                problems.append(f"{where}: Moodle computes {value!r}, quizapp {inst.answer!r}")
+                continue
+            shown = moodle.php_sprintf(value, mq.answer_length, mq.answer_format)
+            _check_answer(problems, where, shown, [moodle.interval(value, float(tolerance), mq.tolerance_type)],
+                          float(inst.answer), item.answer.tolerance.bound(float(inst.answer)),
+                          inst.answer_display)
+            checked_calculated += 1
+    assert checked_calculated or not exported.calculated
+    return problems
+
+
+def _report(problems: list[str]) -> str:
+    return f"{len(problems)} difference(s):\n" + "\n".join(problems[:25])
+
+
+def test_gift_of_the_shipped_bank_shows_what_quizapp_shows(shipped):
+    problems = gift_problems(shipped, VARIANTS)
+    assert not problems, _report(problems)
+
+
+def test_moodle_xml_of_the_shipped_bank_shows_what_quizapp_shows(shipped):
+    problems = xml_problems(shipped, VARIANTS)
+    assert not problems, _report(problems)
+
+
+def test_exchange_fixture_shows_what_quizapp_shows(fixture_bank):
+    problems = gift_problems(fixture_bank, 3) + xml_problems(fixture_bank, 3)
+    assert not problems, _report(problems)
+
+
+# ---------------------------------------------------------------------- the simulator itself
+
+
+def test_php_rounding_and_printing_as_documented():
+    assert [moodle.php_round(x) for x in (0.5, 1.5, 2.5, -0.5, -2.5)] == [1, 2, 3, -1, -3]
+    assert moodle.php_round(2.675, 2) == 2.68 and moodle.php_round(1.955, 2) == 1.96
+    assert moodle.php_round(1234.5, -2) == 1200
+    assert moodle.php_float_text(0.1 + 0.2) == "0.3"
+    assert moodle.php_float_text(0.0199999999999434) == "0.019999999999943"
+    assert moodle.php_float_text(1e-5) == "1.0E-5" and moodle.php_float_text(2.5e20) == "2.5E+20"
+    assert moodle.php_sprintf(0.965, 1, 2) == "1" and moodle.php_sprintf(0.965, 3, 1) == "0.965"
+
+
+def test_substitution_replaces_every_wildcard_and_expression():
+    text = r"\(\sqrt{k}\) and {=round({a} / 3, 2)} and {=1/3} and &#123;k}"
+    assert moodle.substitute(text, {"k": "2", "a": "1"}) == r"\(\sqrt2\) and 0.33 and 0.33333333333333 and &#123;k}"
+    assert moodle.seen_html("&#123;k}") == "{k}"
+
+
+def test_the_checks_catch_what_moodle_got_wrong_before():
+    # the literal {k} (the issue's adagrad items), an unrounded {=...}, raw markdown
+    assert moodle.same_text(moodle.seen_html(moodle.substitute(r"\(1/\sqrt{k}\)", {"k": "2"})),
+                            moodle.seen_app(r"$1/\sqrt{k}$"))
+    assert moodle.same_text(moodle.seen_html(moodle.substitute("{=0.1*0.2-1e-14}", {})),
+                            moodle.seen_app("0.02"))
+    assert moodle.same_text(moodle.seen_html("use `lr` and *Adam*"), moodle.seen_app("use `lr` and *Adam*"))
+    assert moodle.same_text(moodle.seen_html("use <code>lr</code> and <em>Adam</em>"),
+                            moodle.seen_app("use `lr` and *Adam*")) is None
+    assert moodle.same_text("1.0E-5 x", "1e-05 x") is None
+
+
+# ---------------------------------------------------------------------- round() agrees with PHP
+
+
+@pytest.mark.parametrize("a", [0, 8, 2, 4, 2])
+def test_formula_round_is_half_away_from_zero_like_php(a):
+    # the issue's example: round(a + 0.5) is 1/9/3/5/3 in Moodle; quizapp now agrees
+    assert evaluate(Formula("round(a + 0.5)"), {"a": a}) == moodle.php_round(a + 0.5) == a + 1
+
+
+@pytest.mark.parametrize("x, n", [(2.675, 2), (-2.675, 2), (0.285, 2), (1.005, 2), (2.5, 0), (-3.5, 0),
+                                  (1234.5, -1), (0.125, 2), (1e-7 * 5, 6), (123456.789, -3)])
+def test_formula_round_matches_php(x, n):
+    assert evaluate(Formula(f"round(x, {n})"), {"x": x}) == moodle.php_round(x, n)
+
+
+def test_no_shipped_formula_rounds_differently_from_before(shipped):
+    # Python's round() (halves to even) and PHP's differ only on halves; no shipped
+    # formula calls round(), so no shipped answer changed (a new one would show here)
+    users = [item.id for item in shipped.items.values()
+             for f in [item.answer.value, *item.answer.formulas, *item.constraints,
+                       *(p.formula for p in item.params if p.kind == "derived")]
+             if isinstance(f, Formula) and "round" in f.calls]
+    assert users == []
