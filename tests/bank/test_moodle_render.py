@@ -6,6 +6,7 @@ included), the right answer Moodle displays, and the interval of answers it acce
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -210,3 +211,55 @@ def test_no_shipped_formula_rounds_differently_from_before(shipped):
                        *(p.formula for p in item.params if p.kind == "derived")]
              if isinstance(f, Formula) and "round" in f.calls]
     assert users == []
+
+
+# ---------------------------------------------------------------------- the hard cases
+
+RENDER_BANK = Path(__file__).parent / "data" / "moodle_render.toml"
+
+
+@pytest.fixture(scope="module")
+def render_bank():
+    bank = load_bank([RENDER_BANK])
+    assert bank.errors == []
+    return bank
+
+
+def test_hard_cases_show_what_quizapp_shows(render_bank):
+    problems = gift_problems(render_bank, 8) + xml_problems(render_bank, 8)
+    assert not problems, _report(problems)
+
+
+def test_hard_cases_are_calculated_and_use_each_remedy(render_bank):
+    result = export_moodle_xml(render_bank, variants=8)
+    by_name = {q.name: q for q in moodle.read_xml(result.xml)}
+    calculated = {name for name, q in by_name.items() if q.qtype == "calculated"}
+    assert calculated == {"render.percent", "render.braces", "render.markup", "render.round",
+                          "render.sigfigs", "render.formatted", "render.whole"}, result.notes
+    # percent: the right answer 0.965 with 3 decimals, not "1" at one significant figure
+    percent = by_name["render.percent"]
+    assert (percent.answer_format, percent.answer_length) == (1, 3)
+    assert "* 100, 1)}%" in percent.feedback and "* 100, 2)}%" in percent.feedback
+    # literal braces are entities; the wildcard inside \sqrt{...} is still substituted
+    braces = by_name["render.braces"]
+    assert "&#123;k}" in braces.text and "\\sqrt&#123;{k}}" in braces.feedback
+    assert "{=round(" in braces.feedback
+    # sigfigs with answers of one size: the exact interval as a nominal tolerance
+    sig = by_name["render.sigfigs"]
+    assert sig.tolerance_type == 2 and sig.answers[0][2] == "0.005"
+    # markup as HTML
+    assert "<code>lr = {lr}</code>" in by_name["render.markup"].text
+    assert "<em>one</em>" in by_name["render.markup"].text
+    # a .3g display whose decimals change with the draw: a wildcard holding the shown values
+    formatted = by_name["render.formatted"]
+    assert any(name.endswith("_shown") for name in formatted.datasets), formatted.datasets
+
+
+def test_rounded_numerical_answer_is_shown_first_and_the_exact_one_follows(render_bank):
+    text = export_gift(render_bank, variants=1).text
+    # 0.3333 accepts +-0.0000666666 around itself; 1/3 +-0.0001 is the app's whole interval
+    assert "{#=0.3333:0.0000666666 =0.3333333333333333:0.0001####" in text
+    xml = moodle.read_xml(export_moodle_xml(render_bank, variants=1).xml)
+    third = next(q for q in xml if q.name == "render.fixed-third")
+    assert [(a, t) for a, _, t in third.answers] == [("0.3333", "0.0000666666"),
+                                                    ("0.3333333333333333", "0.0001")]
