@@ -526,7 +526,8 @@ def _calculated(item, bank, variants: int, notes: list[str]) -> tuple[ET.Element
     shown: dict[str, list[str]] = {}   # wildcards that hold the displayed values themselves
     text_parts = {}
     for field_name, template in (("prompt", item.prompt), ("explanation", item.explanation)):
-        text_parts[field_name] = _template_html(template, params, ctx, formula, instances, shown)
+        text_parts[field_name] = _template_html(template, params, ctx, formula, instances, shown,
+                                                ans.display)
     datasets = []
     for name in ctx.wildcards:
         values = []
@@ -597,7 +598,7 @@ def _bounds(p, values: list[float]) -> tuple[float, float]:
 
 
 def _template_html(template, params: dict[str, Any], ctx: _Context, answer_formula: str,
-                   instances: list, shown: dict[str, list[str]]) -> str:
+                   instances: list, shown: dict[str, list[str]], answer_display: str = "") -> str:
     """A prompt or explanation for a calculated question, as Moodle should show it for every
     dataset item: literal text as HTML (every literal ``{`` as ``&#123;``, so that Moodle
     substitutes nothing in it), placeholders as ``{x}`` (a wildcard), ``{=round(expr, n)}``
@@ -646,7 +647,8 @@ def _template_html(template, params: dict[str, Any], ctx: _Context, answer_formu
                 fields.append(expr)
                 out.append(f"\x00{len(fields) - 1}\x00")
                 continue
-        field_text = _rounded_field(expr, [float(v) for v in raw], targets)
+        display = spec if (spec or name != "answer") else answer_display
+        field_text = _rounded_field(expr, [float(v) for v in raw], targets, display)
         if field_text is None:  # no one rounding shows every item as the app does
             field_text = _shown_wildcard(name, params, ctx, shown, targets)
         fields.append(field_text)
@@ -664,31 +666,62 @@ def _php_text(x: float) -> str:
     return format(x, ".14g")
 
 
-def _rounded_field(expr: str, raw: list[float], targets: list[str]) -> str | None:
-    """``{=round(expr, n)}`` that Moodle shows as ``targets`` (one per dataset item), or None.
+def _rounded_field(expr: str, raw: list[float], targets: list[str], display: str = "") -> str | None:
+    """A ``{=round(...)}`` that Moodle shows as ``targets`` (one per dataset item), or None.
 
-    Moodle's ``round`` is PHP's (halves away from zero), as is the app's formula ``round``.
+    ``round(expr, n)`` when one number of decimals shows every item as the app does;
+    otherwise, for a significant-figures display (``.4g``, ``.2e``, or the app's plain one),
+    ``round(expr, N - 1 - floor(log10(abs(expr))))``, which rounds to N significant figures
+    for any value Moodle draws. Moodle's ``round`` is PHP's (halves away from zero), as is
+    the app's formula ``round``.
     """
     from quizapp.bank.formulas import _round as php_round
 
     percent = all(t.strip().endswith("%") for t in targets)
+    suffix = "%" if percent else ""
     if percent:
         targets = [t.strip()[:-1] for t in targets]
         raw = [v * 100 for v in raw]
         expr = f"({expr}) * 100"
-    decimals = []
+    exact = []
     for target in targets:
         text = shown_number(target)
         if text is None:
             return None
-        decimals.append(-decimal.Decimal(text).as_tuple().exponent)
-    n = max(decimals)
-    if not -15 <= n <= 15:
+        exact.append(decimal.Decimal(text))
+    if not all(math.isfinite(v) for v in raw):
         return None
-    for v, target in zip(raw, targets):
-        if not math.isfinite(v) or not _same_number(_php_text(php_round(v, n)), target):
-            return None
-    return "{=round(" + expr + f", {n})}}" + ("%" if percent else "")
+
+    def shows_targets(places: Callable[[float], int]) -> bool:
+        return all(-15 <= places(v) <= 15 and _same_number(_php_text(php_round(v, places(v))), t)
+                   for v, t in zip(raw, targets))
+
+    n = max(-d.as_tuple().exponent for d in exact)
+    if shows_targets(lambda v: n):
+        return "{=round(" + expr + f", {n})}}" + suffix
+    digits = _significant_digits(display, exact)
+    if digits is None:
+        return None
+
+    def sig_places(v: float) -> int:
+        return digits - 1 - math.floor(math.log10(abs(v) + (v == 0)))
+
+    if shows_targets(sig_places):
+        e = f"({expr})"
+        return ("{=round(" + e + f", {digits - 1} - floor(log10(abs({e}) + ({e} == 0))))}}" + suffix)
+    return None
+
+
+def _significant_digits(display: str, shown: list[decimal.Decimal]) -> int | None:
+    """N for a display that shows N significant figures (``.4g`` 4, ``.2e`` 3; the app's plain
+    display: as many as the values shown have), else None."""
+    m = re.fullmatch(r".*?\.(\d+)([gGeE])", display or "")
+    if m:
+        digits = int(m.group(1))
+        return max(digits, 1) if m.group(2) in "gG" else digits + 1
+    if not display:
+        return max(len(d.normalize().as_tuple().digits) for d in shown)
+    return None
 
 
 def _shown_wildcard(name: str, params: dict[str, Any], ctx: _Context, shown: dict[str, list[str]],

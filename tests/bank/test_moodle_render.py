@@ -251,8 +251,11 @@ def test_hard_cases_are_calculated_and_use_each_remedy(render_bank):
     assert "<code>lr = {lr}</code>" in by_name["render.markup"].text
     assert "<em>one</em>" in by_name["render.markup"].text
     # a .3g display whose decimals change with the draw: a wildcard holding the shown values
+    # (.1e of 0.00125 is 1.2e-03 in the app, which rounds the binary value half to even,
+    # and 1.3e-03 in PHP), while a .3g display becomes a live significant-figures round
     formatted = by_name["render.formatted"]
     assert any(name.endswith("_shown") for name in formatted.datasets), formatted.datasets
+    assert "floor(log10(abs(" in formatted.feedback
 
 
 def test_rounded_numerical_answer_is_shown_first_and_the_exact_one_follows(render_bank):
