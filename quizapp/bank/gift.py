@@ -1,20 +1,25 @@
 """GIFT, Moodle's plain-text question format: a writer for the bank and a reader into items.
 
 Writing (:func:`export_gift`): multiple choice (``choice`` and ``computed_choice``),
-true/false and numeric items. GIFT has no formulas, so a parameterised item becomes N
-concrete variants (seeds 0..N-1, identical variants dropped). Each topic gets a
-``$CATEGORY:`` line; each question a title ``::id::`` (``::id#seed::`` for a
-variant) and ``//`` comments that carry what GIFT cannot say (``[id:...]``,
-``[tag:...]``, ``[category:...]``, ``[difficulty:...]``, ``[tolerance:...]``, ...), so
-that reading the file back gives the same items. Numeric answers are written
-``{#value:tolerance}`` with the absolute tolerance the item accepts; the explanation is
-the general feedback (``####``); ``$...$`` math becomes ``\\(...\\)`` for MathJax.
+true/false and numeric items. GIFT has no formulas, so a parameterised item becomes up
+to N concrete variants (seeds 0..N-1, identical variants written once; the header counts
+the items that gave fewer). Each topic gets a ``$CATEGORY:`` line; each question a title
+``::id::`` (``::id#seed::`` for a variant) and ``//`` comments that carry what GIFT
+cannot say (``[id:...]`` and ``[tag:...]``, which Moodle reads too, ``[category:...]``,
+``[difficulty:...]``, ``[tolerance:...]``, ...), so that reading the file back gives the
+same items. A numeric answer is written as the item displays it, ``{#0.004264:t}``; when
+that is rounded, the exact value follows as a second full-credit answer,
+``{#=0.004264:t1 =0.004264014326930391:t}``, so Moodle shows the first and accepts
+exactly the app's interval. The explanation is the general feedback (``####``);
+``$...$`` math becomes ``\\(...\\)`` for MathJax; a question with `code`, **bold** or
+*italic* is written ``[html]``, the markup as tags.
 
 Reading (:func:`read_gift`, :func:`import_gift`): never raises on any text. It returns
 the item tables it could build (see :mod:`quizapp.bank.tomlwrite`), the questions it
 skipped with their line and type, and non-fatal notes. Read: multiple choice with one
 correct answer, true/false (with feedback), numerical (``value:tolerance``,
-``min..max``, several answers of which the full-credit one is kept), ``$CATEGORY:``,
+``min..max``, several answers of which one full-credit one is kept: the one matching
+``[tolerance:...]`` if any, else the first), ``$CATEGORY:``,
 titles, ``//`` comments with ``[id:...]`` and ``[tag:...]``, the escapes ``\\~ \\= \\#
 \\{ \\} \\: \\\\ \\n``, ``[html]``/``[moodle]``/``[plain]``/``[markdown]`` markers,
 multi-line questions and missing-word questions (the blank becomes ``_____``).

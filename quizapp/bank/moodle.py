@@ -16,7 +16,18 @@
 * other parameterised items -> N concrete variants of their type.
 
 The XML is built with :mod:`xml.etree.ElementTree` (escaping is its job); text is
-HTML (escaped, newlines as ``<br>``, ``$...$`` as ``\\(...\\)`` for MathJax).
+HTML (escaped, newlines as ``<br>``, the app's `code` / **bold** / *italic* as tags,
+``$...$`` as ``\\(...\\)`` for MathJax).
+
+What Moodle shows is what the app shows (tests/bank/test_moodle_render.py renders every
+question the way Moodle does and compares): in a calculated question's text a placeholder
+is a wildcard only when its stored value reads as the app displays it, else
+``{=round(expression, n)}`` (or a significant-figures round, or a ``*_shown`` wildcard
+holding the displayed values when PHP's rounding cannot agree), and every literal ``{``
+is ``&#123;`` so that Moodle substitutes nothing else; the right answer is displayed as
+the item's ``display`` rounds it, while the accepted interval stays the app's (two
+full-credit answers for a rounded numerical one; a ``sigfigs`` tolerance becomes one
+nominal tolerance, or numerical variants when the answers differ in size).
 """
 from __future__ import annotations
 
@@ -756,7 +767,12 @@ def export_moodle_xml(bank, variants: int = 5, items: Iterable[Any] | None = Non
     chosen = list(bank.items.values()) if items is None else list(items)
     notes: list[str] = []
     quiz = ET.Element("quiz")
-    quiz.append(_comment(f"Exported by quizapp{(' from ' + source) if source else ''}."))
+    quiz.append(_comment(f"Exported by quizapp{(' from ' + source) if source else ''}. "
+                         f"A calculated question's datasets are fixed: the values of seeds "
+                         f"0-{variants - 1}, some computed by quizapp (derived values, *_shown "
+                         "wildcards holding displayed values); do not regenerate them in Moodle. "
+                         "Other parameterised items are fixed variants, identical draws written "
+                         "once."))
     by_topic: dict[str, list[Any]] = {}
     for item in chosen:
         by_topic.setdefault(item.topic, []).append(item)
