@@ -266,3 +266,51 @@ def test_rounded_numerical_answer_is_shown_first_and_the_exact_one_follows(rende
     third = next(q for q in xml if q.name == "render.fixed-third")
     assert [(a, t) for a, _, t in third.answers] == [("0.3333", "0.0000666666"),
                                                     ("0.3333333333333333", "0.0001")]
+
+
+# ---------------------------------------------------------------------- properties
+
+from decimal import Decimal  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from quizapp.bank import gift  # noqa: E402
+
+
+@given(st.integers(-10**12, 10**12), st.integers(-9, 3), st.integers(-6, 10))
+def test_formula_round_agrees_with_php_on_written_numbers(mantissa, exponent, n):
+    # numbers as people write them (up to 13 significant digits): PHP's pre-rounding to 15
+    # digits and quizapp's rounding of the shortest text agree on every one
+    x = float(Decimal(mantissa).scaleb(exponent))
+    assert evaluate(Formula(f"round(x, {n})"), {"x": x}) == moodle.php_round(x, n)
+
+
+@settings(max_examples=300)
+@given(st.floats(-1e6, 1e6, allow_nan=False), st.sampled_from([0.0, 1e-6, 1e-3, 0.01, 0.05]),
+       st.sampled_from([0.0, 1e-9, 1e-4, 0.01, 0.5]), st.integers(1, 8))
+def test_numerical_answers_show_the_display_and_accept_the_app_interval(value, rel, absolute, digits):
+    bound = abs(value) * rel + absolute
+    shown = format(value, f".{digits}g")
+    answers = gift.moodle_answers(value, bound, shown)
+    lo, hi = moodle.union([moodle.interval(float(a), float(t)) for a, t in answers])
+    first = float(answers[0][0])
+    assert lo <= first <= hi
+    slack = 2e-14 * max(1.0, abs(value), bound)
+    assert abs(lo - (value - bound)) <= slack and abs(hi - (value + bound)) <= slack
+    if abs(float(shown) - value) <= bound:
+        assert first == float(shown)          # the display itself is the right answer shown
+    else:
+        assert abs(first - value) <= bound    # else the fewest digits that are accepted
+
+
+_PIECES = ["`lr = 0.1`", "*Adam*", "**bold**", "$a < b_{k}$", "R&D", "{x}", "2 * 3 * 4", "\n",
+           "plain", "a -> b", "50%", "#1", "x = y", "~"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=8))
+def test_markup_survives_gift_html_and_reads_back(pieces):
+    text = " ".join(pieces).strip()
+    shown = gift.text_html(text)
+    assert "`" not in shown and "*Adam*" not in shown and "**" not in shown  # all markup is HTML
+    back = gift._clean_text(gift._protect(gift.escape(shown)), "html")
+    assert " ".join(back.split()) == " ".join(text.split())                  # and reads back
