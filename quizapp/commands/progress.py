@@ -585,6 +585,8 @@ def _show(out, session, inst) -> None:
     item = session.item(inst.item_id)
     _say(out)
     _say(out, f"[{session.position}/{session.total}] {item.topic} · {item.category}")
+    if session.reason:
+        _say(out, f"(why this one: {session.reason})")
     _say(out, tex_to_text(inst.prompt))
     if inst.choices:
         texts = [tex_to_text(c) for c in inst.choices]
@@ -667,6 +669,8 @@ def _run_terminal(session, store, learner, inp, out) -> int:
         _say(out, f"★ Achievement unlocked: {u.title} — {u.description}")
     if summary.review_next:
         _say(out, "To review next: " + ", ".join(summary.review_next))
+    for line in summary.next_steps:
+        _say(out, "Next time: " + line)
     _say(out, f"Saved for {learner.name} in {store.path}.")
     return 0
 

@@ -1,8 +1,22 @@
-"""A study session, free of any UI: the terminal drives it now, the desktop window later.
+"""A study session, free of any UI: the terminal and the Practice page both drive it.
 
-The queue: items due for review first (most overdue first), then new items taken in turn
-from each topic (easier ones first within a topic), then, in ``mixed`` and ``exam``
-modes, seen items that are not yet due (soonest first) to fill the requested length.
+How the questions are chosen (``policy="adaptive"``, the default):
+
+* **Due reviews first** (most overdue first), in ``mixed`` and ``review`` modes: FSRS
+  decided they are due, and that keeps its priority.
+* **New material** (``mixed`` and ``new``) is chosen one question at a time by
+  :mod:`quizapp.progress.adaptive`: the chapter's order of topics, moving on as soon as
+  the learner has shown they know a topic (or that it needs review later), the most
+  informative question within it from a Rasch estimate of the learner's ability per
+  topic and each item's calibrated difficulty, no more than two questions of one
+  category in a row while another is available, and seeded randomness among near-equal
+  choices.
+* In ``mixed`` mode, seen items that are not yet due fill what is left (soonest first).
+* **Exam** mode samples across the chosen topics instead: topics in turn (in a random
+  order), a random question from each, so an exam is a fair cross-section, not a lesson.
+
+``policy="rotation"`` keeps the first version's order (new items topic by topic in file
+order, easier first); it exists for comparison (``benchmarks/bench_adaptive.py``).
 Filters choose topics and categories. Each answer is graded by the bank and committed
 to the store *before* :meth:`StudySession.answer` returns its feedback; in ``exam`` mode
 the feedback keeps the verdict, the expected answer, the explanation and any unlocked
@@ -14,9 +28,10 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from quizapp.progress import clock
+from quizapp.progress import adaptive, clock
 
 MODES = ("mixed", "review", "new", "exam")
+POLICIES = ("adaptive", "rotation")
 CATEGORIES = ("definition", "scenario", "calculation", "true_false", "application", "choice", "concept")
 
 
@@ -27,10 +42,11 @@ class SessionOptions:
     length: int = 10
     mode: str = "mixed"
     seed: int | None = None
+    policy: str = "adaptive"
 
     def to_json(self) -> dict:
         return {"topics": self.topics, "categories": self.categories, "length": self.length,
-                "mode": self.mode, "seed": self.seed}
+                "mode": self.mode, "seed": self.seed, "policy": self.policy}
 
 
 @dataclass(frozen=True)
@@ -52,6 +68,7 @@ class Summary:
     items: list  # (item_id, correct, given, expected)
     review_next: list  # item ids answered wrong in this session
     unlocked: list
+    next_steps: list = field(default_factory=list)  # sentences: what comes next, and why
 
 
 class StudySession:
@@ -64,11 +81,21 @@ class StudySession:
             raise ValueError(f"unknown session mode {opts.mode!r}; choose one of: {', '.join(MODES)}")
         if not isinstance(opts.length, int) or opts.length < 1:
             raise ValueError(f"a session needs a length of at least 1, got {opts.length!r}")
+        if opts.policy not in POLICIES:
+            raise ValueError(f"unknown session policy {opts.policy!r}; choose one of: {', '.join(POLICIES)}")
         self._check_filters()
         store.get_learner(learner_id)
         store.sync_topics(dict(bank.topics))
-        self._rng = random.Random(opts.seed)
-        self.queue: list[str] = self._build_queue()
+        # A seed gives the same session for the same learner and history; another learner
+        # or another seed gives another one. No seed: a fresh draw every time.
+        self._rng = random.Random(None if opts.seed is None else f"{opts.seed}:{learner_id}")
+        self.model: adaptive.Model | None = None
+        #: Why each question was chosen, by position (0-based), for the UI and the terminal.
+        self.reasons: list[str] = []
+        self._fixed = False
+        self._pool: list[str] = []  # new items the adaptive policy may still choose from
+        self._fill: list[str] = []  # seen, not yet due: what fills a mixed session at the end
+        self._queue: list[str] = self._build_queue()
         self.session_id = store.start_session(learner_id, opts.mode, opts.to_json())
         self._pos = 0
         self._current = None
@@ -102,6 +129,18 @@ class StudySession:
         now = clock.iso(self.store.clock())
         due = sorted((schedule[i.id], i.id) for i in items if i.id in schedule and schedule[i.id] <= now)
         later = sorted((schedule[i.id], i.id) for i in items if i.id in schedule and schedule[i.id] > now)
+        mode = self.opts.mode
+        if mode == "exam":
+            return self._exam_queue(items)
+        if self.opts.policy == "adaptive":
+            self.model = adaptive.Model.load(self.store, self.learner_id, self.bank.items, rng=self._rng)
+            queue = [i for _, i in due] if mode != "new" else []
+            self.reasons = ["due for review"] * len(queue)
+            if mode != "review":
+                self._pool = [i.id for i in items if i.id not in schedule]
+            if mode == "mixed":
+                self._fill = [i for _, i in later]
+            return queue[: self.opts.length]
         by_topic: dict[str, list] = {}
         for order, item in enumerate(i for i in items if i.id not in schedule):
             by_topic.setdefault(item.topic, []).append((getattr(item, "difficulty", 1) or 1, order, item.id))
@@ -114,19 +153,77 @@ class StudySession:
             for lane in lanes:
                 if lane:
                     new.append(lane.pop(0)[2])
-        mode = self.opts.mode
         queue = [i for _, i in due] if mode != "new" else []
         if mode != "review":
             queue += new
-        if mode in ("mixed", "exam"):
+        if mode == "mixed":
             queue += [i for _, i in later]
         return queue[: self.opts.length]
+
+    def _exam_queue(self, items: list) -> list[str]:
+        """A cross-section: topics in a random order, a random question of each in turn."""
+        by_topic: dict[str, list[str]] = {}
+        for item in items:
+            by_topic.setdefault(item.topic, []).append(item.id)
+        lanes = [self._rng.sample(ids, len(ids)) for _, ids in sorted(by_topic.items())]
+        self._rng.shuffle(lanes)
+        queue: list[str] = []
+        while any(lanes) and len(queue) < self.opts.length:
+            for lane in lanes:
+                if lane and len(queue) < self.opts.length:
+                    queue.append(lane.pop())
+        self.reasons = ["exam: a cross-section of the chosen topics"] * len(queue)
+        return queue
+
+    # The queue holds the questions decided so far. Setting it (the Practice page's
+    # "practise these again") fixes the session to exactly those questions.
+    @property
+    def queue(self) -> list[str]:
+        return self._queue
+
+    @queue.setter
+    def queue(self, ids: list[str]) -> None:
+        self._queue = list(ids)
+        self._fixed = True
+        self._pool, self._fill = [], []
+        self.reasons = ["chosen for this session"] * len(self._queue)
+
+    def _adaptive_next(self) -> str | None:
+        """Decide the next question (adaptive policy), or None when nothing is left."""
+        if self._fixed or self.model is None:
+            return None
+        asked = set(self._queue)
+        pool = [i for i in self._pool if i not in asked]
+        recent = [self.bank.items[i].category for i in self._queue[-adaptive.MAX_SAME_CATEGORY:]
+                  if i in self.bank.items]
+        choice = self.model.pick(pool, recent)
+        if choice is not None:
+            self.model.asked(choice.item_id)
+            self.reasons.append(choice.reason)
+            return choice.item_id
+        while self._fill:
+            iid = self._fill.pop(0)
+            if iid not in asked:
+                self.reasons.append("seen before, not yet due: extra practice")
+                return iid
+        return None
+
+    @property
+    def reason(self) -> str:
+        """Why the current question was chosen (empty before the first next())."""
+        i = self._pos - 1
+        return self.reasons[i] if 0 <= i < len(self.reasons) else ""
 
     # ------------------------------------------------------------------ flow
 
     @property
     def total(self) -> int:
-        return len(self.queue)
+        """How many questions this session will ask (at most ``length``)."""
+        if self._fixed or self.model is None:
+            return len(self._queue)
+        asked = set(self._queue)
+        more = len({i for i in self._pool if i not in asked} | {i for i in self._fill if i not in asked})
+        return min(self.opts.length, len(self._queue) + more)
 
     @property
     def position(self) -> int:
@@ -146,8 +243,15 @@ class StudySession:
             return None
         if self._current is not None:
             return self._current
-        while self._pos < len(self.queue):
-            item_id = self.queue[self._pos]
+        while True:
+            if self._pos >= len(self._queue):
+                if self._pos - len(self.skipped) >= self.opts.length and not self._fixed:
+                    return None
+                item_id = self._adaptive_next()
+                if item_id is None:
+                    return None
+                self._queue.append(item_id)
+            item_id = self._queue[self._pos]
             self._pos += 1
             try:
                 self._current = self.bank.instance(item_id, self._rng.randrange(2**31))
@@ -155,7 +259,6 @@ class StudySession:
                 self.skipped.append((item_id, str(exc)))
                 continue
             return self._current
-        return None
 
     def answer(self, text: str, seconds: float) -> Feedback:
         inst = self._current
@@ -174,6 +277,8 @@ class StudySession:
             kind=getattr(inst, "kind", None) or getattr(item, "kind", None),
             session_id=self.session_id)
         self._answers.append((inst.item_id, bool(grade.correct), given, expected))
+        if self.model is not None:
+            self.model.observe(inst.item_id, bool(grade.correct))
         if seconds is not None and seconds == seconds and seconds >= 0:
             self._seconds += float(seconds)
         self._current = None
@@ -195,7 +300,8 @@ class StudySession:
             self._summary = Summary(
                 answered=len(self._answers), correct=sum(1 for a in self._answers if a[1]),
                 seconds=round(self._seconds, 3), items=list(self._answers),
-                review_next=wrong, unlocked=unlocked)
+                review_next=wrong, unlocked=unlocked,
+                next_steps=self.model.next_steps() if self.model is not None else [])
         return self._summary
 
 

@@ -20,8 +20,18 @@ def _run(store, bank, learner, answers, **opts):
     return sess, fbs
 
 
-def test_new_items_are_interleaved_across_topics(store, bank, learner):
-    sess = StudySession(store, bank, learner.id, SessionOptions(length=6, mode="new", seed=0))
+def _drain(sess, answer=None):
+    """Walk a whole session (answering right unless told otherwise); the item ids asked."""
+    ids = []
+    while (inst := sess.next()) is not None:
+        ids.append(inst.item_id)
+        sess.answer((answer or right_answer)(inst), 4.0)
+    return ids
+
+
+def test_rotation_policy_interleaves_new_items_across_topics(store, bank, learner):
+    sess = StudySession(store, bank, learner.id, SessionOptions(length=6, mode="new", seed=0,
+                                                                policy="rotation"))
     topics = [bank.items[i].topic for i in sess.queue]
     assert len(set(topics[:3])) == 3 and len(set(topics[3:])) == 3
     assert all(topics[k] != topics[k + 1] for k in range(5))
@@ -39,12 +49,17 @@ def test_due_reviews_come_first(store, bank, learner, clock):
     assert sorted(review_only.queue) == sorted(wrong)
 
 
-def test_filters_by_topic_category_and_length(store, bank, learner):
-    sess = StudySession(store, bank, learner.id, SessionOptions(topics=["adam"], length=10))
-    assert sess.queue and all(i.startswith("adam.") for i in sess.queue)
-    sess = StudySession(store, bank, learner.id, SessionOptions(categories=["calculation"], length=2))
-    assert len(sess.queue) == 2
-    assert all(bank.items[i].category == "calculation" for i in sess.queue)
+@pytest.mark.parametrize("policy", ["adaptive", "rotation"])
+def test_filters_by_topic_category_and_length(store, bank, learner, policy):
+    sess = StudySession(store, bank, learner.id, SessionOptions(topics=["adam"], length=10, policy=policy))
+    asked = _drain(sess)
+    assert asked and all(i.startswith("adam.") for i in asked)
+    sess = StudySession(store, bank, learner.id, SessionOptions(categories=["calculation"], length=2,
+                                                                policy=policy))
+    assert sess.total == 2
+    asked = _drain(sess)
+    assert len(asked) == 2
+    assert all(bank.items[i].category == "calculation" for i in asked)
 
 
 @pytest.mark.parametrize("opts, message", [
@@ -52,6 +67,7 @@ def test_filters_by_topic_category_and_length(store, bank, learner):
     ({"categories": ["poetry"]}, "unknown category"),
     ({"mode": "cram"}, "unknown session mode"),
     ({"length": 0}, "at least 1"),
+    ({"policy": "random"}, "unknown session policy"),
 ])
 def test_bad_options(store, bank, learner, opts, message):
     with pytest.raises(ValueError, match=message):
@@ -130,7 +146,7 @@ def test_the_same_seed_gives_the_same_session(store, bank, learner):
 
 
 def test_an_item_that_cannot_be_drawn_is_skipped(store, bank, learner, monkeypatch):
-    sess = StudySession(store, bank, learner.id, SessionOptions(length=3, seed=5))
+    sess = StudySession(store, bank, learner.id, SessionOptions(length=3, seed=5, policy="rotation"))
     broken = sess.queue[0]
     real = bank.instance
 

@@ -479,6 +479,11 @@ class PracticePage(QWidget):
         self.summary_unlocked.setWordWrap(True)
         self.summary_unlocked.setAccessibleName("Achievements unlocked in this session")
         lay.addWidget(self.summary_unlocked)
+        # where the next session goes, and why (the adaptive model's reading of the learner)
+        self.next_steps_label = QLabel()
+        self.next_steps_label.setWordWrap(True)
+        self.next_steps_label.setAccessibleName("Where the next questions come from")
+        lay.addWidget(self.next_steps_label)
 
         self.review_box = QGroupBox("What to review next")
         self.review_box.setAccessibleName("What to review next")
@@ -753,6 +758,7 @@ class PracticePage(QWidget):
         self.position_label.setText(f"Question {session.position} of {session.total}")
         topic_title = self.bank.topics.get(item.topic, item.topic) if self.bank else item.topic
         self.topic_label.setText(f"· {topic_title} · {CATEGORY_TEXT.get(item.category, item.category)}")
+        self.topic_label.setToolTip(f"Why this question: {session.reason}" if session.reason else "")
         self.progress_bar.setRange(0, session.total)
         self.progress_bar.setValue(session.position - 1)
         self.exam_note.setVisible(exam)
@@ -960,6 +966,9 @@ class PracticePage(QWidget):
         titles = ", ".join(getattr(a, "title", str(a)) for a in all_unlocked)
         self.summary_unlocked.setText(f"★ Achievements unlocked: {titles}")
         self.summary_unlocked.setVisible(bool(all_unlocked))
+        steps = list(getattr(summary, "next_steps", []) or [])
+        self.next_steps_label.setText("Next time: " + " ".join(steps) if steps else "")
+        self.next_steps_label.setVisible(bool(steps))
 
         missed = list(summary.review_next)
         if missed:
