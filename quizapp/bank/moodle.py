@@ -786,15 +786,20 @@ def export_moodle_xml(bank, variants: int = 5, items: Iterable[Any] | None = Non
                 try:
                     comment, q_el = _calculated(item, bank, variants, notes)
                 except _Fallback as why:
+                    more: list[str] = []
+                    variants_written = list(concrete_questions([item], bank, variants, more))
                     notes.append(f"{item.id}: cannot be a Moodle calculated question ({why}); "
-                                 f"exported as {variants} numerical variant(s)")
+                                 f"exported as {len(variants_written)} numerical variant(s)")
+                    notes.extend(more)
                 else:
                     quiz.append(comment)
                     quiz.append(q_el)
                     count += 1
                     calculated += 1
                     continue
-            for q in concrete_questions([item], bank, variants, notes):
+            else:
+                variants_written = list(concrete_questions([item], bank, variants, notes))
+            for q in variants_written:
                 _concrete_xml(quiz, q)
                 count += 1
     ET.indent(quiz, space="  ")

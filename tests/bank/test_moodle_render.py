@@ -314,3 +314,46 @@ def test_markup_survives_gift_html_and_reads_back(pieces):
     assert "`" not in shown and "*Adam*" not in shown and "**" not in shown  # all markup is HTML
     back = gift._clean_text(gift._protect(gift.escape(shown)), "html")
     assert " ".join(back.split()) == " ".join(text.split())                  # and reads back
+
+
+# ---------------------------------------------------------------------- as a user runs it
+
+MIXED_SIGFIGS = '''topic = "mixed"
+[[item]]
+id = "mixed.sig"
+category = "calculation"
+prompt = "What is {a} times 3, to three significant figures?"
+explanation = "{a} * 3 = {answer}."
+[item.params]
+a = { choice = [3.29, 33.3] }
+[item.answer]
+kind = "numeric"
+value = "a * 3"
+tolerance = { sigfigs = 3 }
+display = ".3g"
+'''
+
+
+def test_export_command_warns_on_stderr_and_the_header_counts_what_it_wrote(tmp_path):
+    import subprocess
+    import sys
+
+    bank = tmp_path / "mixed.toml"
+    bank.write_text(MIXED_SIGFIGS, encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    xml = subprocess.run([sys.executable, "-m", "quizapp", "bank", "export", "--format", "moodle-xml",
+                          "--bank", str(bank), "-o", str(tmp_path / "q.xml")],
+                         cwd=root, capture_output=True, text=True, timeout=120)
+    assert xml.returncode == 0, xml.stderr
+    assert "mixed.sig: cannot be a Moodle calculated question (its tolerance (to 3 significant " \
+           "figures) is a different interval for answers of different sizes" in xml.stderr
+    assert "exported as 2 numerical variant(s)" in xml.stderr   # 2 distinct draws, said so
+    assert "mixed.sig: 2 distinct variant(s) out of 5 seeds" in xml.stderr
+    gift = subprocess.run([sys.executable, "-m", "quizapp", "bank", "export", "--bank", str(bank),
+                           "-o", str(tmp_path / "q.gift")], cwd=root, capture_output=True, text=True,
+                          timeout=120)
+    assert gift.returncode == 0, gift.stderr
+    assert "mixed.sig: 2 distinct variant(s) out of 5 seeds" in gift.stderr
+    header = (tmp_path / "q.gift").read_text(encoding="utf-8").split("\n\n")[0]
+    assert "2 question(s) from 1 item(s)" in header and "(1 item(s) gave fewer)" in header
+    assert "Moodle keeps [id:...] as each question's ID number and [tag:...] as its tags" in header
