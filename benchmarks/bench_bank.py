@@ -22,8 +22,8 @@ from quizapp.bank import sampling  # noqa: E402
 from quizapp.bank.formulas import Formula, evaluate  # noqa: E402
 
 
-def _reparsing_evaluate(formula, names):
-    return evaluate(Formula(formula.text), names)
+def _reparsing_evaluate(formula, names, budget=None):
+    return evaluate(Formula(formula.text), names, budget)
 
 
 def _run(bank, pairs) -> float:

@@ -27,8 +27,9 @@ __all__ = [
 ]
 
 
-def check_bank(bank: Bank, draws: int = 50):
-    """All problems of ``bank``: those of loading plus those found by drawing instances."""
+def check_bank(bank: Bank, draws: int = 50, quality: bool = True):
+    """All problems of ``bank``: those of loading, those found by drawing instances and (with
+    ``quality``) those of the quality checks (:mod:`quizapp.bank.quality`)."""
     from quizapp.bank.check import check_bank as _check
 
-    return _check(bank, draws=draws)
+    return _check(bank, draws=draws, quality=quality)

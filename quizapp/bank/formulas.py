@@ -16,7 +16,13 @@ Safety limits (each broken limit is a :class:`FormulaError` with a plain message
   (no attributes, indexing, comprehensions, lambdas, imports, f-strings, bit operators);
 * text can only be compared or passed to a helper (no ``'a' * 10**10``);
 * powers whose result would exceed about 4096 bits are refused (``9**9**9``);
-* engine helpers cap their step counts (see :mod:`quizapp.bank.helpers`).
+* engine helpers cap their step counts (see :mod:`quizapp.bank.helpers`), one formula
+  may use at most :data:`~quizapp.bank.helpers.STEP_BUDGET` helper steps, and a whole
+  draw (every formula and every constraint redraw of one attempt) shares one
+  :class:`Budget` of :data:`DRAW_STEPS` engine steps and :data:`DRAW_SECONDS` of wall
+  time; ``bank check`` gives each item a larger budget (:func:`check_budget`) shared by
+  all its draws. A broken budget is a
+  :class:`BudgetError` that says which budget ran out.
 """
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ import inspect
 import math
 import operator as op
 import threading
+import time
 from typing import Any, Callable, Iterable, Mapping
 
 import simpleeval
@@ -39,6 +46,111 @@ MAX_DEPTH = 50
 MAX_STRING = 100
 MAX_INT_BITS = 4096
 MAX_ROUND_DIGITS = 15
+MAX_SHOWN = 80           # characters of a formula repeated in a message
+
+DRAW_STEPS = 50_000      # engine steps of one draw: every formula, every redraw
+DRAW_SECONDS = 5.0       # wall time of one draw
+# `bank check` budget of one item, shared by all its draws: the larger of a floor and
+# an allowance per draw (so --draws 1000 still fits a heavy but legitimate item)
+CHECK_STEPS = 250_000
+CHECK_STEPS_PER_DRAW = 5_000
+CHECK_SECONDS = 60.0
+CHECK_SECONDS_PER_DRAW = 0.1
+# the whole `bank check` run (every item): the shipped bank uses about 171,000 steps
+RUN_STEPS = 20_000_000
+RUN_SECONDS = 600.0
+#: an item's check stops after this many draws in a row ran out of their draw budget
+CHECK_BUDGET_STRIKES = 3
+
+
+# ------------------------------------------------------------------ budgets
+
+
+class BudgetError(FormulaError):
+    """A budget ran out; ``which`` is "steps" or "time", ``scope`` says whose budget."""
+
+    def __init__(self, message: str, which: str, scope: str):
+        super().__init__(message)
+        self.which = which
+        self.scope = scope
+
+
+class Budget:
+    """Engine steps and wall time shared by every formula evaluated against it.
+
+    ``scope`` names what the budget is for ("one attempt", "checking this item"); a
+    budget with a ``parent`` also spends from the parent (a draw inside a check run).
+    Each formula evaluation also has its own cap of ``helpers.STEP_BUDGET`` steps.
+    """
+
+    def __init__(self, steps: int | None = None, seconds: float | None = None,
+                 scope: str = "one attempt", parent: "Budget | None" = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.steps = int(DRAW_STEPS if steps is None else steps)
+        self.left = self.steps
+        self.seconds = float(DRAW_SECONDS if seconds is None else seconds)
+        self.scope = scope
+        self.parent = parent
+        self.clock = clock
+        self.deadline = clock() + self.seconds
+        self.formula_left = _helpers.STEP_BUDGET
+        self.used = 0
+
+    def start_formula(self) -> None:
+        self.formula_left = _helpers.STEP_BUDGET
+        self.check_time()
+
+    def charge(self, helper: str, steps: int) -> None:
+        """What the engine helpers call before running ``steps`` steps."""
+        n = max(int(steps), 1)
+        self.formula_left -= n
+        if self.formula_left < 0:
+            raise FormulaError(f"{helper}: this formula asks for more than {_helpers.STEP_BUDGET:,} "
+                               "optimizer steps in total; use fewer or smaller step counts")
+        self.spend(n, helper)
+
+    def spend(self, n: int, helper: str = "") -> None:
+        self.left -= n
+        self.used += n
+        if self.left < 0:
+            raise BudgetError(
+                f"{helper + ': ' if helper else ''}{self.scope} ran out of its step budget "
+                f"({self.steps:,} engine steps, shared by every formula and every constraint "
+                "redraw); use fewer or smaller step counts, or constraints that hold more often",
+                "steps", self.scope)
+        if self.parent is not None:
+            self.parent.spend(n, helper)
+        self.check_time()
+
+    def check_time(self) -> None:
+        if self.clock() > self.deadline:
+            raise BudgetError(
+                f"{self.scope} ran out of its time budget ({self.seconds:g} s of computing, "
+                "shared by every formula and every constraint redraw); use fewer or smaller "
+                "step counts, or constraints that hold more often", "time", self.scope)
+        if self.parent is not None:
+            self.parent.check_time()
+
+
+def check_budget(draws: int, parent: Budget | None = None) -> Budget:
+    """The budget `bank check` gives all the ``draws`` draws of one item."""
+    return Budget(max(CHECK_STEPS, CHECK_STEPS_PER_DRAW * draws),
+                  max(CHECK_SECONDS, CHECK_SECONDS_PER_DRAW * draws), "checking this item",
+                  parent=parent)
+
+
+def run_budget() -> Budget:
+    """The budget of one whole `bank check` run."""
+    return Budget(RUN_STEPS, RUN_SECONDS, "the check run")
+
+
+def shown(text: str, limit: int = MAX_SHOWN) -> str:
+    """A formula as quoted in a message: repr, cut with an ellipsis when long."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
+    return repr(text)
+
 
 # ------------------------------------------------------------------ operators
 
@@ -276,6 +388,7 @@ class Formula:
         self.text = stripped
         self.names, self.calls = _check(tree)
         self.tree = tree.body
+        _check_constant_parts(self.tree)
 
     def __repr__(self) -> str:
         return f"Formula({self.text!r})"
@@ -292,7 +405,9 @@ def _check(tree: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
-        count += 1
+        if not isinstance(node, (ast.Load, ast.operator, ast.boolop, ast.cmpop, ast.unaryop,
+                                 ast.Expression, ast.keyword)):
+            count += 1  # a part: a name, a number, a text, an operation or a call
         if count > MAX_NODES:
             raise FormulaError(f"formula is too complex (more than {MAX_NODES} parts)")
         if depth > MAX_DEPTH:
@@ -343,8 +458,94 @@ def _check(tree: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
                 stack.append((child, depth + 1))
             continue
         for child in ast.iter_child_nodes(node):
-            stack.append((child, depth + 1))
+            stack.append((child, depth + _deeper(node, child)))
     return frozenset(names), frozenset(calls)
+
+
+def _deeper(node: ast.AST, child: ast.AST) -> int:
+    """How much deeper ``child`` sits than ``node``, as an author reads the formula.
+
+    A flat chain ``a + b - c + d`` (or ``a * b / c``) is parsed as left operands inside
+    each other, but nobody wrote brackets: the left operand of an operator that is
+    itself an operation (other than ``**``, which groups to the right) stays on the same
+    level. Brackets, calls, the right operand and ``**`` each add a level. The number of
+    parts (MAX_NODES) still bounds how long a chain can be."""
+    if isinstance(node, ast.BinOp) and child is node.left and isinstance(child, ast.BinOp) \
+            and not isinstance(node.op, ast.Pow) and not isinstance(child.op, ast.Pow):
+        return 0
+    if isinstance(child, (ast.Load, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)):
+        return 0
+    return 1
+
+
+def _check_constant_parts(body: ast.AST) -> None:
+    """Refuse at load what would fail at every draw: text used in arithmetic
+    (``"a" * 3``) and any part without parameters that cannot be computed
+    (``9**9**9``, ``1/0``, ``sqrt(-1)``, ``round(x, 99)``). Parts that call an engine
+    helper are left to the draw (they cost engine steps)."""
+    free: dict[int, bool] = {}
+    for node in _post_order(body):
+        own = ((isinstance(node, ast.Name) and node.id not in CONSTANTS)
+               or (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                   and node.func.id in _helpers.ENGINE_HELPERS))
+        children = [c for c in ast.iter_child_nodes(node)
+                    if not (isinstance(node, ast.Call) and c is node.func)]
+        free[id(node)] = own or any(free.get(id(c), False) for c in children)
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.BinOp, ast.UnaryOp)):
+            operands = [node.left, node.right] if isinstance(node, ast.BinOp) else [node.operand]
+            symbol = _SYMBOLS.get(type(node.op), "an operator")
+            if any(isinstance(o, ast.Constant) and isinstance(o.value, str) for o in operands):
+                raise FormulaError(f"text in quotes cannot be used with {symbol}; text can only be "
+                                   "compared (==, !=) or passed to a helper")
+        if isinstance(node, ast.expr) and not free.get(id(node), True) \
+                and not isinstance(node, ast.Constant):
+            _constant_value(node)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+_SYMBOLS = {ast.Add: "'+'", ast.Sub: "'-'", ast.Mult: "'*'", ast.Div: "'/'", ast.FloorDiv: "'//'",
+            ast.Mod: "'%'", ast.Pow: "'**'", ast.USub: "'-'", ast.UAdd: "'+'", ast.Not: "'not'"}
+
+
+def _post_order(node: ast.AST) -> list[ast.AST]:
+    out: list[ast.AST] = []
+    stack: list[tuple[ast.AST, bool]] = [(node, False)]
+    while stack:
+        n, seen = stack.pop()
+        if seen:
+            out.append(n)
+            continue
+        stack.append((n, True))
+        stack.extend((c, False) for c in ast.iter_child_nodes(n))
+    return out
+
+
+def _constant_value(node: ast.AST) -> Any:
+    """Evaluate a part that reads no parameter; FormulaError when it cannot be computed."""
+    ev = _evaluator()
+    ev.names = dict(CONSTANTS)
+    ev.budget = _IDLE
+    try:
+        result = ev.eval("", previously_parsed=node)
+    except FormulaError:
+        raise
+    except ZeroDivisionError:
+        raise FormulaError("division by zero (in a part that uses no parameter)") from None
+    except OverflowError:
+        raise FormulaError("a number got too large (in a part that uses no parameter)") from None
+    except simpleeval.InvalidExpression as exc:
+        raise FormulaError(str(exc)) from None
+    except _CAUGHT as exc:
+        raise FormulaError(f"a part that uses no parameter cannot be computed: {exc}") from None
+    finally:
+        ev.names = {}
+    if isinstance(result, int) and not isinstance(result, bool) and result.bit_length() > 1023:
+        raise FormulaError("a part that uses no parameter gives a number that is too large")
+    return result
 
 
 # ------------------------------------------------------------------ evaluation
@@ -354,22 +555,21 @@ class _Evaluator(simpleeval.SimpleEval):
     """One per thread: simpleeval with our operators, functions and a step budget."""
 
     def __init__(self) -> None:
-        self.budget = _helpers.Budget()
+        self.budget = Budget()
         functions: dict[str, Callable] = dict(MATH_FUNCTIONS)
         for name, fn in _helpers.ENGINE_HELPERS.items():
             functions[name] = self._bind(fn)
         super().__init__(operators=dict(OPERATORS), functions=functions, names={})
 
     def _bind(self, fn: Callable) -> Callable:
-        budget = self.budget
-
         def call(*args, **kwargs):
-            return fn(budget, *args, **kwargs)
+            return fn(self.budget, *args, **kwargs)
         call.__name__ = fn.__name__
         return call
 
 
 _local = threading.local()
+_IDLE = Budget(0, 0.0, "no evaluation")  # helpers called outside evaluate() fail at once
 
 
 def _evaluator() -> _Evaluator:
@@ -383,34 +583,41 @@ _CAUGHT = (simpleeval.InvalidExpression, ArithmeticError, ValueError, TypeError,
            RecursionError, MemoryError, KeyError, IndexError, AttributeError)
 
 
-def evaluate(formula: Formula, names: Mapping[str, Any]) -> Any:
-    """Evaluate a parsed formula with ``names`` (parameter values); FormulaError on failure."""
+def evaluate(formula: Formula, names: Mapping[str, Any], budget: Budget | None = None) -> Any:
+    """Evaluate a parsed formula with ``names`` (parameter values); FormulaError on failure.
+
+    ``budget`` is the draw's shared :class:`Budget`; without one the formula gets a
+    fresh budget of its own."""
     ev = _evaluator()
     scope = dict(CONSTANTS)
     scope.update(names)
     missing = formula.names - scope.keys()
     if missing:
         raise FormulaError(f"unknown name {sorted(missing)[0]!r}")
+    budget = budget if budget is not None else Budget()
+    budget.start_formula()
     ev.names = scope
-    ev.budget.reset()
+    ev.budget = budget
+    quoted = shown(formula.text)
     try:
         result = ev.eval(formula.text, previously_parsed=formula.tree)
     except FormulaError:
         raise
     except ZeroDivisionError:
-        raise FormulaError(f"division by zero in {formula.text!r}") from None
+        raise FormulaError(f"division by zero in {quoted}") from None
     except OverflowError:
-        raise FormulaError(f"a number got too large in {formula.text!r}") from None
+        raise FormulaError(f"a number got too large in {quoted}") from None
     except simpleeval.InvalidExpression as exc:
         raise FormulaError(str(exc)) from None
     except _CAUGHT as exc:
-        raise FormulaError(f"{formula.text!r} failed: {exc}") from None
+        raise FormulaError(f"{quoted} failed: {exc}") from None
     finally:
         ev.names = {}
+        ev.budget = _IDLE
     if isinstance(result, int) and not isinstance(result, bool) and result.bit_length() > 1023:
-        raise FormulaError(f"the result of {formula.text!r} is too large")
+        raise FormulaError(f"the result of {quoted} is too large")
     if not isinstance(result, (int, float, str, bool)):
-        raise FormulaError(f"{formula.text!r} gave {type(result).__name__}, not a number, truth value or text")
+        raise FormulaError(f"{quoted} gave {type(result).__name__}, not a number, truth value or text")
     return result
 
 

@@ -45,7 +45,8 @@ __all__ = [
 ]
 
 MAX_GIFT_BYTES = 5 * 1024 * 1024
-MAX_QUESTIONS = 2000   # the loader's limit of items per file
+MAX_QUESTIONS = 2000   # the loader's limit of items per file: a larger import is split
+MAX_IMPORT_QUESTIONS = 25_000  # more in one GIFT file: nothing is imported (split the file)
 SPECIAL = "~=#{}:"
 
 # ====================================================================== shared: concrete questions
@@ -491,6 +492,8 @@ class GiftImport:
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     topics: dict[str, str] = field(default_factory=dict)        # topic -> title
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)  # TOML of each item
+    too_many: bool = False   # more than MAX_IMPORT_QUESTIONS: nothing was imported
 
     def skipped_by_type(self) -> dict[str, int]:
         return dict(Counter(s.type for s in self.skipped))
@@ -506,19 +509,60 @@ class GiftImport:
             return default
         return Counter(t["topic"] for t in self.items).most_common(1)[0][0]
 
-    def toml(self, default_topic: str = "imported", header: str | None = None) -> str:
-        """The items as one TOML file (topic = the commonest topic; others set per item)."""
-        from quizapp.bank.tomlwrite import document_text
+    def toml(self, default_topic: str = "imported", header: str | None = None,
+             topic: str | None = None) -> str:
+        """The items as one TOML file (topic = the commonest topic; others set per item).
+
+        More than a bank file holds (:meth:`toml_parts` splits them) still gives one text."""
+        topic = topic or self.main_topic(default_topic)
+        head = self._head(topic, header)
+        return head + "".join("\n\n" + self._block(t, topic) for t in self.items)
+
+    def toml_parts(self, default_topic: str = "imported", header: str | None = None) -> list[tuple[str, int]]:
+        """The items as TOML files the loader accepts, in order: ``[(text, item count)]``.
+
+        One file holds at most ``loader.MAX_ITEMS_PER_FILE`` items and
+        ``loader.MAX_FILE_BYTES`` bytes, so a large import is split into several files
+        (each with the same topic and title)."""
+        from quizapp.bank.loader import MAX_FILE_BYTES, MAX_ITEMS_PER_FILE
 
         topic = self.main_topic(default_topic)
-        tables = []
-        for t in self.items:
-            t = dict(t)
-            if t.get("topic") == topic:
-                del t["topic"]
-            tables.append(t)
-        return document_text(topic, self.topics.get(topic, topic.replace("-", " ").capitalize()),
-                             tables, header=header)
+        head = self._head(topic, header)
+        room = MAX_FILE_BYTES - 4096
+        parts: list[tuple[str, int]] = []
+        blocks: list[str] = []
+        size = len(head.encode("utf-8"))
+        for table in self.items:
+            block = "\n\n" + self._block(table, topic)
+            n = len(block.encode("utf-8"))
+            if blocks and (len(blocks) >= MAX_ITEMS_PER_FILE or size + n > room):
+                parts.append((head + "".join(blocks), len(blocks)))
+                blocks, size = [], len(head.encode("utf-8"))
+            blocks.append(block)
+            size += n
+        if blocks:
+            parts.append((head + "".join(blocks), len(blocks)))
+        return parts
+
+    def _head(self, topic: str, header: str | None) -> str:
+        from quizapp.bank.tomlwrite import document_text
+
+        title = self.topics.get(topic, topic.replace("-", " ").capitalize())
+        return document_text(topic, title, [], header=header).rstrip("\n")
+
+    def _block(self, table: dict[str, Any], topic: str) -> str:
+        from quizapp.bank.tomlwrite import item_text
+
+        key = (table.get("id"), topic)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] is table:
+            return cached[1]
+        t = dict(table)
+        if t.get("topic") == topic:
+            del t["topic"]
+        text = item_text(t).rstrip("\n") + "\n"
+        self._cache[key] = (table, text)
+        return text
 
     def to_json(self) -> dict[str, Any]:
         return {"imported": len(self.items), "ids": [t["id"] for t in self.items],
@@ -666,10 +710,15 @@ def _read(text: Any, default_topic: str, result: GiftImport) -> None:
     used_ids: set[str] = set()
     counter = Counter()
     for block in _blocks(text):
-        if len(result.items) + len(result.skipped) >= MAX_QUESTIONS:
-            result.notes.append(Note(block.line, f"more than {MAX_QUESTIONS} questions (the most one "
-                                                 "bank file holds); the rest of the file was not "
-                                                 "read: split it"))
+        if len(result.items) + len(result.skipped) >= MAX_IMPORT_QUESTIONS:
+            # a 5 MB file of tiny questions would hold hundreds of thousands: refuse loudly
+            result.notes.append(Note(block.line, f"the file holds more than {MAX_IMPORT_QUESTIONS:,} "
+                                                 "questions, more than one import takes; nothing was "
+                                                 "imported: split the file (for example by $CATEGORY)"))
+            result.items.clear()
+            result.lines.clear()
+            result.skipped.clear()
+            result.too_many = True
             return
         meta = _metadata(block.comments)
         if not block.lines:
@@ -822,6 +871,9 @@ def _feedback(body: str, fmt: str | None) -> tuple[str, str]:
 
 def _choice(text: str, fmt: str | None, notes: list[str]) -> tuple[dict[str, Any], list[str]]:
     lead, answers = _answers(text)
+    if lead.strip() and not answers:
+        raise _Skip("short answer", "an answer block with no '=' or '~' is a short-answer question "
+                                    "(typed words), which the bank cannot hold yet")
     if lead.strip():
         raise _Skip("malformed", f"text before the first '=' or '~' in the answer block: "
                                  f"{_unprotect(lead.strip())[:40]!r}")
@@ -889,10 +941,17 @@ def _numeric(text: str, fmt: str | None, notes: list[str],
         raise _Skip("malformed", f"text before the first numerical answer: {_unprotect(lead.strip())[:40]!r}")
     full = []
     dropped = 0
+    otherwise: list[str] = []
     for mark, part in answers:
         weight, part = _weight(part)
         weight = (100.0 if mark == "=" else 0.0) if weight is None else weight
         number, _, fb = part.partition("#")
+        if mark == "~" and not _unprotect(number).strip() and not weight:
+            # Moodle writes the feedback for "any other answer" as ~#feedback
+            text_ = _clean_text(_split_format(fb, fmt)[0], fmt)
+            if text_:
+                otherwise.append(text_)
+            continue
         parsed = _number_answer(_unprotect(number))
         if parsed is None:
             raise _Skip("malformed", f"cannot read {_unprotect(number).strip()[:40]!r} as a number, "
@@ -926,7 +985,9 @@ def _numeric(text: str, fmt: str | None, notes: list[str],
     if unit:
         answer["unit"] = unit[:40]
     feedback_text = _clean_text(_split_format(fb, fmt)[0], fmt)
-    return answer, [feedback_text] if feedback_text else []
+    feedback = [feedback_text] if feedback_text else []
+    feedback += [f"For any other answer: {text_}" for text_ in otherwise]
+    return answer, feedback
 
 
 def _number_answer(text: str) -> tuple[float | int, float | int] | None:
@@ -1036,10 +1097,41 @@ def _unique_id(table: dict[str, Any], meta: dict[str, list[str]], topic: str, us
 
 def import_gift(text: Any, default_topic: str = "imported", check: bool = True) -> GiftImport:
     """:func:`read_gift`, then every item is loaded (and drawn) the way ``bank check`` does;
-    an item that fails is moved to ``skipped`` (type ``invalid``) with the reason."""
+    an item that fails is moved to ``skipped`` (type ``invalid``) with the reason.
+
+    A file with more questions than one bank file holds is validated part by part (the
+    parts :meth:`GiftImport.toml_parts` writes); nothing is dropped silently."""
     result = read_gift(text, default_topic)
     if not check or not result.items:
         return result
+    topic = result.main_topic(default_topic)
+    try:
+        parts = result.toml_parts(default_topic)
+    except Exception as exc:  # noqa: BLE001 - cannot even write: report every item
+        for table, line in zip(result.items, result.lines):
+            result.skipped.append(Skipped(line, "invalid", f"cannot be written as TOML: {exc}",
+                                          table.get("id", "")))
+        result.items, result.lines = [], []
+        return result
+    items, lines, start = [], [], 0
+    for _, count in parts:
+        part = GiftImport(result.items[start:start + count], result.lines[start:start + count],
+                          topics=result.topics, _cache=result._cache)
+        start += count
+        _validate(part, default_topic, topic)
+        items += part.items
+        lines += part.lines
+        result.skipped += part.skipped
+        result.notes += part.notes
+    result.items, result.lines = items, lines
+    if len(parts) > 1:
+        result.notes.append(Note(0, f"{len(items)} questions: more than one bank file holds "
+                                    f"({MAX_QUESTIONS} items, 1 MB); `quizapp bank import` writes "
+                                    "them into several files"))
+    return result
+
+
+def _validate(result: GiftImport, default_topic: str, topic: str) -> None:
     from quizapp.bank.check import check_bank
     from quizapp.bank.loader import load_text
 
@@ -1047,7 +1139,7 @@ def import_gift(text: Any, default_topic: str = "imported", check: bool = True) 
         if not result.items:
             break
         try:
-            doc = result.toml(default_topic)
+            doc = result.toml(default_topic, topic=topic)
         except Exception as exc:  # noqa: BLE001 - cannot even write: report every item
             for table, line in zip(result.items, result.lines):
                 result.skipped.append(Skipped(line, "invalid", f"cannot be written as TOML: {exc}",
@@ -1075,4 +1167,3 @@ def import_gift(text: Any, default_topic: str = "imported", check: bool = True) 
                 result.notes.append(Note(0, message))
             break
         result.items, result.lines = keep_items, keep_lines
-    return result

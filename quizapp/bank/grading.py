@@ -5,7 +5,7 @@ import math
 import re
 
 from quizapp.bank.model import Grade, Instance, Item
-from quizapp.bank.numeric import ACCEPTED, read_number
+from quizapp.bank.numeric import accepted_text, number_examples, read_number
 
 _TRUE = {"true", "t", "1"}
 _FALSE = {"false", "f", "2"}
@@ -27,15 +27,20 @@ def _grade_numeric(item: Item, inst: Instance, text: str) -> Grade:
     unit = inst.unit.strip()
     if unit and cleaned.lower().endswith(unit.lower()) and len(cleaned) > len(unit):
         cleaned = cleaned[: -len(unit)].strip()  # "0.02 m" when the unit is m
-    if cleaned.endswith("%") and "%" not in unit:
-        return Grade(None, inst.answer_text,
-                     f"Percent signs are not accepted: write 0.25 for 25 %. {ACCEPTED}")
-    value, message = read_number(cleaned)
-    if value is None:
-        return Grade(None, inst.answer_text, message)
     expected = float(inst.answer)
     tol = item.answer.tolerance
-    shown = _read_display(inst.answer_display)
+    # examples in the messages below must never be this question's answer
+    examples = number_examples(lambda v: tol.accepts(v, expected) or tol.accepts(v / 100, expected))
+    accepted = accepted_text(examples)
+    percent = percent_display(item)
+    if cleaned.endswith("%") and "%" not in unit and not percent:
+        share = examples[0]
+        return Grade(None, inst.answer_text,
+                     f"Percent signs are not accepted: write {share} for {float(share) * 100:g} %. {accepted}")
+    value, message = read_number(cleaned, accepted, percent=percent)
+    if value is None:
+        return Grade(None, inst.answer_text, message)
+    shown = _read_display(inst.answer_display, percent)
     ok = tol.accepts(value, expected) or (shown is not None and value == shown)
     if ok:
         return Grade(True, inst.answer_text, f"Correct: {inst.answer_text}.", value)
@@ -43,11 +48,16 @@ def _grade_numeric(item: Item, inst: Instance, text: str) -> Grade:
                  f"Not quite: the answer is {inst.answer_text} ({tol.describe()} accepted).", value)
 
 
-def _read_display(text: str) -> float | None:
+def _read_display(text: str, percent: bool = False) -> float | None:
     if not text:
         return None
-    value, _ = read_number(text)
+    value, _ = read_number(text, percent=percent)
     return value
+
+
+def percent_display(item: Item) -> bool:
+    """A numeric answer displayed as a percent (``display = ".1%"``) also takes ``88.4%``."""
+    return item.answer.display.endswith("%")
 
 
 def _grade_true_false(inst: Instance, text: str) -> Grade:

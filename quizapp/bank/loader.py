@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import sys
 from pathlib import Path
 from typing import Any, Iterable
 
 from quizapp.bank.errors import BankProblem, FormulaError
-from quizapp.bank.formulas import Formula, RESERVED_NAMES
+from quizapp.bank.formulas import Formula, RESERVED_NAMES, shown as _shown
 from quizapp.bank.model import (
     ANSWER_KINDS, CATEGORIES, PRESETS, Answer, Bank, Item, Param, Tolerance,
 )
@@ -159,31 +160,73 @@ class _Loader:
 
     def add_path(self, path: Path) -> None:
         shown = _display_path(path)
-        if path.is_dir():
-            files = sorted(p for p in path.glob("*.toml") if p.is_file())
-            if not files:
-                self.problem(shown, 0, None, None, "folder holds no .toml files", "warning")
-            for f in files:
-                self.add_file(f)
-        elif path.is_file():
+        try:
+            mode = path.stat().st_mode   # follows symlinks: what the path leads to
+        except OSError as exc:
+            if isinstance(exc, FileNotFoundError) and path.is_symlink():
+                self.problem(shown, 0, None, None, "a symbolic link to nothing (its target is missing)")
+            elif isinstance(exc, FileNotFoundError):
+                self.problem(shown, 0, None, None, "no such file or folder")
+            else:
+                self.problem(shown, 0, None, None, f"cannot read it: {exc.strerror or exc}")
+            return
+        if stat.S_ISDIR(mode):
+            self.add_folder(path)
+        elif stat.S_ISREG(mode):
             self.add_file(path)
         else:
-            self.problem(shown, 0, None, None, "no such file or folder")
+            self.problem(shown, 0, None, None, _not_regular(mode))
+
+    def add_folder(self, path: Path) -> None:
+        """Every regular ``*.toml`` directly inside; sub-folders and other entries named
+        ``*.toml`` (devices, FIFOs, sockets, broken links) are reported, one line each."""
+        shown = _display_path(path)
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except OSError as exc:
+            self.problem(shown, 0, None, None, f"cannot list the folder: {exc.strerror or exc}")
+            return
+        files = others = 0
+        for entry in entries:
+            where = _display_path(Path(entry.path))
+            try:
+                mode = os.stat(entry.path).st_mode
+            except OSError:
+                if entry.name.endswith(".toml"):
+                    self.problem(where, 0, None, None, "a symbolic link to nothing (its target is "
+                                                       "missing); skipped", "warning")
+                    others += 1
+                continue
+            if stat.S_ISDIR(mode):
+                if not entry.name.startswith((".", "__")):
+                    self.problem(where, 0, None, None,
+                                 "a sub-folder: not read (only the .toml files directly in "
+                                 f"{shown} are loaded); pass it with its own --bank to load it",
+                                 "warning")
+                continue
+            if not entry.name.endswith(".toml"):
+                continue
+            if not stat.S_ISREG(mode):
+                self.problem(where, 0, None, None, _not_regular(mode) + "; skipped")
+                others += 1
+                continue
+            files += 1
+            self.add_file(Path(entry.path))
+        if not files and not others:
+            self.problem(shown, 0, None, None, "folder holds no .toml files", "warning")
 
     def add_file(self, path: Path) -> None:
         shown = _display_path(path)
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self.problem(shown, 0, None, None,
-                             f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} (1 MB): split it")
-                return
-            data = path.read_bytes()
+            data = read_regular(path)
+        except NotRegularFile as exc:
+            self.problem(shown, 0, None, None, str(exc))
+            return
+        except TooLarge as exc:
+            self.problem(shown, 0, None, None, str(exc))
+            return
         except OSError as exc:
             self.problem(shown, 0, None, None, f"cannot read the file: {exc.strerror or exc}")
-            return
-        if len(data) > MAX_FILE_BYTES:
-            self.problem(shown, 0, None, None, f"file is larger than {MAX_FILE_BYTES:,} bytes (1 MB)")
             return
         try:
             text = data.decode("utf-8")
@@ -304,6 +347,50 @@ class _Loader:
         self.where[item.id] = (shown, line)
 
 
+class NotRegularFile(OSError):
+    """The path leads to a device, a FIFO, a socket or a folder, not a regular file."""
+
+
+class TooLarge(ValueError):
+    """The file is larger than the limit."""
+
+
+def read_regular(path: str | os.PathLike, limit: int | None = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (default MAX_FILE_BYTES).
+
+    Opened without blocking, so a FIFO put in place of the file cannot make the app wait
+    forever; anything but a regular file is refused (:class:`NotRegularFile`), and no
+    more than ``limit + 1`` bytes are ever read (:class:`TooLarge`)."""
+    limit = MAX_FILE_BYTES if limit is None else limit
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(_not_regular(info.st_mode))
+        if info.st_size > limit:
+            raise TooLarge(f"file is {info.st_size:,} bytes; the limit is {limit:,} (1 MB): split it")
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, limit + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    finally:
+        os.close(fd)
+    if total > limit:
+        raise TooLarge(f"file is larger than {limit:,} bytes (1 MB)")
+    return b"".join(chunks)
+
+
+def _not_regular(mode: int) -> str:
+    kind = ("a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+            "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
+            "a socket" if stat.S_ISSOCK(mode) else
+            "a folder" if stat.S_ISDIR(mode) else "a special file")
+    return f"not a regular file ({kind}); only regular .toml files are read"
+
+
 def _with_location(item: Item, source: str, line: int, title: str) -> Item:
     from dataclasses import replace
 
@@ -380,6 +467,22 @@ def _build_item(raw: dict[str, Any], item_id: str | None, file_topic: str | None
     if len(raw_params) > MAX_PARAMS:
         err("params", f"{len(raw_params)} parameters; the limit is {MAX_PARAMS}")
         raw_params = {}
+    # TOML puts every key written after an [item.params] line into that table, so an
+    # item field typed below it (prompt = ..., explanation = ...) becomes a "parameter"
+    misplaced = {k: "params" for k, v in raw_params.items()
+                 if k in ITEM_FIELDS - {"answer", "params"}
+                 or (k == "answer" and isinstance(v, dict) and "kind" in v)}
+    raw_answer_table = raw.get("answer")
+    if isinstance(raw_answer_table, dict):
+        answer_kind = raw_answer_table.get("kind")
+        answer_keys = ANSWER_FIELDS.get(answer_kind, ()) if isinstance(answer_kind, str) else ()
+        misplaced.update({k: "answer" for k in raw_answer_table
+                          if k in ITEM_FIELDS and k not in answer_keys and k not in misplaced})
+    for key, table in misplaced.items():
+        err(f"{table}.{key}", f"{key!r} is written after the [item.{table}] line, so TOML made it part of "
+                              f"[item.{table}], not a field of the item: move the line above [item.{table}] "
+                              "(every key after a [table] line belongs to that table)")
+    raw_params = {k: v for k, v in raw_params.items() if k not in misplaced or misplaced[k] != "params"}
     known: list[str] = []
     for name, spec in raw_params.items():
         try:
@@ -404,9 +507,10 @@ def _build_item(raw: dict[str, Any], item_id: str | None, file_topic: str | None
         except _Bad as bad:
             err(bad.field, bad.message)
 
-    prompt = _template("prompt", raw.get("prompt"), known + ["answer"], err, required=True)
+    prompt = _template("prompt", raw.get("prompt"), known + ["answer"], err, required=True,
+                       misplaced=misplaced.get("prompt"))
     explanation = _template("explanation", raw.get("explanation"), known + ["answer"], err,
-                            required=True)
+                            required=True, misplaced=misplaced.get("explanation"))
     if prompt is not None and "answer" in prompt.names:
         warn("prompt", "the prompt shows {answer}, which gives the answer away")
 
@@ -432,10 +536,12 @@ def _build_item(raw: dict[str, Any], item_id: str | None, file_topic: str | None
                 params=tuple(params), constraints=tuple(constraints), preset=preset)
 
 
-def _template(field: str, text: Any, known: list[str], err, required: bool = False) -> Template | None:
+def _template(field: str, text: Any, known: list[str], err, required: bool = False,
+              misplaced: str | None = None) -> Template | None:
     if text is None:
         if required:
-            err(field, f"missing {field}")
+            err(field, f"missing {field}" + (f" (the {field} line is under [item.{misplaced}]; see that "
+                                             "message)" if misplaced else ""))
         return None
     if not isinstance(text, str) or not text.strip():
         err(field, f"{field} must be non-empty text")
@@ -451,7 +557,7 @@ def _template(field: str, text: Any, known: list[str], err, required: bool = Fal
     unknown = sorted(tpl.names - set(known))
     if unknown:
         err(field, f"placeholder {{{unknown[0]}}} names no parameter"
-                   + (f" (parameters: {', '.join(n for n in known if n != 'answer')})"
+                   + (f" (parameters: {_names([n for n in known if n != 'answer'])})"
                       if len(known) > 1 else " (this item has no parameters)")
                    + "; write {{ and }} for literal braces")
         return None
@@ -460,16 +566,22 @@ def _template(field: str, text: Any, known: list[str], err, required: bool = Fal
 
 def _formula(field: str, text: Any, known: list[str]) -> Formula:
     if isinstance(text, bool) or not isinstance(text, str):
-        raise _Bad(field, f"a formula must be text in quotes, got {text!r}")
+        raise _Bad(field, f"a formula must be text in quotes, got {_shown(repr(text), 60)[1:-1]}")
     try:
         f = Formula(text)
     except FormulaError as exc:
-        raise _Bad(field, f"{text!r}: {exc}") from None
+        raise _Bad(field, f"{_shown(text)}: {exc}") from None
     unknown = sorted(f.free_names() - set(known))
     if unknown:
-        where = ", ".join(known) if known else "none"
-        raise _Bad(field, f"{text!r}: unknown name {unknown[0]!r} (names available here: {where})")
+        where = _names(known) if known else "none"
+        raise _Bad(field, f"{_shown(text)}: unknown name {unknown[0]!r} (names available here: {where})")
     return f
+
+
+def _names(names: list[str], most: int = 12) -> str:
+    """A list of names for a message: at most ``most`` of them, then how many more."""
+    shown = ", ".join(names[:most])
+    return shown + (f", and {len(names) - most} more" if len(names) > most else "")
 
 
 def _finite(field: str, value: Any, what: str = "a number") -> int | float:
@@ -631,7 +743,7 @@ def _answer(raw: dict[str, Any], known: list[str], warn) -> Answer:
     if kind not in ANSWER_KINDS:
         raise _Bad("answer.kind", f"answer kind must be one of: {', '.join(ANSWER_KINDS)} (got {kind!r})")
     for key in raw:
-        if key not in ANSWER_FIELDS[kind]:
+        if key not in ANSWER_FIELDS[kind] and key not in ITEM_FIELDS:
             warn(f"answer.{key}", f"{key!r} is ignored for a {kind} answer")
     if kind == "numeric":
         value = raw.get("value")

@@ -15,9 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from quizapp.bank.errors import FormulaError, InstanceError
-from quizapp.bank.formulas import evaluate
+from quizapp.bank.formulas import Budget, BudgetError, evaluate, shown as _shown
 from quizapp.bank.model import Instance, Item, Param
-from quizapp.bank.render import TemplateError, format_number, format_value
+from quizapp.bank.render import TemplateError, format_number, format_value, scientific
 
 MAX_ATTEMPTS = 1000  # draws tried before constraints are declared unsatisfiable
 DEFAULT_SIGFIGS = 3
@@ -30,10 +30,15 @@ def rng_for(item_id: str, seed: int) -> random.Random:
 class FieldError(InstanceError):
     """An InstanceError that knows which field of the item caused it."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, budget: str | None = None):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.detail = message
+        self.budget = budget  # "steps" or "time" when a budget ran out, else None
+
+
+def _which(exc: Exception) -> str | None:
+    return exc.which if isinstance(exc, BudgetError) else None
 
 
 def round_sigfigs(value: float, digits: int) -> float:
@@ -48,7 +53,8 @@ def _grid_value(p: Param, i: int) -> int | float:
     return float(Decimal(repr(float(p.lo))) + i * Decimal(repr(float(p.step))))
 
 
-def draw_param(p: Param, rng: random.Random, values: dict[str, Any]) -> Any:
+def draw_param(p: Param, rng: random.Random, values: dict[str, Any],
+               budget: Budget | None = None) -> Any:
     if p.kind == "const":
         return p.value
     if p.kind == "choice":
@@ -64,9 +70,9 @@ def draw_param(p: Param, rng: random.Random, values: dict[str, Any]) -> Any:
         return round_sigfigs(v, p.sigfigs or DEFAULT_SIGFIGS)
     if p.kind == "derived":
         try:
-            v = evaluate(p.formula, values)
+            v = evaluate(p.formula, values, budget)
         except FormulaError as exc:
-            raise FieldError(f"params.{p.name}", f"{exc}{_with(values)}") from None
+            raise FieldError(f"params.{p.name}", f"{exc}{_with(values)}", _which(exc)) from None
         if isinstance(v, float):
             if not math.isfinite(v):
                 raise FieldError(f"params.{p.name}", f"derived value is {v} (not a finite number)")
@@ -76,29 +82,40 @@ def draw_param(p: Param, rng: random.Random, values: dict[str, Any]) -> Any:
     raise FieldError(f"params.{p.name}", f"unknown parameter kind {p.kind!r}")
 
 
-def draw_params(item: Item, seed: int, rng: random.Random | None = None) -> tuple[dict[str, Any], random.Random]:
-    """Draw every parameter, redrawing until all constraints hold (at most MAX_ATTEMPTS times)."""
+def draw_params(item: Item, seed: int, rng: random.Random | None = None,
+                budget: Budget | None = None) -> tuple[dict[str, Any], random.Random]:
+    """Draw every parameter, redrawing until all constraints hold (at most MAX_ATTEMPTS times).
+
+    Every formula of every redraw spends from one ``budget`` (a fresh draw budget when
+    none is given), so a slow constraint that is never true ends the draw early."""
     rng = rng or rng_for(item.id, seed)
+    budget = budget if budget is not None else Budget()
     attempts = MAX_ATTEMPTS if item.constraints else 1
     for _ in range(attempts):
+        try:
+            budget.check_time()
+        except BudgetError as exc:
+            raise FieldError("constraints" if item.constraints else "params", str(exc), exc.which) from None
         values: dict[str, Any] = {}
         for p in item.params:
-            values[p.name] = draw_param(p, rng, values)
-        if _constraints_hold(item, values):
+            values[p.name] = draw_param(p, rng, values, budget)
+        if _constraints_hold(item, values, budget):
             return values, rng
-    shown = "; ".join(c.text for c in item.constraints)
-    raise FieldError("constraints", f"no draw out of {MAX_ATTEMPTS} satisfied the constraints ({shown}); "
+    listed = "; ".join(_shown(c.text, 60)[1:-1] for c in item.constraints[:3])
+    if len(item.constraints) > 3:
+        listed += f"; and {len(item.constraints) - 3} more"
+    raise FieldError("constraints", f"no draw out of {MAX_ATTEMPTS} satisfied the constraints ({listed}); "
                                     "widen the parameter ranges or relax the constraints")
 
 
-def _constraints_hold(item: Item, values: dict[str, Any]) -> bool:
+def _constraints_hold(item: Item, values: dict[str, Any], budget: Budget | None = None) -> bool:
     for c in item.constraints:
         try:
-            ok = evaluate(c, values)
+            ok = evaluate(c, values, budget)
         except FormulaError as exc:
-            raise FieldError("constraints", f"{c.text!r}: {exc}{_with(values)}") from None
+            raise FieldError("constraints", f"{_shown(c.text)}: {exc}{_with(values)}", _which(exc)) from None
         if not isinstance(ok, bool):
-            raise FieldError("constraints", f"{c.text!r} must be a comparison that is true or false, "
+            raise FieldError("constraints", f"{_shown(c.text)} must be a comparison that is true or false, "
                                             f"got {ok!r}")
         if not ok:
             return False
@@ -121,29 +138,40 @@ def _display(item: Item, value: float, field: str) -> str:
         raise FieldError(field, str(exc)) from None
 
 
-def _eval(field: str, formula_or_value: Any, values: dict[str, Any]) -> Any:
+def _eval(field: str, formula_or_value: Any, values: dict[str, Any],
+          budget: Budget | None = None) -> Any:
     from quizapp.bank.formulas import Formula
 
     if isinstance(formula_or_value, Formula):
         try:
-            return evaluate(formula_or_value, values)
+            return evaluate(formula_or_value, values, budget)
         except FormulaError as exc:
-            raise FieldError(field, f"{exc}{_with(values)}") from None
+            raise FieldError(field, f"{exc}{_with(values)}", _which(exc)) from None
     return formula_or_value
 
 
 def _with(values: dict[str, Any]) -> str:
     if not values:
         return ""
-    shown = ", ".join(f"{k} = {format_number(v)}" for k, v in list(values.items())[:8])
-    return f" (with {shown})"
+    listed = ", ".join(f"{k} = {_shown(format_number(v), 40)[1:-1]}"
+                       for k, v in list(values.items())[:8])
+    if len(values) > 8:
+        listed += ", \u2026"
+    return f" (with {listed})"
 
 
-def instantiate(item: Item, seed: int) -> Instance:
+def instantiate(item: Item, seed: int, budget: Budget | None = None) -> Instance:
+    """Draw the instance of ``item`` for ``seed``.
+
+    The whole draw (parameters, every constraint redraw, the answer and computed choices)
+    spends from one fresh draw :class:`~quizapp.bank.formulas.Budget`; ``budget``, when
+    given, is a larger budget the draw also spends from (``bank check`` gives one per item).
+    """
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise InstanceError(f"seed must be a whole number, got {seed!r}")
     seed = int(seed)
-    values, rng = draw_params(item, seed)
+    budget = Budget(parent=budget)
+    values, rng = draw_params(item, seed, budget=budget)
     ans = item.answer
     choices: list[str] | None = None
     correct_choice: int | None = None
@@ -153,12 +181,12 @@ def instantiate(item: Item, seed: int) -> Instance:
     answer_display = ""
 
     if ans.kind == "numeric":
-        answer = _number("answer.value", _eval("answer.value", ans.value, values))
+        answer = _number("answer.value", _eval("answer.value", ans.value, values, budget))
         answer_display = _display(item, answer, "answer.display")
         answer_text = answer_display + unit_suffix
         placeholder = answer_display
     elif ans.kind == "true_false":
-        answer = _eval("answer.value", ans.value, values)
+        answer = _eval("answer.value", ans.value, values, budget)
         if not isinstance(answer, bool):
             raise FieldError("answer.value", f"a true/false answer must be true or false, got {answer!r}")
         choices = ["True", "False"]
@@ -179,9 +207,9 @@ def instantiate(item: Item, seed: int) -> Instance:
         placeholder = choices[correct_choice - 1]
         choice_order = [i + 1 for i in order]
     elif ans.kind == "computed_choice":
-        raw = [_number(f"answer.choices[{i + 1}]", _eval(f"answer.choices[{i + 1}]", f, values))
+        raw = [_number(f"answer.choices[{i + 1}]", _eval(f"answer.choices[{i + 1}]", f, values, budget))
                for i, f in enumerate(ans.formulas)]
-        texts = [_display(item, v, "answer.display") + unit_suffix for v in raw]
+        texts = [scientific(_display(item, v, "answer.display")) + unit_suffix for v in raw]
         order = list(range(len(texts)))
         rng.shuffle(order)
         choices = [texts[i] for i in order]

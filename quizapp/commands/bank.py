@@ -17,7 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     c = bank_sub.add_parser("check", help="validate the bank and draw instances of every item",
                             description=("Validate every file, then draw at least 50 instances of each "
                                          "parameterised item and check the answers. Prints every "
-                                         "problem as file:line: item-id: field: message; exit 1 on errors."))
+                                         "problem as file:line: item-id: field: message, then the quality "
+                                         "figures (how often the key is the longest option, the true "
+                                         "share of true/false items); exit 1 on errors."))
     _bank_arg(c)
     c.add_argument("--draws", type=int, default=50,
                    help="instances per parameterised item (seeds 0..N-1 plus a few far seeds; default 50)")
@@ -45,7 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     g = bank_sub.add_parser("grade", help="grade an answer to one instance",
                             description=("Grade TEXT as an answer to the instance of ID drawn with seed S. "
                                          "Numbers may be typed as 0.02, .02, 2e-2, -3 or 1/50; choices "
-                                         "by their number; true/false as 1/2, true/false or t/f."))
+                                         "by their number; true/false as 1/2, true/false or t/f. "
+                                         "Exit status: 0 right, 1 wrong, 3 the answer could not be read "
+                                         "(not graded), 2 any other error."))
     _bank_arg(g)
     g.add_argument("id", help="item id")
     g.add_argument("--seed", type=int, required=True, help="instance seed")
@@ -86,16 +90,21 @@ def _check(args) -> int:
 
     if args.draws < 1 or args.draws > 10_000:
         raise CommandError("--draws must be between 1 and 10000")
+    from quizapp.bank.quality import statistics
+
     bank = _load(args)
-    problems = check_bank(bank, draws=args.draws)
+    drawn: dict = {}
+    problems = check_bank(bank, draws=args.draws, instances=drawn)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
+    stats = statistics(bank, drawn)
     if args.json:
         print_json({"items": len(bank.items), "errors": errors, "warnings": warnings,
-                    "problems": [p.to_json() for p in problems]})
+                    "problems": [p.to_json() for p in problems], "quality": stats.to_json()})
     else:
         for p in problems:
             print(p)
+        print(stats.line())
         print(f"{len(bank.items)} items in {len(bank.files)} file(s): "
               f"{errors} error(s), {warnings} warning(s)")
     return 1 if errors or (args.strict and warnings) else 0
@@ -149,7 +158,10 @@ def _show(args) -> int:
     print(f"Answer: {inst.answer_text}")
     print(f"Why: {inst.explanation}")
     if inst.params:
-        print("Parameters: " + ", ".join(f"{k} = {v}" for k, v in inst.params.items()))
+        from quizapp.bank.render import format_number, shorten
+
+        print("Parameters: " + ", ".join(f"{k} = {shorten(format_number(v), 60)}"
+                                         for k, v in inst.params.items()))
     return 0
 
 
@@ -160,4 +172,8 @@ def _grade(args) -> int:
         print_json(result.to_json())
     else:
         print(result.message)
-    return 0
+    return GRADE_EXIT[result.correct]
+
+
+#: `bank grade` exit status by Grade.correct: right, wrong, unreadable (not graded)
+GRADE_EXIT = {True: 0, False: 1, None: 3}

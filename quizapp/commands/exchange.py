@@ -43,7 +43,9 @@ def register_bank_commands(bank_sub: argparse._SubParsersAction) -> None:
         description=("Read a GIFT file and write the questions the bank can hold (multiple choice "
                      "with one right answer, true/false, numerical) as a TOML file that passes "
                      "`quizapp bank check`. Other question types (essay, matching, short answer, "
-                     "description, multiple response) are listed with their line and skipped."))
+                     "description, multiple response) are listed with their line and skipped. "
+                     "More questions than one bank file holds (2000, 1 MB) are written into "
+                     "OUT.toml, OUT-2.toml, OUT-3.toml, ... (load the folder with --bank)."))
     i.add_argument("file", help="the .gift (or .txt) file")
     i.add_argument("-o", "--output", required=True, metavar="OUT.toml", help="TOML file to write")
     i.add_argument("--topic", metavar="TOPIC",
@@ -119,8 +121,6 @@ def _import(args) -> int:
     from quizapp.bank.loader import ID_RE
 
     src = Path(args.file)
-    if not src.is_file():
-        raise CommandError(f"{args.file}: no such file")
     out = Path(args.output)
     if out.suffix.lower() != ".toml":
         raise CommandError(f"-o {args.output}: the output must be a .toml file")
@@ -128,9 +128,7 @@ def _import(args) -> int:
         raise CommandError(f"-o {args.output}: the file exists; add --force to overwrite it")
     if not out.parent.exists():
         raise CommandError(f"-o {args.output}: folder {out.parent} does not exist")
-    if src.stat().st_size > MAX_INPUT_BYTES:
-        raise CommandError(f"{args.file}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB; split it")
-    data = src.read_bytes()
+    data = _read_source(args.file)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -152,18 +150,72 @@ def _import(args) -> int:
             print(f"{shown}:{s.line}: skipped {s.type}{label}: {s.reason}")
         for n in result.notes:
             print(f"{shown}:{n.line}: note: {n.message}")
+    written: list[Path] = []
     if result.items:
-        toml_text = result.toml(topic, header=f"Imported from {src.name} by `quizapp bank import`.")
-        try:
-            out.write_text(toml_text, encoding="utf-8")
-        except OSError as exc:
-            raise CommandError(f"-o {args.output}: cannot write: {exc.strerror or exc}") from None
+        parts = result.toml_parts(topic, header=f"Imported from {src.name} by `quizapp bank import`.")
+        # one bank file holds at most 2000 items (1 MB): OUT.toml, OUT-2.toml, OUT-3.toml, ...
+        paths = [out] + [out.with_name(f"{out.stem}-{n}{out.suffix}") for n in range(2, len(parts) + 1)]
+        taken = [p for p in paths[1:] if p.exists()]
+        if taken and not args.force:
+            raise CommandError(f"{taken[0]}: the file exists (the import needs {len(parts)} files); "
+                               "add --force to overwrite it")
+        for path, (toml_text, _) in zip(paths, parts):
+            try:
+                path.write_text(toml_text, encoding="utf-8")
+            except OSError as exc:
+                raise CommandError(f"-o {path}: cannot write: {exc.strerror or exc}") from None
+            written.append(path)
     if args.json:
         payload = result.to_json()
         payload["output"] = str(out) if result.items else None
+        payload["outputs"] = [str(p) for p in written]
         print_json(payload)
     else:
-        print(result.summary() + (f" -> {out}" if result.items else ""))
+        where = ""
+        if len(written) == 1:
+            where = f" -> {out}"
+        elif written:
+            where = (f" -> {len(written)} files ({', '.join(str(p) for p in written)}): one bank file "
+                     "holds at most 2000 items; load them together with --bank FOLDER")
+        print(result.summary() + where)
     if not result.items:
         raise CommandError("no question could be imported; nothing was written")
     return 0
+
+
+def _read_source(name: str) -> bytes:
+    """The GIFT file's bytes: a regular file only (a FIFO or a device is refused, never
+    waited on), at most MAX_INPUT_BYTES."""
+    import os
+    import stat
+
+    try:
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise CommandError(f"{name}: no such file") from None
+    except OSError as exc:
+        raise CommandError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise CommandError(f"{name}: is a folder; give a .gift file")
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else
+                    "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else "a socket or other special file")
+            raise CommandError(f"{name}: not a regular file ({kind})")
+        if info.st_size > MAX_INPUT_BYTES:
+            raise CommandError(f"{name}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB; split it")
+        chunks, total = [], 0
+        while total <= MAX_INPUT_BYTES:
+            chunk = os.read(fd, MAX_INPUT_BYTES + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        raise CommandError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if total > MAX_INPUT_BYTES:
+        raise CommandError(f"{name}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB; split it")
+    return b"".join(chunks)

@@ -16,7 +16,9 @@ from quizapp import __version__
 from quizapp.ui.context import AppContext
 from quizapp.ui.pages import DEFAULT_PAGE, PAGES, PageSpec
 from quizapp.ui.shared.settings import open_settings
-from quizapp.ui.shared.theme import app_icon
+from quizapp.ui.shared.theme import (
+    SETTINGS_KEY as THEME_KEY, THEME_TITLES, THEMES, app_icon, apply_theme, current_mode,
+)
 from quizapp.ui.achievements.toast import ToastManager
 
 APP_NAME = "quizapp"
@@ -148,6 +150,24 @@ class MainWindow(QMainWindow):
             self.page_actions[spec.key] = act
         self.go_menu = go
 
+        self.view_menu = bar.addMenu("&View")
+        self.theme_menu = self.view_menu.addMenu("&Theme")
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for mode in THEMES:
+            act = QAction(THEME_TITLES[mode], self, checkable=True)
+            act.setStatusTip({"system": "Follow the desktop's light or dark setting",
+                              "light": "Dark text on light backgrounds",
+                              "dark": "Light text on dark backgrounds"}[mode])
+            act.triggered.connect(lambda _=False, m=mode: self.set_theme(m))
+            self.theme_group.addAction(act)
+            self.theme_menu.addAction(act)
+            self.theme_actions[mode] = act
+        self.theme_actions.get(current_mode(), self.theme_actions["system"]).setChecked(True)
+        hints = QApplication.styleHints()
+        if hasattr(hints, "colorSchemeChanged"):  # Qt 6.5+: the desktop switched light/dark
+            hints.colorSchemeChanged.connect(self._on_color_scheme)
+
         self.help_menu = bar.addMenu("&Help")
         self.act_about = QAction(f"&About {APP_NAME}", self)
         self.act_about.setShortcut(QKeySequence("F1"))
@@ -155,6 +175,18 @@ class MainWindow(QMainWindow):
         self.act_about.triggered.connect(self.show_about)
         self.help_menu.addAction(self.act_about)
         self._page_menus: dict[str, object] = {}
+
+    def set_theme(self, mode: str) -> None:
+        """View → Theme: colour the app with ``mode`` and remember it."""
+        apply_theme(mode)
+        self.theme_actions[mode].setChecked(True)
+        settings = open_settings()
+        settings.setValue(THEME_KEY, mode)
+        settings.sync()
+
+    def _on_color_scheme(self, _scheme=None) -> None:
+        if current_mode() == "system":
+            apply_theme("system")
 
     def show_about(self) -> None:
         dialog = AboutDialog(self)
@@ -298,6 +330,15 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def apply_saved_theme() -> str:
+    """Colour the app with the theme chosen last time (View → Theme; System at first)."""
+    mode = str(open_settings().value(THEME_KEY, "system"))
+    if mode not in THEMES:
+        mode = "system"
+    apply_theme(mode)
+    return mode
+
+
 def run(db: str | None = None, bank: list[str] | None = None, page: str | None = None,
         page_options: dict | None = None) -> int:
     """Show the main window and run the event loop (``quizapp`` with no sub-command).
@@ -305,6 +346,7 @@ def run(db: str | None = None, bank: list[str] | None = None, page: str | None =
     ``page`` opens that page with ``page_options`` (``quizapp practice`` without
     ``--terminal`` opens the Practice page with its topics, length and mode)."""
     app = create_app()
+    apply_saved_theme()
     ctx = AppContext.open(db, bank_paths=bank)
     window = MainWindow(ctx)
     window.show()

@@ -144,7 +144,9 @@ def test_text_and_length_limits():
         Formula('"' + "a" * 200 + '" == "b"')
     Formula("1" + " + 1" * 40)  # long but legal formulas are fine
     with pytest.raises(FormulaError, match="too complex"):
-        Formula("min(" + ",".join("x" for _ in range(150)) + ")")
+        Formula("min(" + ",".join("x" for _ in range(210)) + ")")
+    with pytest.raises(FormulaError, match="too complex"):
+        Formula("+".join("x" for _ in range(210)))
 
 
 def test_no_eval_or_exec_in_the_bank_package():

@@ -196,7 +196,8 @@ def one(params="", value="1", prompt="q"):
     ("answer = 2", "reserved"),
     ("x = { range = [0, 1], step = 0 }", "step must be > 0"),
     ("x = { range = [0, 1], sigfigs = 40 }", "sigfigs"),
-    ("x = { derived = \"9**9**9\" }", None),
+    ("x = { derived = \"9**9**9\" }", "power too large"),  # a constant part is computed at load
+    ("x = { derived = \"2 * 'a'\" }", "text in quotes cannot be used with '*'"),
 ])
 def test_bad_params(params, words):
     bank = one(params)

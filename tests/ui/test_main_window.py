@@ -39,7 +39,7 @@ def test_title_icon_and_simulator_menu(window):
     assert window.windowTitle() == "quizapp — Simulator"
     assert not window.windowIcon().isNull()
     titles = [a.text() for a in window.menuBar().actions()]
-    assert titles == ["&File", "&Go", "&Simulator", "&Help"]
+    assert titles == ["&File", "&Go", "&View", "&Simulator", "&Help"]
     page = window.pages["simulator"]
     shortcuts = {a.text(): [s.toString() for s in a.shortcuts()] for a in page.menu().actions()}
     assert shortcuts["&Play / pause"] == ["Space"]

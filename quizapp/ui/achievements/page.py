@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from quizapp.ui.achievements.toast import GROUPS, badge_pixmap, group_color, group_of
+from quizapp.ui.shared.a11y import quiet_scroll
+from quizapp.ui.shared.theme import ERROR_COLOR, blend, readable
 
 CARD_WIDTH = 300  # a column of badges needs about this many pixels
 BADGE = 48
@@ -43,7 +45,8 @@ class BadgeCard(QFrame):
         self.group = group_of(status)
         self.setObjectName("badge-card")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab walks the grid
+        # one card of the grid is a Tab stop at a time (the page moves it); arrows move inside
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         # as tall as the tallest card in its row, so a row of badges lines up
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         row = QHBoxLayout(self)
@@ -104,7 +107,9 @@ class BadgeCard(QFrame):
         self.badge.setPixmap(badge_pixmap(BADGE, self.group, self.unlocked, pal,
                                           self.devicePixelRatioF()))
         dark = pal.color(pal.ColorRole.Window).lightness() < 128
-        muted = pal.color(pal.ColorRole.PlaceholderText).name()
+        # the placeholder colour may be translucent: what shows is it over the card
+        under = pal.color(pal.ColorRole.Base if self.unlocked else pal.ColorRole.Window)
+        muted = readable(blend(pal.color(pal.ColorRole.PlaceholderText), under), under)
         text = pal.color(pal.ColorRole.WindowText).name()
         accent = group_color(self.group)
         focus = pal.color(pal.ColorRole.Highlight).name()
@@ -113,7 +118,7 @@ class BadgeCard(QFrame):
             back = pal.color(pal.ColorRole.Base).name()
             self.title.setStyleSheet(f"color: {text};")
             self.description.setStyleSheet(f"color: {text};")
-            self.when.setStyleSheet(f"color: {accent if not dark else text}; font-weight: bold;")
+            self.when.setStyleSheet(f"color: {readable(accent, back) if not dark else text}; font-weight: bold;")
         else:
             edge = "#5a5a5a" if dark else "#cfcfcf"
             back = pal.color(pal.ColorRole.Window).name()
@@ -195,14 +200,14 @@ class AchievementsPage(QWidget):
 
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #d62728;")
+        self.problem.setStyleSheet(f"color: {ERROR_COLOR};")
         self.problem.hide()
         outer.addWidget(self.problem)
 
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setAccessibleName("Badges")
+        quiet_scroll(self.scroll, "Badges")  # the cards hold the one Tab stop
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(0, 0, 6, 0)
@@ -214,7 +219,7 @@ class AchievementsPage(QWidget):
             f.setBold(True)
             f.setPointSizeF(f.pointSizeF() * 1.15)
             label.setFont(f)
-            label.setStyleSheet(f"color: {color}; padding-top: 6px;")
+            label.setProperty("groupColor", color)  # drawn readable by _style_headings
             holder = QWidget()
             grid = QGridLayout(holder)
             grid.setContentsMargins(0, 0, 0, 0)
@@ -224,6 +229,7 @@ class AchievementsPage(QWidget):
             self.body_layout.addWidget(holder)
             self.sections[key] = (label, holder, grid)
         self.body_layout.addStretch(1)
+        self._style_headings()
         self.scroll.setWidget(self.body)
         self.scroll.viewport().installEventFilter(self)
         outer.addWidget(self.scroll, 1)
@@ -270,6 +276,7 @@ class AchievementsPage(QWidget):
         for status in self.statuses:
             card = BadgeCard(status, self.sections[group_of(status)][1])
             card.hide()  # shown by _layout_cards once it sits in its grid
+            card.installEventFilter(self)  # arrow keys move between cards
             self.cards[status.id] = card
         done = sum(1 for s in self.statuses if s.unlocked)
         total = len(self.statuses)
@@ -309,11 +316,98 @@ class AchievementsPage(QWidget):
                 c.setVisible(c in shown)
             for col in range(4):
                 grid.setColumnStretch(col, 1 if col < columns else 0)
+        shown = self.visible_cards()
+        if shown and not any(c.focusPolicy() & Qt.FocusPolicy.TabFocus for c in shown):
+            self._rove(shown[0])
 
     def _apply_filter(self) -> None:
         self._layout_cards()
 
+    # ------------------------------------------------------------------ keyboard
+
+    def visible_cards(self) -> list[BadgeCard]:
+        """The shown cards in reading order (group by group, row by row)."""
+        order = {key: i for i, (key, _t, _c) in enumerate(GROUPS)}
+        cards = [c for c in self.cards.values() if not c.isHidden()]
+
+        def where(card: BadgeCard):
+            grid = self.sections[card.group][2]
+            index = grid.indexOf(card)
+            row, col, _rs, _cs = grid.getItemPosition(index) if index >= 0 else (0, 0, 1, 1)
+            return order.get(card.group, 99), row, col
+
+        return sorted(cards, key=where)
+
+    def _rove(self, card: BadgeCard) -> None:
+        """Make ``card`` the grid's one Tab stop (a roving tab index)."""
+        for other in self.cards.values():
+            other.setFocusPolicy(Qt.FocusPolicy.StrongFocus if other is card
+                                 else Qt.FocusPolicy.ClickFocus)
+
+    def _move_focus(self, card: BadgeCard, key: int) -> bool:
+        cards = self.visible_cards()
+        if card not in cards:
+            return False
+        i = cards.index(card)
+        columns = max(1, self._columns)
+        K = Qt.Key
+        if key in (K.Key_Right, K.Key_Left):
+            j = i + (1 if key == K.Key_Right else -1)
+        elif key in (K.Key_Down, K.Key_Up):
+            # the card below/above: the nearest in the next row (rows of all groups in turn)
+            mine = card.mapTo(self.body, card.rect().center())
+            rows = [c for c in cards if (c.mapTo(self.body, c.rect().center()).y() > mine.y() + 4
+                                         if key == K.Key_Down else
+                                         c.mapTo(self.body, c.rect().center()).y() < mine.y() - 4)]
+            if not rows:
+                return True
+            ys = [c.mapTo(self.body, c.rect().center()).y() for c in rows]
+            target_y = min(ys) if key == K.Key_Down else max(ys)
+            row = [c for c, y in zip(rows, ys) if y == target_y]
+            target = min(row, key=lambda c: abs(c.mapTo(self.body, c.rect().center()).x() - mine.x()))
+            j = cards.index(target)
+        elif key == K.Key_Home:
+            j = 0
+        elif key == K.Key_End:
+            j = len(cards) - 1
+        elif key == K.Key_PageDown:
+            j = i + columns * 3
+        elif key == K.Key_PageUp:
+            j = i - columns * 3
+        else:
+            return False
+        j = max(0, min(len(cards) - 1, j))
+        target = cards[j]
+        self._rove(target)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.scroll.ensureWidgetVisible(target, 10, 10)
+        return True
+
+    def _style_headings(self) -> None:
+        """Group headings in their group's hue, darkened or lightened to be readable."""
+        window = self.palette().color(self.palette().ColorRole.Window)
+        for label, _holder, _grid in self.sections.values():
+            color = label.property("groupColor") or "#000000"
+            label.setStyleSheet(f"color: {readable(color, window)}; padding-top: 6px;")
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            if self.sections and not getattr(self, "_restyling", False):
+                self._restyling = True  # a style sheet sends a palette change of its own
+                try:
+                    self._style_headings()
+                finally:
+                    self._restyling = False
+        super().changeEvent(event)
+
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if isinstance(obj, BadgeCard):
+            if event.type() == QEvent.Type.KeyPress and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+                if self._move_focus(obj, event.key()):
+                    return True
+            elif event.type() == QEvent.Type.FocusIn:
+                self._rove(obj)
+            return False
         if obj is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
             if self.statuses and self._wanted_columns() != self._columns:
                 self._layout_cards()

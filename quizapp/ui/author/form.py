@@ -24,9 +24,8 @@ from quizapp.ui.author.model import (
     DEFAULT_DISPLAY, DEFAULT_TOLERANCE, PARAM_HINTS, PARAM_KINDS, TOLERANCE_KINDS, ParamRow,
     format_scalar, parse_number_or_text, parse_scalar, params_from_rows, row_from_spec,
 )
-from quizapp.ui.shared.theme import ERROR_COLOR
+from quizapp.ui.shared.theme import ERROR_COLOR, MUTED_COLOR, WARNING_COLOR
 
-WARNING_COLOR = "#c77c00"
 ANSWER_KINDS = (("choice", "Multiple choice"), ("true_false", "True / false"),
                 ("numeric", "Number"), ("computed_choice", "Computed choices"))
 DIFFICULTIES = ((1, "1 · easy"), (2, "2 · medium"), (3, "3 · hard"))
@@ -34,6 +33,12 @@ DIFFICULTIES = ((1, "1 · easy"), (2, "2 · medium"), (3, "3 · hard"))
 SECTIONS = ("item", "text", "params", "constraints", "answer")
 PROBLEM_STYLE = (f'*[problem="error"] {{ border: 2px solid {ERROR_COLOR}; border-radius: 3px; }}\n'
                  f'*[problem="warning"] {{ border: 2px solid {WARNING_COLOR}; border-radius: 3px; }}')
+
+
+def problem_style() -> str:
+    """PROBLEM_STYLE in the current theme's colours."""
+    return (f'*[problem="error"] {{ border: 2px solid {ERROR_COLOR}; border-radius: 3px; }}\n'
+            f'*[problem="warning"] {{ border: 2px solid {WARNING_COLOR}; border-radius: 3px; }}')
 
 
 def section_of(field: str | None) -> str:
@@ -162,7 +167,7 @@ class _RowList(QWidget):
         self.empty = None
         if empty_text:
             self.empty = QLabel(empty_text)
-            self.empty.setEnabled(False)
+            self.empty.setStyleSheet(f"color: {MUTED_COLOR};")  # quieter, still readable
             lay.addWidget(self.empty)
         bottom = QHBoxLayout()
         self.add_button = QPushButton(add_text)
@@ -386,7 +391,7 @@ class ItemForm(QWidget):
         self._file_topic: str | None = None
         self._text_filter: QObject | None = None
         self._read_only = False
-        self.setStyleSheet(PROBLEM_STYLE)
+        self.setStyleSheet(problem_style())
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(6)
@@ -442,7 +447,7 @@ class ItemForm(QWidget):
         hint = QLabel("Placeholders <b>{name}</b> show drawn values, <b>{answer}</b> the answer "
                       "(explanation only); math goes between <b>$…$</b>.")
         hint.setWordWrap(True)
-        hint.setEnabled(False)
+        hint.setStyleSheet(f"color: {MUTED_COLOR};")  # quieter, still readable
         self.prompt = _plain_edit("Prompt", 4, "The question the learner sees")
         self.explanation = _plain_edit("Explanation", 4, "Shown after the learner answers")
         p_label = QLabel("P&rompt")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, QRunnable, QSignalBlocker, QSize, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtGui import QAction, QBrush, QFont, QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu, QProgressBar,
     QPushButton, QScrollArea, QSplitter, QStyle, QToolButton, QTreeWidget, QTreeWidgetItem,
@@ -38,6 +38,7 @@ from quizapp.ui.author.model import (
 )
 from quizapp.ui.author.preview import MAX_SEED, PreviewPanel, ProblemsList
 from quizapp.ui.shared.settings import open_settings
+from quizapp.ui.shared.a11y import quiet_scroll, tab_first
 from quizapp.ui.shared.theme import ERROR_COLOR
 
 DEBOUNCE_MS = 300
@@ -362,6 +363,7 @@ class AuthorPage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        quiet_scroll(scroll, "Item form")
         self.form_scroll = scroll
         mv.addWidget(scroll, 1)
         self.empty_label = QLabel("Pick an item on the left, or make a new one (Ctrl+N).")
@@ -551,7 +553,7 @@ class AuthorPage(QWidget):
                 node.setData(0, _ROLE, ("file", fi))
                 node.setToolTip(0, str(f.path) + (f"\n{f.error}" if f.error else ""))
                 if f.error:
-                    node.setForeground(0, QBrush(QColor(ERROR_COLOR)))
+                    node.setForeground(0, QBrush(ERROR_COLOR.qcolor()))
                     node.setText(0, f"{f.label} · {f.error}")
                 parent.addChild(node)
                 for ii, e in enumerate(f.items):
@@ -731,7 +733,7 @@ class AuthorPage(QWidget):
         self.undo_stack.clear()
         self.form_scroll.show()
         self.empty_label.hide()
-        self.preview.setEnabled(True)
+        self.preview.set_active(True)
         self.banner.setVisible(self.read_only)
         self.form_scroll.verticalScrollBar().setValue(0)
         self._update_header()
@@ -747,7 +749,7 @@ class AuthorPage(QWidget):
         self.empty_label.show()
         self.banner.hide()
         self.preview.clear()
-        self.preview.setEnabled(False)
+        self.preview.set_active(False)
         self.problems_list.set_problems([])
         self._update_header()
         self._update_actions()
@@ -1361,6 +1363,9 @@ class AuthorPage(QWidget):
             self.select_item(item)
 
     def activated(self) -> None:
+        # Tab: the toolbar first, as it is drawn (here: moving the page into the window
+        # rebuilds its focus chain, so an order set while it was built would be lost)
+        tab_first(self, list(self.buttons.values()))
         if self._current is None:
             self.search.setFocus()
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QSizePolicy, QSpinBox, QStyle, QVBoxLayout, QWidget,
 )
 
+from quizapp.ui.shared.a11y import focus_ring
 from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR
 
 MAX_SEED = 2**31 - 1
@@ -113,6 +114,8 @@ class PreviewPanel(QGroupBox):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setAccessibleName("Preview of the item")
+        focus_ring(scroll)  # a Tab stop for scrolling a long preview: show when it has the keys
         outer.addWidget(scroll, 1)
         self._preset: str | None = None
         self.instance = None
@@ -183,6 +186,12 @@ class PreviewPanel(QGroupBox):
     def undim(self) -> None:
         for w in (self.prompt, self.choices_box, self.answer, self.values, self.explanation):
             w.setEnabled(True)
+
+    def set_active(self, on: bool) -> None:
+        """With no item on screen only the controls are off; the labels stay readable
+        (a disabled group would grey its headings below contrast)."""
+        for w in (self.seed, self.reroll, self.preset_button):
+            w.setEnabled(on)
 
     def clear(self) -> None:
         self.instance = None

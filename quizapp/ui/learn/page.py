@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from quizapp import learn
+from quizapp.ui.shared.a11y import focus_ring
 from quizapp.ui.shared.mathtext import MathLabel, plain_text
 
 #: questions in the session that "Practice it" starts
@@ -136,6 +137,7 @@ class LearnPage(QWidget):
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setAccessibleName("Section text")
+        focus_ring(self.scroll)  # a Tab stop for scrolling the text: show when it has the keys
         self.scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         bar_v = self.scroll.verticalScrollBar()
         bar_v.rangeChanged.connect(self._on_range)

@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
     QStackedWidget, QVBoxLayout, QWidget,
 )
 
+from quizapp.bank.numeric import accepted_hint, number_examples
 from quizapp.progress.session import CATEGORIES, MODES, SessionOptions, StudySession
 from quizapp.ui.shared.mathtext import MathLabel, plain_text
-from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR
+from quizapp.ui.shared.a11y import focus_ring, quiet_scroll, tab_after
+from quizapp.ui.shared.theme import ERROR_COLOR, MUTED_COLOR, OK_COLOR
 
-ACCEPTED_HINT = ("Type a number: 0.02, .02, 2e-2, -3 or 1/50 all work "
-                 "(no thousands separators, no % sign).")
+ACCEPTED_HINT = accepted_hint()  # per question, examples that are not its answer
 MODE_TEXT = {
     "mixed": "Mixed: reviews due, then new questions, then the rest",
     "review": "Review: only questions due for review",
@@ -242,7 +243,7 @@ class PracticePage(QWidget):
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setWidget(inner)
-        area.setAccessibleName(name)
+        quiet_scroll(area, name)  # its controls are the Tab stops
         return area
 
     @staticmethod
@@ -280,6 +281,7 @@ class PracticePage(QWidget):
         self.topic_list.setToolTip("Tick topics with Space; none ticked means every topic")
         self.topic_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.topic_list.setMinimumHeight(150)
+        focus_ring(self.topic_list)  # visible focus even before an item is current
         self.topic_list.itemChanged.connect(lambda _i: self._update_availability())
         topics_box = QVBoxLayout()
         topics_box.setSpacing(4)
@@ -340,6 +342,7 @@ class PracticePage(QWidget):
         self.start_button.setAccessibleName("Start the session")
         self.start_button.setToolTip("Start (Enter)")
         self.start_button.setDefault(True)
+        focus_ring(self.start_button)  # a default button looks the same with or without focus
         self.start_button.setMinimumWidth(180)
         self.start_button.clicked.connect(lambda: self.start())
         start_row.addWidget(self.start_button)
@@ -436,7 +439,7 @@ class PracticePage(QWidget):
         lay.addLayout(buttons)
         self.keys_hint = QLabel()
         self.keys_hint.setAccessibleName("Keyboard keys")
-        self.keys_hint.setEnabled(False)  # drawn in the palette's quieter disabled colour
+        self.keys_hint.setStyleSheet(f"color: {MUTED_COLOR};")  # quieter, still readable
         lay.addWidget(self.keys_hint)
 
         self.feedback_box = QFrame()
@@ -773,6 +776,7 @@ class PracticePage(QWidget):
                 button.clicked.connect(lambda _c=False, n=n: self.choose(n))
                 self.choices_layout.addWidget(button)
                 self.choice_buttons.append(button)
+            tab_after(self.end_button, self.choice_buttons)  # Tab: choices, then Submit
         self.choices_box.setVisible(bool(inst.choices))
         n = len(inst.choices or [])
         self.keys_hint.setText((f"Keys: 1–{min(n, 9)} choose" if n else "Keys: type the number")
@@ -783,6 +787,8 @@ class PracticePage(QWidget):
         self.answer_edit.setEnabled(numeric)
         self.answer_edit.setReadOnly(False)
         self.unit_label.setText(inst.unit or "")
+        if numeric:
+            self._show_number_examples(item, inst)
         self._show_input_message("")
         self.submit_button.setVisible(True)
         self.submit_button.setEnabled(True)
@@ -824,6 +830,23 @@ class PracticePage(QWidget):
             return str(self._selected) if self._selected else ""
         return self.answer_edit.text()
 
+    def _show_number_examples(self, item, inst) -> None:
+        """Placeholder and hint with example numbers the grader would not accept here, so
+        they never show this question's own answer."""
+        try:
+            answer = float(inst.answer)
+        except (TypeError, ValueError):
+            examples = number_examples()
+        else:
+            tolerance = item.answer.tolerance
+            examples = number_examples(lambda v: tolerance.accepts(v, answer)
+                                       or abs(v - answer) <= 1e-12 * max(1.0, abs(answer)))
+        hint = accepted_hint(examples)
+        self.answer_edit.setPlaceholderText(f"Your answer, e.g. {examples[0]}")
+        self.accepted_label.setText(hint)
+        self.answer_edit.setAccessibleDescription(hint)
+        self.answer_edit.setToolTip(hint)
+
     def submit(self) -> None:
         """Grade the answer on screen; the engine commits it before we show anything."""
         session, inst = self.session, self.instance
@@ -832,7 +855,7 @@ class PracticePage(QWidget):
         text = self.answer_text()
         if not text.strip():
             self._show_input_message("Choose an answer first (1–9 or click it)." if inst.choices
-                                     else "Type a number first. " + ACCEPTED_HINT)
+                                     else "Type a number first. " + self.accepted_label.text())
             return
         seconds = time.monotonic() - self._shown_at
         try:

@@ -41,7 +41,10 @@ from PySide6.QtWidgets import (
     QTabWidget, QVBoxLayout, QWidget,
 )
 
-from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR, figure_colors, style_figure
+from quizapp.ui.shared.a11y import focus_ring, quiet_scroll
+from quizapp.ui.shared.theme import (
+    ACCENT_COLOR, ERROR_COLOR, OK_COLOR, figure_colors, ink_on, style_figure,
+)
 
 WEEKS = 20  # the study calendar's width
 FORECAST_DAYS = 14
@@ -49,7 +52,7 @@ HISTORY_LIMIT = 5000
 WEAK_TOPICS = 5
 WEAK_ITEMS = 6
 PRACTICE_LENGTH = 10
-ACCENT = "#1f77b4"
+ACCENT = ACCENT_COLOR  # follows the theme; str(ACCENT) is its colour now
 BUCKETS = (("day", "Day"), ("week", "Week"), ("month", "Month"))
 
 
@@ -244,7 +247,7 @@ class AccuracyCanvas(PlotCanvas):
         most = max(counts)
         self.bars = ax.bar(xs, [30.0 * n / most for n in counts], width=width,
                            color=self.colors.grid, alpha=0.8, zorder=1)
-        (self.line,) = ax.plot(xs, share, marker="o", markersize=3.5, color=ACCENT, lw=1.5,
+        (self.line,) = ax.plot(xs, share, marker="o", markersize=3.5, color=str(ACCENT), lw=1.5,
                                zorder=3)
         ax.text(1.0, 1.01, f"bars: answers per {bucket} (tallest {most})", transform=ax.transAxes,
                 ha="right", va="bottom", fontsize=7, color=self.colors.text)
@@ -294,7 +297,7 @@ class MasteryCanvas(PlotCanvas):
         if not topics:
             return self.empty(ax, "No topics yet.")
         values = [100.0 * mastery[t]["mastery"] for t in topics]
-        colors = [OK_COLOR if mastery[t]["mastered"] else ACCENT if mastery[t]["attempts"]
+        colors = [str(OK_COLOR) if mastery[t]["mastered"] else str(ACCENT) if mastery[t]["attempts"]
                   else self.colors.grid for t in topics]
         ys = np.arange(len(topics))
         self.bars = ax.barh(ys, values, color=colors, height=0.7)
@@ -308,7 +311,7 @@ class MasteryCanvas(PlotCanvas):
         ax.set_xlim(0, 100)
         ax.set_xticks([0, 25, 50, 80, 100], ["0", "25", "50", "80", "100 %"])
         ax.axvline(80, color=self.colors.text, lw=0.8, ls="--", alpha=0.6)
-        for y, t in zip(ys, topics):
+        for y, t, bar_color in zip(ys, topics, colors):
             m = mastery[t]
             if not m["attempts"]:
                 label = "not started"
@@ -320,7 +323,7 @@ class MasteryCanvas(PlotCanvas):
             inside = x > 60
             ax.text(x - 1.5 if inside else x + 1.5, y, label, va="center",
                     ha="right" if inside else "left", fontsize=7,
-                    color="#ffffff" if inside else self.colors.text)
+                    color=ink_on(bar_color) if inside else self.colors.text)  # readable on the bar
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         done = sum(1 for t in topics if mastery[t]["mastered"])
@@ -416,7 +419,7 @@ class ForecastCanvas(PlotCanvas):
             return self.empty(ax, "Nothing scheduled.")
         xs = np.arange(len(rows))
         counts = [n for _d, n in rows]
-        colors = ["#e07b00" if i == 0 else ACCENT for i in range(len(rows))]
+        colors = ["#e07b00" if i == 0 else str(ACCENT) for i in range(len(rows))]
         self.bars = ax.bar(xs, counts, color=colors, width=0.7)
         ax.set_xticks([])  # day labels as plain texts (cheaper than 14 ticks)
         below = blended_transform_factory(ax.transData, ax.transAxes)
@@ -457,8 +460,6 @@ class HistoryModel(QAbstractTableModel):
         self.titles: dict[str, str] = {}
         self.cells: list[tuple] = []
         self.keys: list[tuple] = []
-        self._right = QBrush(QColor(OK_COLOR))
-        self._wrong = QBrush(QColor(ERROR_COLOR))
 
     def set_rows(self, rows: list[dict], titles: dict[str, str]) -> None:
         self.beginResetModel()
@@ -498,7 +499,7 @@ class HistoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:  # sort keys
             return self.keys[r][col]
         if role == Qt.ItemDataRole.ForegroundRole and col == 5:
-            return self._right if self.keys[r][5] else self._wrong
+            return QBrush((OK_COLOR if self.keys[r][5] else ERROR_COLOR).qcolor())  # the theme's, now
         if role == Qt.ItemDataRole.ToolTipRole and col in (1, 3, 4):
             return self.cells[r][col]
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 6:
@@ -726,6 +727,8 @@ class ClassPanel(QWidget):
     def _table(self, name: str) -> QTableWidget:
         t = QTableWidget(0, 0)
         t.setAccessibleName(name)
+        focus_ring(t)  # visible focus even with no current cell
+        t.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         t.setAlternatingRowColors(True)
@@ -1117,6 +1120,7 @@ class ProgressPage(QWidget):
         weak_scroll.setWidget(self.weak_box)
         weak_scroll.setWidgetResizable(True)
         weak_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        quiet_scroll(weak_scroll, "Topics to work on")
         rv.addWidget(weak_scroll, 2)
         self.weak_rows: list[WeakTopicRow] = []
         split.addWidget(right)
@@ -1164,6 +1168,8 @@ class ProgressPage(QWidget):
         self.history_view = QTableView()
         self.history_view.setModel(self.history_proxy)
         self.history_view.setAccessibleName("Answers, newest first")
+        focus_ring(self.history_view)
+        self.history_view.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.history_view.setSortingEnabled(True)
         self.history_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.history_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -1478,7 +1484,7 @@ class ProgressPage(QWidget):
         super().changeEvent(event)
 
     def _restyle(self) -> None:
-        for canvas in self.canvases:
+        for canvas in getattr(self, "canvases", ()):  # a palette change may come mid-build
             if figure_colors() != canvas.colors and canvas.data is not None:
                 canvas.stale = True
         self._schedule_plots()

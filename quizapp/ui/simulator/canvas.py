@@ -125,7 +125,7 @@ class _Canvas(FigureCanvasQTAgg):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             if not getattr(self, "_restyle_pending", False):
                 self._restyle_pending = True
-                QTimer.singleShot(0, self._restyle_now)
+                QTimer.singleShot(0, self, self._restyle_now)
         super().changeEvent(event)
 
     def _restyle_now(self) -> None:

@@ -23,6 +23,7 @@ from quizapp import optim
 from quizapp.optim import schedules as _schedules
 from quizapp.ui.simulator import model as sim_model
 from quizapp.ui.simulator.model import Lane, SimState
+from quizapp.ui.shared.a11y import tab_after
 from quizapp.ui.shared.theme import ERROR_COLOR, OK_COLOR, field_style
 
 LR_MIN_EXP, LR_MAX_EXP = -6.0, 1.0  # the slider spans 1e-6 .. 10
@@ -651,6 +652,7 @@ class LaneEditor(QGroupBox):
             label.setBuddy(widget)
             self.hyper_form.addRow(label, widget)
             self.hyper_fields[name] = widget
+        tab_after(self.lr_field, [w for n, w in self.hyper_fields.items()])  # Tab: where they are drawn
         self.hyper_fields["lr"] = self.lr_field
 
     def _build_schedule_fields(self) -> None:
@@ -669,6 +671,7 @@ class LaneEditor(QGroupBox):
             label.setBuddy(field)
             self.sched_form.addRow(label, field)
             self.sched_fields[name] = field
+        tab_after(self.schedule, list(self.sched_fields.values()))
         self.sched_box.setVisible(bool(self.sched_fields))
         self._update_preview()
 

@@ -27,6 +27,8 @@ from quizapp.ui.simulator.canvas import RaceCanvas, SweepCanvas
 from quizapp.ui.simulator.controls import ArrowKeySlider, LaneEditor, LaneList, NumberField, SurfacePanel
 from quizapp.ui.simulator.model import Lane, SimState
 from quizapp.ui.simulator.panels import NotebookPanel, StatePanel
+from quizapp.ui.shared.a11y import focus_ring, keyboard_toolbar, quiet_scroll, tab_into
+from quizapp.ui.shared.theme import ERROR_COLOR
 
 DEFAULT_PRESET = "valley-race"
 FRAME_MS = 30
@@ -121,6 +123,7 @@ class SimulatorPage(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(290)
+        quiet_scroll(scroll, "Surface and optimizer settings")
         self.left_scroll = scroll
         self.splitter.addWidget(scroll)
 
@@ -207,8 +210,10 @@ class SimulatorPage(QWidget):
         self.canvas = RaceCanvas()
         self.canvas.setAccessibleName("Contour map and loss plot; click to place the start, drag it to move")
         self.canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        focus_ring(self.canvas)
         self.canvas.startMoved.connect(self._on_start_moved)
         self.toolbar = _RaceToolbar(self.canvas, race, self)
+        keyboard_toolbar(self.toolbar, "Map")
         self.toolbar.setAccessibleName("Plot navigation: zoom, pan, save")
         self.canvas.toolbar = self.toolbar
         rv.addWidget(self.toolbar)
@@ -231,7 +236,7 @@ class SimulatorPage(QWidget):
         # right: state panel and notebook
         self.side_tabs = QTabWidget()
         self.side_tabs.setAccessibleName("State and notebook")
-        self.state_panel = StatePanel()
+        self.state_panel = focus_ring(StatePanel())
         self.side_tabs.addTab(self.state_panel, "State")
         self.notebook_panel = NotebookPanel(lambda: self.ctx.notebook)
         self.notebook_panel.loadRequested.connect(self.load_entries)
@@ -526,7 +531,7 @@ class SimulatorPage(QWidget):
     def _set_status(self, text: str, error: bool = False) -> None:
         self.last_error = text if error else None
         self.status.setText(text)
-        self.status.setStyleSheet("color: #d62728;" if error else "")
+        self.status.setStyleSheet(f"color: {ERROR_COLOR};" if error else "")
 
     # ----------------------------------------------------------- the notebook
 
@@ -715,9 +720,11 @@ class SimulatorPage(QWidget):
 
         self.view3d = Surface3DCanvas()
         self.view3d.setAccessibleName("3-D view of the surface with the trajectories")
+        focus_ring(self.view3d)
         layout = self.tab3d.layout()
-        layout.addWidget(NavigationToolbar2QT(self.view3d, self.tab3d))
+        layout.addWidget(keyboard_toolbar(NavigationToolbar2QT(self.view3d, self.tab3d), "3-D plot"))
         layout.addWidget(self.view3d, 1)
+        tab_into(self.tabs.tabBar(), self.tab3d)  # built late: Tab still goes bar -> content
         try:
             self.view3d.set_surface(sim_model.build_surface(self.state))
         except ValueError:
@@ -747,9 +754,11 @@ class SimulatorPage(QWidget):
         layout.addLayout(row)
         self.sweep_canvas = SweepCanvas()
         self.sweep_canvas.setAccessibleName("Final loss against learning rate")
+        focus_ring(self.sweep_canvas)
         self.sweep_canvas.rateClicked.connect(self.use_rate)
-        layout.addWidget(NavigationToolbar2QT(self.sweep_canvas, self.tab_sweep))
+        layout.addWidget(keyboard_toolbar(NavigationToolbar2QT(self.sweep_canvas, self.tab_sweep), "Sweep plot"))
         layout.addWidget(self.sweep_canvas, 1)
+        tab_into(self.tabs.tabBar(), self.tab_sweep)  # built late: Tab still goes bar -> content
 
     def show_sweep(self) -> None:
         self.tabs.setCurrentWidget(self.tab_sweep)

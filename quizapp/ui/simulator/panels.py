@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from quizapp import optim
 from quizapp.ui.simulator import model as sim_model
+from quizapp.ui.shared.a11y import focus_ring
 from quizapp.ui.shared.notebook import Entry, Notebook, summary
 
 
@@ -100,6 +101,8 @@ class NotebookPanel(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setAccessibleName("Recorded runs")
+        focus_ring(self.table)  # visible focus even with no current cell
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.table.setHorizontalHeaderLabels(["#", "optimizer", "lr", "result", "Δ", "surface", "when"])
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.setWordWrap(False)
@@ -134,6 +137,8 @@ class NotebookPanel(QWidget):
         bl.addWidget(self.diff_label)
         self.diff = QTableWidget(0, 3)
         self.diff.setAccessibleName("Settings that differ between the two selected runs")
+        focus_ring(self.diff)
+        self.diff.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.diff.setHorizontalHeaderLabels(["setting", "run A", "run B"])
         self.diff.verticalHeader().setVisible(False)
         self.diff.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
