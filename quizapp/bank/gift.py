@@ -83,10 +83,10 @@ def _render_choices(item, inst) -> tuple[list[str], int]:
             texts = [t.render(inst.params) for t in ans.choices]
         else:
             from quizapp.bank.formulas import evaluate
-            from quizapp.bank.render import format_value
+            from quizapp.bank.render import format_value, scientific
 
             unit = f" {ans.unit}" if ans.unit else ""
-            texts = [format_value(float(evaluate(f, inst.params)), ans.display) + unit
+            texts = [scientific(format_value(float(evaluate(f, inst.params)), ans.display)) + unit
                      for f in ans.formulas]
         if sorted(texts) == sorted(inst.choices or []):
             return texts, ans.correct

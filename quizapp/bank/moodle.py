@@ -614,12 +614,15 @@ def _template_html(template, params: dict[str, Any], ctx: _Context, answer_formu
     dataset item: literal text as HTML (every literal ``{`` as ``&#123;``, so that Moodle
     substitutes nothing in it), placeholders as ``{x}`` (a wildcard), ``{=round(expr, n)}``
     (rounded as the app displays it) or the constant's value."""
-    from quizapp.bank.render import TemplateError, format_value
+    from quizapp.bank.render import TemplateError, format_value, scientific
 
     out: list[str] = []
     fields: list[str] = []
+    dollars = 0  # as the app renders: a placeholder after an odd number of $ is inside math
     for literal, name, spec in template.parts:
         out.append(literal.replace("\x00", "").replace("\x01", ""))
+        dollars += len(_DOLLAR.findall(literal))
+        in_math = dollars % 2 == 1
         if name is None:
             continue
         p = params.get(name)
@@ -627,7 +630,7 @@ def _template_html(template, params: dict[str, Any], ctx: _Context, answer_formu
             raise _Fallback(f"placeholder {{{name}}} names no parameter")
         if p is not None and p.kind == "const":
             try:
-                out.append(format_value(p.value, spec, name))
+                out.append(scientific(format_value(p.value, spec, name), math=in_math))
             except TemplateError as exc:
                 raise _Fallback(str(exc)) from None
             continue
@@ -644,6 +647,11 @@ def _template_html(template, params: dict[str, Any], ctx: _Context, answer_formu
             raise _Fallback(f"placeholder {{{name}}}: {exc}") from None
         if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in raw):
             raise _Fallback(f"placeholder {{{name}}} shows a value that is not a number")
+        powers = [_E_NUMBER.match(target) for target in targets]
+        if any(powers):  # the app writes 2.5e-05 as 2.5 x 10^-5: Moodle's numbers cannot
+            fields.append(_powers_of_ten(name, params, ctx, shown, powers, in_math))
+            out.append(f"\x00{len(fields) - 1}\x00")
+            continue
         expr = None
         if name == "answer":
             expr = answer_formula
@@ -665,6 +673,43 @@ def _template_html(template, params: dict[str, Any], ctx: _Context, answer_formu
         fields.append(field_text)
         out.append(f"\x00{len(fields) - 1}\x00")
     return _clean(text_html("".join(out), fields, escape_braces=True))
+
+
+_DOLLAR = re.compile(r"(?<!\\)\$")
+_E_NUMBER = re.compile(r"^([-+]?\d+(?:\.\d+)?)[eE]([-+]?)0*(\d+)$")  # as quizapp.bank.render
+
+
+def _powers_of_ten(name: str, params: dict[str, Any], ctx: _Context, shown: dict[str, list[str]],
+                   powers: list, in_math: bool) -> str:
+    """A number the app shows as ``2.5 \\times 10^{-5}`` (``2.5×10⁻⁵`` outside math) for
+    every dataset item: wildcards holding the shown mantissas and exponents."""
+    if not all(powers):
+        raise _Fallback(f"placeholder {{{name}}} is shown with a power of ten for some draws only")
+    mantissas = [m.group(1) for m in powers]
+    exponents = [("-" if m.group(2) == "-" else "") + m.group(3) for m in powers]
+    ones = {"1": "", "+1": "", "-1": "-"}
+    if any(x in ones for x in mantissas):  # the app writes 1e-05 as 10^{-5}
+        if len({ones.get(x) for x in mantissas}) != 1:
+            raise _Fallback(f"placeholder {{{name}}} is shown as 10^n for some draws only")
+        head = ones[mantissas[0]]
+    else:
+        head = "{" + _data_wildcard(f"{name}_mantissa", params, ctx, shown, mantissas) + "}"
+        head += " \\times " if in_math else "×"
+    power = "{" + _data_wildcard(f"{name}_exponent", params, ctx, shown, exponents) + "}"
+    return f"{head}10^&#123;{power}}}" if in_math else f"{head}10<sup>{power}</sup>"
+
+
+def _data_wildcard(base: str, params: dict[str, Any], ctx: _Context, shown: dict[str, list[str]],
+                   texts: list[str]) -> str:
+    """The name of a wildcard whose dataset holds ``texts`` (a new one unless one already does)."""
+    for existing, values in shown.items():
+        if values == texts:
+            return existing
+    new, k = base, 2
+    while new in params or new in ctx.wildcards or new in shown:
+        new, k = f"{base}{k}", k + 1
+    shown[new] = texts
+    return new
 
 
 def _same_number(a: str, b: str) -> bool:
@@ -703,9 +748,16 @@ def _rounded_field(expr: str, raw: list[float], targets: list[str], display: str
     if not all(math.isfinite(v) for v in raw):
         return None
 
+    def rounds_to(v: float, n: int, target: str) -> bool:
+        # PHP's round() first rounds to 15 significant digits (up to PHP 8.3); the app's rounds
+        # the shortest text of the value: only where both agree is the field safe
+        pre = float(decimal.Decimal(format(v, ".14e")).quantize(
+            decimal.Decimal(1).scaleb(-n), rounding=decimal.ROUND_HALF_UP))
+        ours = php_round(v, n)
+        return pre == ours and _same_number(_php_text(ours), target)
+
     def shows_targets(places: Callable[[float], int]) -> bool:
-        return all(-15 <= places(v) <= 15 and _same_number(_php_text(php_round(v, places(v))), t)
-                   for v, t in zip(raw, targets))
+        return all(-15 <= places(v) <= 15 and rounds_to(v, places(v), t) for v, t in zip(raw, targets))
 
     n = max(-d.as_tuple().exponent for d in exact)
     if shows_targets(lambda v: n):
@@ -744,17 +796,8 @@ def _shown_wildcard(name: str, params: dict[str, Any], ctx: _Context, shown: dic
         if text is None:
             raise _Fallback(f"placeholder {{{name}}} shows {target!r}, which is not a number")
         texts.append(text)
-    for existing, values in shown.items():
-        if values == texts:
-            new = existing
-            break
-    else:
-        new, k = f"{name}_shown", 2
-        while new in params or new in ctx.wildcards or new in shown:
-            new, k = f"{name}_shown{k}", k + 1
-        shown[new] = texts
     percent = all(t.strip().endswith("%") for t in targets)
-    return "{" + new + "}" + ("%" if percent else "")
+    return "{" + _data_wildcard(f"{name}_shown", params, ctx, shown, texts) + "}" + ("%" if percent else "")
 
 
 # ---------------------------------------------------------------------- the whole file

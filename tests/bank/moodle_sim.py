@@ -217,10 +217,15 @@ _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 MARK = {"code": ("\x02c", "\x03c"), "strong": ("\x02b", "\x03b"), "em": ("\x02i", "\x03i")}
 
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
 def seen_html(text: str) -> str:
-    """What a browser shows for Moodle's HTML: markup as markers, tags gone, entities decoded,
-    runs of white space as one space; MathJax math stays ``\\(...\\)``."""
+    """What a browser shows for Moodle's HTML: markup as markers, a ``<sup>`` exponent raised,
+    tags gone, entities decoded, runs of white space as one space; MathJax math stays
+    ``\\(...\\)``."""
     text = re.sub(r"(?i)<br\s*/?>", "\n", text)
+    text = re.sub(r"(?is)<sup>([-0-9]+)</sup>", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
     for tag, (a, b) in MARK.items():
         text = re.sub(rf"(?is)<{tag}>(.*?)</{tag}>", lambda m, a=a, b=b: a + m.group(1) + b, text)
     text = re.sub(r"<[A-Za-z/][^<>]*>", "", text)

@@ -235,7 +235,8 @@ def test_hard_cases_are_calculated_and_use_each_remedy(render_bank):
     by_name = {q.name: q for q in moodle.read_xml(result.xml)}
     calculated = {name for name, q in by_name.items() if q.qtype == "calculated"}
     assert calculated == {"render.percent", "render.braces", "render.markup", "render.round",
-                          "render.sigfigs", "render.formatted", "render.whole"}, result.notes
+                          "render.sigfigs", "render.formatted", "render.whole",
+                          "render.binary-half"}, result.notes
     # percent: the right answer 0.965 with 3 decimals, not "1" at one significant figure
     percent = by_name["render.percent"]
     assert (percent.answer_format, percent.answer_length) == (1, 3)
@@ -251,11 +252,16 @@ def test_hard_cases_are_calculated_and_use_each_remedy(render_bank):
     assert "<code>lr = {lr}</code>" in by_name["render.markup"].text
     assert "<em>one</em>" in by_name["render.markup"].text
     # a .3g display whose decimals change with the draw: a wildcard holding the shown values
-    # (.1e of 0.00125 is 1.2e-03 in the app, which rounds the binary value half to even,
-    # and 1.3e-03 in PHP), while a .3g display becomes a live significant-figures round
+    # a number the app writes with a power of ten: wildcards for the mantissa and exponent
     formatted = by_name["render.formatted"]
-    assert any(name.endswith("_shown") for name in formatted.datasets), formatted.datasets
+    assert {"lr_mantissa", "lr_exponent"} <= set(formatted.datasets), formatted.datasets
+    assert "{lr_mantissa} \\times 10^&#123;{lr_exponent}}" in formatted.text
+    # a .3g display becomes a live significant-figures round
     assert "floor(log10(abs(" in formatted.feedback
+    # where PHP cannot round like the app (0.0027435 is a hair below the half, so the app shows
+    # 0.002743 and PHP 0.002744), a wildcard holds the shown values
+    half = by_name["render.binary-half"]
+    assert set(half.datasets["x_shown"]) == {"0.002743", "0.003123"}, half.datasets
 
 
 def test_rounded_numerical_answer_is_shown_first_and_the_exact_one_follows(render_bank):
