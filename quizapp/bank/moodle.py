@@ -23,7 +23,8 @@ What Moodle shows is what the app shows (tests/bank/test_moodle_render.py render
 question the way Moodle does and compares): in a calculated question's text a placeholder
 is a wildcard only when its stored value reads as the app displays it, else
 ``{=round(expression, n)}`` (or a significant-figures round, or a ``*_shown`` wildcard
-holding the displayed values when PHP's rounding cannot agree), and every literal ``{``
+holding the displayed values when PHP's rounding might not agree; ``*_mantissa`` and
+``*_exponent`` wildcards for a number shown with a power of ten), and every literal ``{``
 is ``&#123;`` so that Moodle substitutes nothing else; the right answer is displayed as
 the item's ``display`` rounds it, while the accepted interval stays the app's (two
 full-credit answers for a rounded numerical one; a ``sigfigs`` tolerance becomes one
@@ -812,8 +813,9 @@ def export_moodle_xml(bank, variants: int = 5, items: Iterable[Any] | None = Non
     quiz = ET.Element("quiz")
     quiz.append(_comment(f"Exported by quizapp{(' from ' + source) if source else ''}. "
                          f"A calculated question's datasets are fixed: the values of seeds "
-                         f"0-{variants - 1}, some computed by quizapp (derived values, *_shown "
-                         "wildcards holding displayed values); do not regenerate them in Moodle. "
+                         f"0-{variants - 1}, some computed by quizapp (derived values; *_shown, "
+                         "*_mantissa and *_exponent wildcards holding displayed values); do not "
+                         "regenerate them in Moodle. "
                          "Other parameterised items are fixed variants, identical draws written "
                          "once."))
     by_topic: dict[str, list[Any]] = {}
