@@ -5,7 +5,12 @@ review state, sessions, 100 notebook runs per learner). Each query is timed on i
 again on a copy of the same file with the store's indexes dropped (what the queries would
 cost without them), in the same run. Targets: each query <= 50 ms, recording <= 5 ms.
 
-    python benchmarks/bench_store.py [--attempts 100000] [--repeat 7]
+Opening the file is timed too (issue 12: every open cost 120-150 ms, a full
+``PRAGMA quick_check`` plus importing sqlite-utils): in process for writing and for
+reading, and in a fresh Python process (imports included), next to what the page check
+alone costs on this file. Target: an open <= 20 ms in process, <= 250 ms with imports.
+
+    python benchmarks/bench_store.py [--attempts 200000] [--repeat 7]
 """
 from __future__ import annotations
 
@@ -32,6 +37,18 @@ KINDS = {"definition": "choice", "scenario": "choice", "calculation": "numeric",
          "true_false": "true_false", "application": "choice"}
 QUERY_TARGET_MS = 50.0
 RECORD_TARGET_MS = 5.0
+OPEN_TARGET_MS = 20.0
+FRESH_OPEN_TARGET_MS = 250.0
+
+FRESH_OPEN = """
+import sys, time
+t0 = time.perf_counter()
+from quizapp.progress import Store
+store = Store.open(sys.argv[1], readonly=sys.argv[2] == "ro")
+store.learners()
+store.close()
+print((time.perf_counter() - t0) * 1000)
+"""
 
 
 class _Item:
@@ -158,9 +175,37 @@ def recorders(store: Store, learner_id: int, items: list) -> dict:
     }
 
 
+def open_times(path: Path, repeat: int) -> list[tuple[str, float, float]]:
+    """(name, ms, target) for opening ``path``: in process and in a fresh interpreter."""
+    import subprocess
+
+    out = [
+        ("open for writing (in process)",
+         timeit(lambda: Store.open(path).close(), repeat), OPEN_TARGET_MS),
+        ("open read-only (in process)",
+         timeit(lambda: Store.open(path, readonly=True).close(), repeat), OPEN_TARGET_MS),
+    ]
+    root = Path(__file__).resolve().parent.parent
+    for mode in ("rw", "ro"):
+        runs = []
+        for _ in range(max(3, repeat // 2)):
+            res = subprocess.run([sys.executable, "-c", FRESH_OPEN, str(path), mode], cwd=root,
+                                 capture_output=True, text=True, check=True)
+            runs.append(float(res.stdout))
+        label = "import + open " + ("for writing" if mode == "rw" else "read-only")
+        out.append((label + " (new process)", statistics.median(runs), FRESH_OPEN_TARGET_MS))
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    out.append(("  (for scale: PRAGMA quick_check)",
+                timeit(lambda: conn.execute("PRAGMA quick_check").fetchall(), repeat), 0.0))
+    conn.close()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--attempts", type=int, default=100_000)
+    ap.add_argument("--attempts", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="quizapp-bench-"))
@@ -197,6 +242,16 @@ def main() -> None:
                   f"{'ok' if ok else 'MISSED'}")
         store.close()
         plain.close()
+        size = (tmp / "indexed.db").stat().st_size / 2**20
+        print(f"{'opening the file (' + format(size, '.0f') + ' MB)':32}{'median':>11}"
+              f"{'':13}{'':10}   target")
+        for name, ms, target in open_times(tmp / "indexed.db", args.repeat):
+            if not target:
+                print(f"{name:32}{ms:8.2f} ms")
+                continue
+            ok = ms <= target
+            failed |= not ok
+            print(f"{name:32}{ms:8.2f} ms{'':23}   <= {target:.0f} ms {'ok' if ok else 'MISSED'}")
         if failed:
             print("some targets were missed")
     finally:

@@ -7,6 +7,10 @@ import re
 from quizapp.bank.model import Grade, Instance, Item
 from quizapp.bank.numeric import accepted_text, number_examples, read_number
 
+#: Longest typed answer graded; anything longer is refused unread (a choice's own text is
+#: far shorter, a number at most ``numeric.MAX_INPUT``).
+MAX_ANSWER = 2000
+
 _TRUE = {"true", "t", "1"}
 _FALSE = {"false", "f", "2"}
 
@@ -15,6 +19,10 @@ def grade(item: Item, inst: Instance, text: str) -> Grade:
     """correct None means the input could not be read: the message says what is accepted."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
+    if len(text) > MAX_ANSWER:
+        return Grade(None, inst.answer_text,
+                     f"That answer is too long (more than {MAX_ANSWER} characters): type the "
+                     "number of your choice, or the number asked for.")
     if inst.kind == "numeric":
         return _grade_numeric(item, inst, text)
     if inst.kind == "true_false":
@@ -75,13 +83,15 @@ def _grade_true_false(inst: Instance, text: str) -> Grade:
     return Grade(False, inst.answer_text, f"Not quite: the statement is {inst.answer_text[3:]}.", given)
 
 
-_LEADING = re.compile(r"^\s*\(?\s*(\d{1,3})\s*[.)]?\s*$")
+# Matched against the stripped text: no two unbounded runs of spaces sit side by side,
+# so a long line fails in linear time (the old leading ``\s*\(?\s*`` was quadratic).
+_LEADING = re.compile(r"\(?\s*(\d{1,3})\s*[.)]?")
 
 
 def _grade_choice(inst: Instance, text: str) -> Grade:
     choices = inst.choices or []
     n = len(choices)
-    m = _LEADING.match(text)
+    m = _LEADING.fullmatch(text.strip())
     pick: int | None = None
     if m:
         pick = int(m.group(1))

@@ -67,11 +67,11 @@ def read_number(text: object, accepted: str = ACCEPTED, percent: bool = False) -
     cleaned = text.replace("\u2212", "-").strip()  # a typographic minus is fine
     if not cleaned:
         return None, f"Nothing was typed. {accepted}"
+    if any(ch.isdecimal() and not ch.isascii() for ch in cleaned):
+        return None, f"{DIGITS} {accepted}"
     if "," in cleaned:
         return None, ("Commas are not accepted, neither as thousands separators nor as a "
                       f"decimal comma: write 1000 or 0.5. {accepted}")
-    if any(ch.isdecimal() and not ch.isascii() for ch in cleaned):
-        return None, f"{DIGITS} {accepted}"
     if percent:
         m = _PERCENT.match(cleaned)
         if m:

@@ -18,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "       %(prog)s export [--learner NAME] [--db PATH] -o FILE "
                              "[--force]\n"
                              "       %(prog)s class FILE [FILE ...] [--json | --csv] "
-                             "[--only {mastery,items}] [--bank PATH ...]",
+                             "[--only {mastery,items}] [--bank PATH ...]\n"
+                             "       %(prog)s backup [--db PATH] -o FILE [--force]",
                        description="Answers, mastery per topic, achievements, the weekly streak, "
                                    "the review forecast and the weakest items of one learner.")
     p.add_argument("--learner", metavar="NAME", help="learner profile (default: the most recently active)")
@@ -77,42 +78,65 @@ def register(sub: argparse._SubParsersAction) -> None:
 # ------------------------------------------------------------------ shared
 
 
-def _open_store(args):
+def _open_store(args, readonly: bool = False):
+    """The store; ``readonly`` for commands that only read (nothing is created or locked).
+    Notes about the file (a journal added, answers waiting) go to stderr."""
     from quizapp.progress import Store, StoreError
 
     path = getattr(args, "sub_db", None) or getattr(args, "db", None)
     try:
-        return Store.open(path)
+        store = Store.open(path, readonly=readonly)
     except StoreError as exc:
         raise CommandError(str(exc)) from None
+    _print_notices(store)
+    return store
+
+
+def _print_notices(store) -> None:
+    for note in store.notices:
+        print(f"note: {note}", file=sys.stderr)
+    store.notices.clear()
 
 
 def _learner(store, name: str | None, create: bool = False):
+    from quizapp.progress.store import shown
+
     if name is None:
+        if store.read_only:
+            found = store.last_active_learner()
+            if found is None:
+                raise CommandError(f"no learners yet in {store.path}; add one with: "
+                                   "quizapp learners --add NAME")
+            return found
         return store.default_learner()
     if create:
         return store.ensure_learner(name)
     found = store.find_learner(name)
     if found is None:
-        names = ", ".join(l.name for l in store.learners()) or "none yet"
-        raise CommandError(f"no learner named {name!r} (learners: {names}); "
+        names = store.learners()
+        listed = ", ".join(shown(l.name) for l in names[:20]) or "none yet"
+        if len(names) > 20:
+            listed += f", … ({len(names)} in all)"
+        raise CommandError(f"no learner named {shown(name)!r} (learners: {listed}); "
                            "add one with: quizapp learners --add NAME")
     return found
 
 
 def _guard(fn):
-    """Store problems (a busy or damaged file) become one clear line."""
+    """Store problems (busy, read-only or damaged file) become one clear line."""
     def run(args):
         import sqlite3
 
         from quizapp.progress import StoreError
+        from quizapp.progress.store import describe_error
 
         try:
             return fn(args)
         except StoreError as exc:
             raise CommandError(str(exc)) from None
         except sqlite3.Error as exc:
-            raise CommandError(f"progress database error: {exc}") from None
+            path = getattr(args, "sub_db", None) or getattr(args, "db", None)
+            raise CommandError(str(describe_error(exc, path or "(default)"))) from None
     return run
 
 
@@ -136,7 +160,7 @@ def _duration(seconds: float) -> str:
 def _progress(args) -> int:
     if args.limit < 1:
         raise CommandError(f"--limit must be at least 1, got {args.limit}")
-    store = _open_store(args)
+    store = _open_store(args, readonly=True)
     try:
         learner = _learner(store, args.learner)
         if args.history:
@@ -183,7 +207,9 @@ def _print_history(store, learner, args) -> int:
 
 
 def _print_summary(s: dict, store) -> None:
-    print(f"Learner: {s['learner']}   (database: {store.path})")
+    from quizapp.progress.classview import printable
+
+    print(f"Learner: {printable(s['learner'])}   (database: {store.path})")
     print(f"Answered {s['attempts']}, right {s['correct']} ({_pct(s['correct'], s['attempts'])}), "
           f"time {_duration(s['seconds'])}; {s['due_now']} due for review now; "
           f"{s['runs']} simulator runs in the notebook.")
@@ -218,7 +244,7 @@ def _print_summary(s: dict, store) -> None:
               f"(a study day = {st['min_answers']}+ answers).")
     else:
         print(f"Weekly streak: off (turn it on with: quizapp learners --streak on "
-              f"--learner {_quote(s['learner'])})")
+              f"--learner {_quote(printable(s['learner']))})")
     forecast = ", ".join(f"{d[5:]}: {n}" for d, n in s["review_forecast"] if n)
     print(f"Reviews coming up (14 days): {forecast or 'none'}")
     weak = [w for w in s["weakest_items"] if w[2] < w[1]]
@@ -250,7 +276,8 @@ def _register_class_progress(p: argparse.ArgumentParser) -> None:
         description="Write one learner's answers, achievements and mastery to a JSON "
                     "progress file (format quizapp-progress, version 1) that an instructor "
                     "reads with `quizapp progress class`. The file is written atomically and "
-                    "an existing file is never replaced without --force.")
+                    "an existing file is never replaced without --force; a name ending in .gz "
+                    "writes it compressed (needed past 50 MB).")
     e.add_argument("--learner", metavar="NAME", help="learner profile (default: the most "
                                                      "recently active)")
     e.add_argument("--db", dest="sub_db", metavar="PATH", help=DB_HELP)
@@ -268,6 +295,10 @@ def _register_class_progress(p: argparse.ArgumentParser) -> None:
                     "whether the topic is mastered; and per item the answers, the share right "
                     "and the 3 most common wrong answers (numbers compared by value). Bad files "
                     "are named and skipped; a learner exported twice keeps the newest export. "
+                    "Each export carries a checksum of its content: a file changed after it was "
+                    "exported, or dated in the future, is refused. That catches accidents and "
+                    "casual edits, not a determined forger (there is no shared secret). Only "
+                    "regular files are read; .json.gz files are read too. "
                     "--csv prints two CSV sections, mastery then items, each with its own "
                     "header row and separated by one empty line (--only picks one section: a "
                     "plain CSV file).")
@@ -282,6 +313,21 @@ def _register_class_progress(p: argparse.ArgumentParser) -> None:
                         "to name the choice behind a choice number (default: the shipped bank)")
     c.set_defaults(handler=_class)
 
+    b = actions.add_parser(
+        "backup", help="copy the progress file safely (while it is in use, too)",
+        argument_default=argparse.SUPPRESS,
+        description="Write a consistent copy of the whole progress file, every learner, with "
+                    "SQLite's online backup: answers that so far live only in the -wal file "
+                    "beside it are included, and other programs may keep using the file. The "
+                    "copy is an ordinary progress file: open it with --db, or put it where "
+                    "quizapp looks. An existing FILE is never replaced without --force.")
+    b.add_argument("--db", dest="sub_db", metavar="PATH", help=DB_HELP)
+    b.add_argument("-o", "--output", dest="backup_output", metavar="FILE", required=True,
+                   help="the copy to write, e.g. progress-2025-03-05.db")
+    b.add_argument("--force", dest="backup_force", action="store_true",
+                   help="replace FILE if it exists")
+    b.set_defaults(handler=_backup)
+
 
 def _no_summary_options(args, action: str) -> None:
     if args.history:
@@ -295,7 +341,7 @@ def _export(args) -> int:
     from pathlib import Path
 
     from quizapp.progress import default_db_path
-    from quizapp.progress.classview import export_progress, write_export
+    from quizapp.progress.classview import export_to_file
 
     _no_summary_options(args, "export")
     if getattr(args, "json", False) or getattr(args, "csv", False):
@@ -309,25 +355,48 @@ def _export(args) -> int:
     out = Path(args.export_output).expanduser()
     if out.exists() and not out.is_dir() and not getattr(args, "export_force", False):
         raise CommandError(f"{out} already exists; add --force to replace it")
-    store = _open_store(args)
+    store = _open_store(args, readonly=True)
     try:
         learner = _learner(store, args.learner)
-        doc = export_progress(store, learner.id)
+        try:
+            path, n, n_ach = export_to_file(store, learner.id, out,
+                                            force=getattr(args, "export_force", False))
+        except FileExistsError as exc:
+            raise CommandError(str(exc)) from None
+        except OSError as exc:
+            raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
     finally:
         store.close()
-    try:
-        path = write_export(out, doc, force=getattr(args, "export_force", False))
-    except FileExistsError as exc:
-        raise CommandError(str(exc)) from None
-    except OSError as exc:
-        raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
     size = path.stat().st_size
-    n = len(doc["attempts"])
     print(f"Exported {n} answer{'s' if n != 1 else ''} and "
-          f"{len(doc['achievements'])} achievement(s) of {learner.name!r} to {path} "
+          f"{n_ach} achievement(s) of {learner.name!r} to {path} "
           f"({_size(size)}).")
     if not n:
         print(f"note: {learner.name!r} has no answers yet", file=sys.stderr)
+    return 0
+
+
+@_guard
+def _backup(args) -> int:
+    from pathlib import Path
+
+    from quizapp.progress.store import backup
+
+    _no_summary_options(args, "backup")
+    for flag in ("json", "csv", "learner"):
+        if getattr(args, flag, None) not in (None, False):
+            raise CommandError(f"--{flag} is not an option of `progress backup` (it copies "
+                               "every learner)")
+    store = _open_store(args, readonly=True)
+    try:
+        out = Path(args.backup_output).expanduser()
+        path = backup(store, out, force=getattr(args, "backup_force", False))
+        learners = len(store.learners())
+        answers = store.attempt_count()
+    finally:
+        store.close()
+    print(f"Backed up {learners} learner(s) and {answers} answer(s) from {store.path} to "
+          f"{path} ({_size(path.stat().st_size)}).")
     return 0
 
 
@@ -462,7 +531,8 @@ def _class_text(view, only: str | None, given: int) -> None:
 
 @_guard
 def _learners(args) -> int:
-    store = _open_store(args)
+    writes = bool(args.add or args.rename or args.delete or args.streak is not None)
+    store = _open_store(args, readonly=not writes)
     try:
         did = False
         if args.add:
@@ -518,9 +588,12 @@ def _learners(args) -> int:
             return 0
         width = max(8, max(len(r[1]) for r in rows) + 2)
         print(f"{'name':{width}}{'answers':>8}{'right':>7}  last active       streak")
+        from quizapp.progress.classview import printable
+
         for r in rows:
             last = (r[3] or "-")[:16].replace("T", " ")
-            print(f"{r[1]:{width}}{r[5]:>8}{r[6]:>7}  {last:16}  {'on' if r[4] else 'off'}")
+            print(f"{printable(r[1]):{width}}{r[5]:>8}{r[6]:>7}  {last:16}  "
+                  f"{'on' if r[4] else 'off'}")
     finally:
         store.close()
     return 0
@@ -557,6 +630,8 @@ def _practice(args) -> int:
         if not bank.items:
             first = f" ({errors[0].file}: {errors[0].message})" if errors else ""
             raise CommandError(f"the question bank has no usable items{first}")
+        store.on_wait = lambda text: _say(sys.stdout, f"({text} up to "
+                                                      f"{store.write_wait:.0f} s; your answer is kept)")
         learner = _learner(store, args.learner, create=True)
         session = StudySession(store, bank, learner.id, SessionOptions(
             topics=args.topic, categories=args.category, length=args.count, mode=args.mode,
@@ -597,9 +672,67 @@ def _show(out, session, inst) -> None:
                 _say(out, f"  {i}. {c}")
 
 
+#: Longest line read from standard input; the rest of a longer line is skipped unread.
+MAX_LINE = 4096
+
+
+class _Lines:
+    """Lines from standard input, read as bytes and decoded leniently: a byte that is not
+    valid in the input's encoding becomes U+FFFD (and :attr:`bad_bytes` says so) instead of
+    ending the session; a line longer than :data:`MAX_LINE` is skipped (:attr:`too_long`)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.raw = getattr(stream, "buffer", None)
+        self.encoding = getattr(stream, "encoding", None) or "utf-8"
+        self.bad_bytes = False
+        self.too_long = False
+
+    def readline(self) -> str:
+        self.bad_bytes = self.too_long = False
+        if self.raw is None:  # a text stream without bytes (tests, embedding)
+            line = self.stream.readline(MAX_LINE + 1)
+            if len(line) > MAX_LINE and not line.endswith("\n"):
+                self._skip_text()
+                return "\n"
+            return line
+        data = self.raw.readline(MAX_LINE + 1)
+        if len(data) > MAX_LINE and not data.endswith(b"\n"):
+            self.too_long = True
+            while True:
+                rest = self.raw.readline(1 << 16)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            return "\n"
+        try:
+            return data.decode(self.encoding)
+        except (UnicodeDecodeError, LookupError):
+            self.bad_bytes = True
+            return data.decode(self.encoding if self._known() else "utf-8", errors="replace")
+
+    def _known(self) -> bool:
+        import codecs
+
+        try:
+            codecs.lookup(self.encoding)
+            return True
+        except LookupError:
+            return False
+
+    def _skip_text(self) -> None:
+        self.too_long = True
+        while True:
+            rest = self.stream.readline(1 << 16)
+            if not rest or rest.endswith("\n"):
+                break
+
+
 def _run_terminal(session, store, learner, inp, out) -> int:
+    from quizapp.progress.classview import printable
+    from quizapp.progress.store import LearnerGone, StoreError, shown
     from quizapp.progress.textmath import tex_to_text
 
+    lines = _Lines(inp)
     exam = session.opts.mode == "exam"
     echo = not _isatty(inp)
     if session.total == 0:
@@ -607,7 +740,7 @@ def _run_terminal(session, store, learner, inp, out) -> int:
                   "(no due reviews or new items). Try other topics or --mode mixed.")
         session.finish()
         return 0
-    _say(out, f"Practice for {learner.name}: {session.total} question(s)"
+    _say(out, f"Practice for {printable(learner.name)}: {session.total} question(s)"
               f"{' (exam: verdicts at the end)' if exam else ''}. Answer with the choice "
               f"number or a number; q stops.")
     stopped = ""
@@ -621,23 +754,41 @@ def _run_terminal(session, store, learner, inp, out) -> int:
             while True:
                 out.write("> ")
                 out.flush()
-                line = inp.readline()
+                line = lines.readline()
                 if line == "":
                     stopped = "end of input"
                     break
                 text = line.strip()
+                if lines.too_long:
+                    _say(out, f"(that line was longer than {MAX_LINE} characters and was "
+                              "skipped; type the choice number or the number)")
+                    continue
                 if echo:
                     _say(out, text)
+                if lines.bad_bytes:
+                    _say(out, "(that line held bytes that are not valid text; they are shown "
+                              "as �. Type the answer again)")
+                    continue
                 if text.lower() in ("q", "quit", "exit"):
                     stopped = "stopped"
                     break
                 if not text:
                     _say(out, "Type an answer, or q to stop.")
                     continue
-                fb = session.answer(text, time.monotonic() - started)
+                try:
+                    fb = session.answer(text, time.monotonic() - started)
+                except LearnerGone:
+                    stopped = (f"the learner {shown(learner.name)!r} was deleted while "
+                               "practising; this last answer was not saved")
+                    break
+                except StoreError as exc:
+                    stopped = f"the progress file cannot take answers now ({exc})"
+                    break
                 if not fb.readable:
                     _say(out, fb.message)
                     continue
+                if getattr(fb, "note", ""):
+                    _say(out, fb.note)
                 if exam:
                     _say(out, "Recorded.")
                 else:
@@ -658,6 +809,16 @@ def _run_terminal(session, store, learner, inp, out) -> int:
         _say(out, f"(skipped {item_id}: {reason})")
     if stopped and stopped != "stopped":
         _say(out, f"({stopped}: every answer given so far is saved)")
+    for note in store.notices:
+        _say(out, f"(note: {note})")
+    store.notices.clear()
+    if store.unsaved:
+        _say(out, f"({len(store.unsaved)} answer(s) could not be written anywhere (the file "
+                  "stays busy and the journal cannot be written); here they are, to keep:")
+        import json
+
+        for answer in store.unsaved:
+            _say(out, "  " + json.dumps(answer, ensure_ascii=False))
     if exam and summary.items:
         for item_id, ok, given, expected in summary.items:
             _say(out, f"  {'✓' if ok else '✗'} {item_id}: you gave {given}, "
@@ -671,7 +832,13 @@ def _run_terminal(session, store, learner, inp, out) -> int:
         _say(out, "To review next: " + ", ".join(summary.review_next))
     for line in summary.next_steps:
         _say(out, "Next time: " + line)
-    _say(out, f"Saved for {learner.name} in {store.path}.")
+    waiting = store.journal.count() if store.journal is not None else 0
+    if waiting:
+        _say(out, f"Saved for {printable(learner.name)}: {waiting} answer(s) wait in {store.journal.path}, "
+                  f"to be added to {store.path} once it is free (at the latest when quizapp "
+                  "next opens it).")
+    else:
+        _say(out, f"Saved for {printable(learner.name)} in {store.path}.")
     return 0
 
 

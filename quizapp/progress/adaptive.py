@@ -117,11 +117,11 @@ class TopicState:
     mean: float = 0.0
     sd: float = TOPIC_SD
 
-    def add(self, difficulty: float, correct: bool) -> None:
+    def add(self, difficulty: float, correct: bool, times: int = 1) -> None:
         pair = self.counts.setdefault(difficulty, [0, 0])
-        pair[0 if correct else 1] += 1
-        self.answered += 1
-        self.right += bool(correct)
+        pair[0 if correct else 1] += times
+        self.answered += times
+        self.right += times if correct else 0
 
     def triples(self) -> list[tuple[float, int, int]]:
         return [(b, r, w) for b, (r, w) in self.counts.items()]
@@ -175,10 +175,12 @@ class Model:
     """The learner's abilities and the items' difficulties, kept up to date in a session."""
 
     def __init__(self, items: dict, topic_order: Sequence[str], learner_answers: Iterable[tuple[str, bool]] = (),
-                 item_record: dict[str, tuple[int, int]] | None = None, rng: random.Random | None = None):
+                 item_record: dict[str, tuple[int, int]] | None = None, rng: random.Random | None = None,
+                 learner_record: dict[str, tuple[int, int]] | None = None):
         """``items``: item id -> bank Item (topic, category, difficulty); ``learner_answers``:
-        this learner's past ``(item_id, correct)`` in time order; ``item_record``: item id ->
-        ``(answered, right)`` over every learner."""
+        this learner's past ``(item_id, correct)``, and/or ``learner_record``: item id ->
+        ``(answered, right)`` for this learner (the order of answers does not matter to the
+        model); ``item_record``: item id -> ``(answered, right)`` over every learner."""
         self.items = items
         self.rng = rng or random.Random()
         record = item_record or {}
@@ -195,6 +197,11 @@ class Model:
             item = items.get(iid)
             if item is not None:
                 self.topics[item.topic].add(self.difficulty[iid], bool(ok))
+        for iid, (n, k) in (learner_record or {}).items():
+            item = items.get(iid)
+            if item is not None and n:
+                self.topics[item.topic].add(self.difficulty[iid], True, int(k))
+                self.topics[item.topic].add(self.difficulty[iid], False, int(n) - int(k))
         self._refresh()
 
     # ------------------------------------------------------------------ reading the store
@@ -202,12 +209,14 @@ class Model:
     @classmethod
     def load(cls, store, learner_id: int, items: dict, topic_order: Sequence[str] | None = None,
              rng: random.Random | None = None) -> "Model":
-        rows = store.db.execute(
-            "SELECT item_id, correct FROM attempts WHERE learner_id = ? ORDER BY id", [learner_id]).fetchall()
-        record = {iid: (int(n), int(k or 0)) for iid, n, k in store.db.execute(
-            "SELECT item_id, COUNT(*), SUM(correct) FROM attempts GROUP BY item_id").fetchall()}
+        # the review table keeps answer counts per learner x item: a few thousand rows at
+        # most, where the attempts table may hold hundreds of thousands
+        mine = {iid: (int(n or 0), int(k or 0)) for iid, n, k in store.db.execute(
+            "SELECT item_id, answers, correct FROM review WHERE learner_id = ?", [learner_id]).fetchall()}
+        record = {iid: (int(n or 0), int(k or 0)) for iid, n, k in store.db.execute(
+            "SELECT item_id, SUM(answers), SUM(correct) FROM review GROUP BY item_id").fetchall()}
         order = list(topic_order) if topic_order is not None else chapter_topic_order()
-        return cls(items, order, [(iid, bool(ok)) for iid, ok in rows], record, rng)
+        return cls(items, order, (), record, rng, learner_record=mine)
 
     # ------------------------------------------------------------------ estimates
 

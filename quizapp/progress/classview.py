@@ -10,6 +10,22 @@ A *progress file* is one JSON document (UTF-8, at most :data:`MAX_BYTES`)::
      "achievements": [{"id", "title", "description", "unlocked_at"}, ...],
      "mastery": {topic: {"attempts", "correct", "mastery", "mastered", ...}}}
 
+``checksum`` (``"sha256:<hex>"``) seals the content: SHA-256 over the canonical JSON
+(sorted keys, ASCII, no spaces) of the document without ``attempts`` and ``checksum``,
+then, for each attempt in order, a newline and that attempt's canonical JSON.
+:func:`read_export` refuses a file whose checksum is missing or does not match, and one
+whose ``exported_at`` lies in the future (beyond :data:`CLOCK_SKEW`). What this protects
+against: accidents (a damaged or truncated copy, a file edited by mistake) and casual
+edits (answers flipped to right in a text editor, a date pushed forward so an old export
+wins). What it does not: there is no shared secret, so anyone who reads this paragraph
+can recompute the checksum after editing; a determined forger is not stopped. Treat the
+class view as the learners' own report, not as proof.
+
+A file may be gzip-compressed (``.json.gz``; :func:`write_export` compresses when the
+name ends in ``.gz``): a learner with a few hundred thousand answers stays under
+:data:`MAX_BYTES` that way. Only regular files are read (a pipe or a device is refused
+without being opened for reading).
+
 ``attempts`` are in the order they were answered. ``kind`` (numeric, choice, true_false,
 computed_choice) and ``day`` (the learner's local date) are optional extras; readers
 ignore keys they do not know. ``mastery`` is the learner's own view when exporting; the
@@ -31,14 +47,16 @@ against the recorded expected answer so a changed bank never mislabels an answer
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import stat
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +64,13 @@ from quizapp.progress import clock, queries
 
 FORMAT = "quizapp-progress"
 VERSION = 1
-#: Largest progress file read (and written), in bytes.
+#: Largest progress file read (and written), in bytes (as stored: compressed or not).
 MAX_BYTES = 50 * 1024 * 1024
+#: Largest JSON text a compressed progress file may expand to.
+MAX_JSON_BYTES = 256 * 1024 * 1024
+#: How far in the future an ``exported_at`` may be (clocks disagree a little).
+CLOCK_SKEW = timedelta(minutes=10)
+CHECKSUM_KEY = "checksum"
 #: Longest learner name accepted in a file.
 MAX_NAME = 200
 #: Wrong answers listed per item.
@@ -60,31 +83,39 @@ _ATTEMPT_COLUMNS = ("item_id", "topic", "category", "kind", "seed", "params", "g
 # ---------------------------------------------------------------------- export
 
 
-def export_progress(store, learner_id: int) -> dict:
-    """The progress document of one learner (see the module docstring)."""
+def _export_attempt(row: tuple) -> dict:
+    """One attempts row (``_ATTEMPT_COLUMNS``) as it goes into a progress file."""
+    from quizapp.progress.notebook import clean
+
+    a = dict(zip(_ATTEMPT_COLUMNS, row))
+    try:
+        params = json.loads(a["params"]) if a["params"] else {}
+    except (ValueError, RecursionError):
+        params = {}
+    a["params"] = clean(params) if isinstance(params, dict) else {}
+    a["correct"] = bool(a["correct"])
+    a["given"] = "" if a["given"] is None else str(a["given"])
+    a["expected"] = "" if a["expected"] is None else str(a["expected"])
+    if a["seed"] is not None and not isinstance(a["seed"], int):
+        a["seed"] = None
+    sec = a["seconds"]
+    a["seconds"] = float(sec) if isinstance(sec, (int, float)) and math.isfinite(sec) \
+        and sec >= 0 else None
+    return a
+
+
+def _attempt_rows(store, learner_id: int):
+    return store.db.execute(
+        f"SELECT {', '.join(_ATTEMPT_COLUMNS)} FROM attempts WHERE learner_id = ? "
+        "ORDER BY id", [learner_id])
+
+
+def _export_head(store, learner_id: int) -> dict:
+    """Everything of a progress document but its attempts (and checksum)."""
     from quizapp import __version__
     from quizapp.progress.notebook import clean
 
     learner = store.get_learner(learner_id)
-    attempts = []
-    for row in store.db.execute(
-            f"SELECT {', '.join(_ATTEMPT_COLUMNS)} FROM attempts WHERE learner_id = ? "
-            "ORDER BY id", [learner_id]):
-        a = dict(zip(_ATTEMPT_COLUMNS, row))
-        try:
-            params = json.loads(a["params"]) if a["params"] else {}
-        except (ValueError, RecursionError):
-            params = {}
-        a["params"] = clean(params) if isinstance(params, dict) else {}
-        a["correct"] = bool(a["correct"])
-        a["given"] = "" if a["given"] is None else str(a["given"])
-        a["expected"] = "" if a["expected"] is None else str(a["expected"])
-        if a["seed"] is not None and not isinstance(a["seed"], int):
-            a["seed"] = None
-        sec = a["seconds"]
-        a["seconds"] = float(sec) if isinstance(sec, (int, float)) and math.isfinite(sec) \
-            and sec >= 0 else None
-        attempts.append(a)
     achievements = [{"id": s.id, "title": s.title, "description": s.description,
                      "unlocked_at": s.unlocked_at}
                     for s in store.achievements(learner_id) if s.unlocked_at]
@@ -94,26 +125,146 @@ def export_progress(store, learner_id: int) -> dict:
         "exported_at": clock.iso(store.clock()),
         "quizapp_version": __version__,
         "learner": {"name": learner.name, "created_at": learner.created_at},
-        "attempts": attempts,
         "achievements": achievements,
         "mastery": clean(store.mastery_by_topic(learner_id)),
     }
 
 
+def export_progress(store, learner_id: int) -> dict:
+    """The progress document of one learner (see the module docstring)."""
+    head = _export_head(store, learner_id)
+    attempts = [_export_attempt(row) for row in _attempt_rows(store, learner_id)]
+    doc = {k: head[k] for k in ("format", "version", "exported_at", "quizapp_version", "learner")}
+    doc["attempts"] = attempts
+    doc["achievements"] = head["achievements"]
+    doc["mastery"] = head["mastery"]
+    return doc
+
+
+def export_to_file(store, learner_id: int, path: str | os.PathLike,
+                   force: bool = False) -> tuple[Path, int, int]:
+    """Stream one learner's progress file to ``path`` (gzip when the name ends in ``.gz``):
+    the answers go from the database to the file one at a time, checked and hashed on the
+    way, so a learner with hundreds of thousands of answers needs little memory. Atomic,
+    like :func:`write_export`. Returns (path, answers, achievements)."""
+    path = Path(path).expanduser()
+    head = _export_head(store, learner_id)
+    parse_export({**head, "attempts": []}, str(path))
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; give a file name such as progress.json")
+    if path.exists() and not force:
+        raise FileExistsError(f"{path} already exists; add --force to replace it")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"the folder {folder} does not exist")
+    gz = path.name.endswith(".gz")
+    digest = hashlib.sha256(_canonical(head))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    n = 0
+    try:
+        _usual_mode(fd, path)
+        with os.fdopen(fd, "wb") as raw:
+            import gzip
+
+            out = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) if gz else raw
+            written = 0
+
+            def put(text: str) -> None:
+                nonlocal written
+                data = text.encode("utf-8")
+                written += len(data)
+                if written > MAX_JSON_BYTES:
+                    raise ValueError(f"the export would be more than {MAX_JSON_BYTES // 2**20} "
+                                     "MB of JSON, more than a class view reads")
+                if not gz and written > MAX_BYTES:
+                    raise ValueError(
+                        f"the export would be more than {MAX_BYTES // 2**20} MB, more than a "
+                        "class view reads: write it compressed, with a name ending in .gz "
+                        f"(e.g. {path.stem}.json.gz)")
+                out.write(data)
+
+            def dump(value: Any) -> str:
+                return json.dumps(value, ensure_ascii=False, allow_nan=False,
+                                  separators=(",", ":"))
+
+            put("{" + ",".join(f"{dump(k)}:{dump(head[k])}" for k in
+                               ("format", "version", "exported_at", "quizapp_version",
+                                "learner")) + ',"attempts":[')
+            for row in _attempt_rows(store, learner_id):
+                a = _export_attempt(row)
+                _attempt(a, f"attempts[{n}]")  # what we write must read back
+                digest.update(b"\n")
+                digest.update(_canonical(a))
+                put(("," if n else "") + dump(a))
+                n += 1
+            put("]," + f'"achievements":{dump(head["achievements"])},'
+                f'"mastery":{dump(head["mastery"])},'
+                f'"{CHECKSUM_KEY}":{dump("sha256:" + digest.hexdigest())}' + "}\n")
+            if gz:
+                out.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        if os.path.getsize(tmp) > MAX_BYTES:
+            raise ValueError(f"the export would be {os.path.getsize(tmp) / 2**20:.1f} MB even "
+                             f"compressed, more than the {MAX_BYTES // 2**20} MB a class view reads")
+        if force:
+            os.replace(tmp, path)
+        else:
+            _place_new(tmp, path)
+        _sync_folder(folder)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path, n, len(head["achievements"])
+
+
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(",", ":"),
+                      allow_nan=False).encode("ascii")
+
+
+def content_checksum(doc: dict) -> str:
+    """``"sha256:<hex>"`` of a progress document's content (see the module docstring)."""
+    h = hashlib.sha256(_canonical({k: v for k, v in doc.items()
+                                   if k not in ("attempts", CHECKSUM_KEY)}))
+    for attempt in doc.get("attempts") or []:
+        h.update(b"\n")
+        h.update(_canonical(attempt))
+    return "sha256:" + h.hexdigest()
+
+
+def seal(doc: dict) -> dict:
+    """``doc`` with its content checksum set."""
+    out = {k: v for k, v in doc.items() if k != CHECKSUM_KEY}
+    out[CHECKSUM_KEY] = content_checksum(out)
+    return out
+
+
 def write_export(path: str | os.PathLike, doc: dict, force: bool = False) -> Path:
     """Write a progress document atomically (a temporary file in the same folder, then
-    moved into place): readers see the old file or the whole new one, never a part.
+    moved into place): readers see the old file or the whole new one, never a part. The
+    content checksum is added; a name ending in ``.gz`` is written gzip-compressed.
 
     Refuses (FileExistsError) to replace an existing file unless ``force``; ValueError if
     ``doc`` is not a valid progress document or would be larger than :data:`MAX_BYTES`.
     """
     path = Path(path).expanduser()
     parse_export(doc, str(path))  # what we write must read back
+    doc = seal(doc)
     data = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     data = data.encode("utf-8") + b"\n"
+    if len(data) > MAX_JSON_BYTES:
+        raise ValueError(f"the export would be {len(data) / 2**20:.0f} MB of JSON, more than "
+                         f"the {MAX_JSON_BYTES // 2**20} MB a class view reads")
+    if path.name.endswith(".gz"):
+        import gzip
+
+        data = gzip.compress(data, compresslevel=6, mtime=0)
     if len(data) > MAX_BYTES:
+        hint = "" if path.name.endswith(".gz") else \
+            f": write it compressed, with a name ending in .gz (e.g. {path.stem}.json.gz)"
         raise ValueError(f"the export would be {len(data) / 2**20:.1f} MB, more than the "
-                         f"{MAX_BYTES // 2**20} MB a class view reads")
+                         f"{MAX_BYTES // 2**20} MB a class view reads{hint}")
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder; give a file name such as progress.json")
     if path.exists() and not force:
@@ -294,14 +445,18 @@ def _attempt(raw: Any, where: str) -> Attempt:
         except ValueError:
             raise _fail(f"{where}.day", f"is not a date (YYYY-MM-DD): {day[:20]!r}") from None
     expected = _text(raw.get("expected"), f"{where}.expected", optional=True) or ""
+
+    def shown(value: str | None) -> str | None:
+        return None if value is None else printable(value)
+
     return Attempt(
-        item_id=item_id,
-        topic=_text(raw.get("topic"), f"{where}.topic", optional=True),
-        category=_text(raw.get("category"), f"{where}.category", optional=True),
-        kind=_text(raw.get("kind"), f"{where}.kind", optional=True),
+        item_id=printable(item_id),
+        topic=shown(_text(raw.get("topic"), f"{where}.topic", optional=True)),
+        category=shown(_text(raw.get("category"), f"{where}.category", optional=True)),
+        kind=shown(_text(raw.get("kind"), f"{where}.kind", optional=True)),
         seed=seed, params=params,
-        given=_text(raw.get("given"), f"{where}.given"),
-        expected=expected, correct=correct, seconds=seconds,
+        given=printable(_text(raw.get("given"), f"{where}.given")),
+        expected=printable(expected), correct=correct, seconds=seconds,
         answered_at=raw["answered_at"], day=day)
 
 
@@ -329,7 +484,9 @@ def parse_export(doc: Any, source: str = "(in memory)") -> ProgressExport:
     if not isinstance(learner, dict):
         raise ValueError(f"learner must be an object with a name, got {_type(learner)}")
     name = _text(learner.get("name"), "learner.name")
-    name = " ".join(name.split())
+    if len(name) > 10 * MAX_NAME:
+        raise ValueError(f"learner.name is longer than {MAX_NAME} characters")
+    name = printable(" ".join(name.split()))
     if not name:
         raise ValueError("learner.name is empty")
     if len(name) > MAX_NAME:
@@ -355,26 +512,75 @@ def parse_export(doc: Any, source: str = "(in memory)") -> ProgressExport:
                           tuple(achievements), mastery, source)
 
 
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control and format characters (escape sequences,
+    bidi overrides) become U+FFFD."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else "\ufffd" for ch in text)
+
+
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not allowed in a progress file")
 
 
-def read_export(path: str | os.PathLike) -> ProgressExport:
-    """Read and check one progress file; ValueError (or OSError) with a clear message."""
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError("is a folder, not a progress file")
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file (at most MAX_BYTES + 1); a pipe, device or socket is
+    refused before it is read, so it cannot hang or flood the reader."""
     try:
-        size = path.stat().st_size
+        st = os.stat(path)
     except FileNotFoundError:
         raise ValueError("no such file") from None
-    if size > MAX_BYTES:
-        raise ValueError(f"too large ({size / 2**20:.1f} MB; a progress file may have at "
+    if stat.S_ISDIR(st.st_mode):
+        raise ValueError("is a folder, not a progress file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError("not a regular file (a pipe, device or socket); not read")
+    if st.st_size > MAX_BYTES:
+        raise ValueError(f"too large ({st.st_size / 2**20:.1f} MB; a progress file may have at "
                          f"most {MAX_BYTES // 2**20} MB)")
-    with open(path, "rb") as fh:
-        data = fh.read(MAX_BYTES + 1)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for something else meanwhile
+            raise ValueError("not a regular file (a pipe, device or socket); not read")
+        chunks, total = [], 0
+        while total <= MAX_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_BYTES + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
     if len(data) > MAX_BYTES:  # it grew while we looked
         raise ValueError(f"too large (more than {MAX_BYTES // 2**20} MB)")
+    return data
+
+
+def _gunzip(data: bytes) -> bytes:
+    import zlib
+
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data, MAX_JSON_BYTES + 1)
+    except zlib.error as exc:
+        raise ValueError(f"a damaged compressed file ({exc})") from None
+    if len(out) > MAX_JSON_BYTES or inflater.unconsumed_tail:
+        raise ValueError(f"too large once decompressed (more than {MAX_JSON_BYTES // 2**20} MB)")
+    if not inflater.eof:
+        raise ValueError("a truncated compressed file")
+    return out
+
+
+def read_export(path: str | os.PathLike, now: datetime | None = None) -> ProgressExport:
+    """Read and check one progress file; ValueError (or OSError) with a clear message.
+
+    Beyond the format: the content checksum must match, and ``exported_at`` must not be
+    later than ``now`` (default: the clock) plus :data:`CLOCK_SKEW`."""
+    path = Path(path)
+    data = _read_regular(path)
+    if data[:2] == b"\x1f\x8b":
+        data = _gunzip(data)
     if not data.strip():
         raise ValueError("is empty")
     try:
@@ -390,7 +596,20 @@ def read_export(path: str | os.PathLike) -> ProgressExport:
         raise ValueError("not a progress file (JSON nested too deeply)") from None
     except ValueError as exc:  # NaN, or an integer with thousands of digits
         raise ValueError(f"not a progress file ({exc})") from None
-    return parse_export(doc, str(path))
+    parsed = parse_export(doc, str(path))
+    given = doc.get(CHECKSUM_KEY)
+    if given is None:
+        raise ValueError("has no checksum, so changes to it cannot be noticed (exported by an "
+                         "older quizapp?): ask for a fresh export")
+    if not isinstance(given, str) or given != content_checksum(doc):
+        raise ValueError("its checksum does not match its content: the file was changed "
+                         "after it was exported, or damaged; ask for a fresh export")
+    now = now or clock.now()
+    if parsed.exported_at > now + CLOCK_SKEW:
+        raise ValueError(f"exported_at {printable(parsed.exported_at_text[:40])!r} is in the "
+                         "future (the file, or the clock of the computer that wrote it, is "
+                         "wrong); ask for a fresh export")
+    return parsed
 
 
 def load_exports(paths: Iterable[str | os.PathLike]) -> tuple[list[ProgressExport],

@@ -13,31 +13,52 @@ Rules for whoever changes the schema (tests/progress/test_progress_migrations.py
   every released version keeps being tested;
 * a file whose applied steps include names this quizapp does not know, or whose
   ``user_version`` is above :data:`LATEST_VERSION`, was written by a newer quizapp and is
-  refused (``Store.open`` raises ``StoreError``); it is never modified.
+  refused (``Store.open`` raises ``StoreError``); it is never modified;
+* update :data:`EXPECTED_TABLES` (the columns every table of the latest version has):
+  ``Store.open`` checks a file against it and refuses a damaged schema untouched.
+
+sqlite-utils is imported only when a step has to run (a new or older file): opening a
+current file needs none of it.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 MIGRATION_SET = "quizapp"
-migrations = Migrations(MIGRATION_SET)
+#: The table sqlite-utils keeps applied steps in (``Migrations.migrations_table``).
+MIGRATIONS_TABLE = "_sqlite_migrations"
 
 #: Step names in order; index + 1 is the schema version a step brings a file to.
 STEPS: list[str] = []
+_RUNNERS: list[tuple[str, Callable]] = []
 
 
-def _step(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+def __getattr__(name: str) -> Any:
+    """``migrations.migrations``: the sqlite-utils ``Migrations`` set, built on first use."""
+    if name == "migrations":
+        from sqlite_utils.migrations import Migrations
+
+        ladder = Migrations(MIGRATION_SET)
+        for step_name, run in _RUNNERS:
+            ladder(name=step_name)(run)
+        globals()["migrations"] = ladder
+        return ladder
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _step(fn: Callable[["Database"], None]) -> Callable[["Database"], None]:
     version = len(STEPS) + 1
 
-    def run(db: Database) -> None:
+    def run(db: "Database") -> None:
         fn(db)
         db.execute(f"PRAGMA user_version = {version}")
 
     run.__name__ = fn.__name__
-    migrations(name=fn.__name__)(run)
+    _RUNNERS.append((fn.__name__, run))
     STEPS.append(fn.__name__)
     return fn
 
@@ -58,7 +79,7 @@ INDEXES: list[tuple[str, str, list[str]]] = [
 
 
 @_step
-def m001_initial(db: Database) -> None:
+def m001_initial(db: "Database") -> None:
     """Version 1: learners, topics, sessions, attempts, review state, daily counters,
     achievements, runs."""
     db["learners"].create({
@@ -138,6 +159,57 @@ def m001_initial(db: Database) -> None:
 
 LATEST_VERSION = len(STEPS)
 
+#: The columns each table has at :data:`LATEST_VERSION` (extra tables or columns someone
+#: added are tolerated; a missing one means the schema is damaged). Pinned against what
+#: the ladder builds by tests/progress/test_progress_migrations.py.
+EXPECTED_TABLES: dict[str, tuple[str, ...]] = {
+    "learners": ("id", "name", "created_at", "last_active_at", "streak_enabled",
+                 "streak_min_answers", "streak_days_per_week", "streak_since"),
+    "topics": ("id", "title"),
+    "sessions": ("id", "learner_id", "mode", "options", "started_at", "finished_at",
+                 "answered", "correct", "seconds"),
+    "attempts": ("id", "learner_id", "session_id", "item_id", "topic", "category", "kind",
+                 "seed", "params", "given", "expected", "correct", "seconds", "answered_at",
+                 "day", "rating", "was_review", "due_before", "due_after"),
+    "review": ("learner_id", "item_id", "topic", "due", "state", "stability", "difficulty",
+               "answers", "correct", "last_review", "card"),
+    "day_stats": ("learner_id", "day", "answers", "correct", "reviews", "seconds", "owed"),
+    "topic_days": ("learner_id", "topic", "day", "answers", "correct"),
+    "achievements": ("learner_id", "achievement_id", "unlocked_at"),
+    "runs": ("id", "learner_id", "created_at", "grp", "surface", "optimizer", "lr", "diverged",
+             "final_loss", "min_distance", "changed", "config", "outcome"),
+    MIGRATIONS_TABLE: ("migration_set", "name", "applied_at"),
+}
+#: Index name -> table, at :data:`LATEST_VERSION` (the unique learner name index keeps two
+#: profiles from sharing a name; the others keep the progress queries fast).
+EXPECTED_INDEXES: dict[str, str] = {"idx_learners_name": "learners",
+                                    **{name: table for name, table, _ in INDEXES}}
+
+
+def schema_problems(db: Any) -> list[str]:
+    """What is missing from a file at :data:`LATEST_VERSION` (empty: the schema is whole).
+
+    One read of ``sqlite_master`` joined with each table's columns; writes nothing."""
+    columns: dict[str, set[str]] = {}
+    for table, column in db.execute(
+            "SELECT m.name, p.name FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p "
+            "WHERE m.type = 'table'"):
+        columns.setdefault(table, set()).add(column)
+    indexes = dict(db.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'")
+                   .fetchall())
+    problems = []
+    for table, wanted in EXPECTED_TABLES.items():
+        if table not in columns:
+            problems.append(f"table {table} is missing")
+            continue
+        missing = [c for c in wanted if c not in columns[table]]
+        if missing:
+            problems.append(f"table {table} lacks column(s) {', '.join(missing)}")
+    for index, table in EXPECTED_INDEXES.items():
+        if indexes.get(index) != table:
+            problems.append(f"index {index} on {table} is missing")
+    return problems
+
 
 class SchemaState:
     """What a file says about its schema (read without writing anything)."""
@@ -165,18 +237,20 @@ class SchemaState:
         return bool(self.unknown) or self.user_version > LATEST_VERSION
 
 
-def read_state(db: Database) -> SchemaState:
+def read_state(db: Any) -> SchemaState:
     """Read the applied steps and version; raises sqlite3.DatabaseError on a damaged file."""
-    tables = db.table_names()
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     user_version = db.execute("PRAGMA user_version").fetchone()[0]
     applied: list[str] = []
-    if Migrations.migrations_table in tables:
+    if MIGRATIONS_TABLE in tables:
         applied = [row[0] for row in db.execute(
-            f"SELECT name FROM [{Migrations.migrations_table}] WHERE migration_set = ? ORDER BY rowid",
+            f"SELECT name FROM [{MIGRATIONS_TABLE}] WHERE migration_set = ? ORDER BY rowid",
             [MIGRATION_SET])]
     return SchemaState(applied, int(user_version), tables)
 
 
-def apply(db: Database, stop_before: str | None = None) -> None:
-    """Apply every pending step (the caller holds the write lock)."""
-    migrations.apply(db, stop_before=stop_before)
+def apply(db: "Database", stop_before: str | None = None) -> None:
+    """Apply every pending step (the caller holds the write lock). ``db`` is a sqlite-utils
+    ``Database`` (the store passes ``store.db.sqlite_utils``)."""
+    ladder = globals().get("migrations") or __getattr__("migrations")
+    ladder.apply(getattr(db, "sqlite_utils", db), stop_before=stop_before)

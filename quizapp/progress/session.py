@@ -58,6 +58,9 @@ class Feedback:
     explanation: str
     attempt_id: int | None
     unlocked: list = field(default_factory=list)
+    #: where the answer was kept when the file was busy ("journal"/"memory"), and why
+    saved: str = "file"
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,10 @@ class StudySession:
         self._pool: list[str] = []  # new items the adaptive policy may still choose from
         self._fill: list[str] = []  # seen, not yet due: what fills a mixed session at the end
         self._queue: list[str] = self._build_queue()
-        self.session_id = store.start_session(learner_id, opts.mode, opts.to_json())
+        try:
+            self.session_id = store.start_session(learner_id, opts.mode, opts.to_json())
+        except _busy_error():  # the file is held elsewhere: answers still go to the journal
+            self.session_id = None
         self._pos = 0
         self._current = None
         self._answers: list[tuple[str, bool, str, str]] = []
@@ -282,16 +288,19 @@ class StudySession:
         if seconds is not None and seconds == seconds and seconds >= 0:
             self._seconds += float(seconds)
         self._current = None
+        saved, note = getattr(rec, "saved", "file"), getattr(rec, "note", "")
         if self.opts.mode == "exam":
             self._held.extend(rec.unlocked)
-            return Feedback(True, None, "", "Answer recorded.", "", rec.attempt_id, [])
+            return Feedback(True, None, "", "Answer recorded.", "", rec.attempt_id, [],
+                            saved, note)
         return Feedback(True, bool(grade.correct), expected, grade.message,
-                        inst.explanation, rec.attempt_id, list(rec.unlocked))
+                        inst.explanation, rec.attempt_id, list(rec.unlocked), saved, note)
 
     def finish(self) -> Summary:
         """Close the session (idempotent); in exam mode this is when verdicts are shown."""
         if self._summary is None:
-            unlocked = list(self._held) + list(self.store.finish_session(self.session_id))
+            closed = self.store.finish_session(self.session_id) if self.session_id is not None else []
+            unlocked = list(self._held) + list(closed)
             self._current = None
             wrong = []
             for item_id, ok, _, _ in self._answers:
@@ -303,6 +312,12 @@ class StudySession:
                 review_next=wrong, unlocked=unlocked,
                 next_steps=self.model.next_steps() if self.model is not None else [])
         return self._summary
+
+
+def _busy_error() -> type[Exception]:
+    from quizapp.progress.store import StoreBusy
+
+    return StoreBusy
 
 
 def _json_params(params: Any) -> dict:

@@ -15,6 +15,8 @@ from PySide6.QtCore import QObject, Signal
 from quizapp.ui.shared.notebook import Notebook, open_store
 
 _UNSET = object()
+#: Longest a write waits for a file held by another program before the journal (seconds).
+GUI_WRITE_WAIT_S = 3.0
 
 
 class AppContext(QObject):
@@ -51,6 +53,14 @@ class AppContext(QObject):
     def _ensure(self) -> None:
         if self._store is _UNSET:
             self._store, self._reason = open_store(self.db)
+            store = self._store
+            if store is not None and hasattr(store, "write_wait"):
+                # the window must not freeze for long: a busy file sends answers to the
+                # journal beside it sooner (they are added at the next write or open)
+                store.write_wait = min(store.write_wait, GUI_WRITE_WAIT_S)
+                for note in getattr(store, "notices", []):
+                    self.message.emit(note)
+                store.notices.clear()
 
     @property
     def store(self):

@@ -17,6 +17,12 @@ from quizapp.progress import Store  # noqa: E402
 Clock = ManualClock  # a settable Store.clock: clock.advance(days=1)
 
 
+@pytest.fixture(autouse=True)
+def _private_check_stamps(tmp_path, monkeypatch):
+    """Where the store remembers its page checks: per test, not the user's cache."""
+    monkeypatch.setenv("QUIZAPP_CHECKS", str(tmp_path / "checked.json"))
+
+
 @pytest.fixture
 def clock():
     # Noon UTC on a Wednesday: local days are stable for any time zone within +-11 h.

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from progress_fakebank import MINI_BANK
 from quizapp.cli import main
 from quizapp.progress.classview import (
     FORMAT, ITEM_COLUMNS, MASTERY_COLUMNS, MAX_BYTES, VERSION, ClassView, class_view,
-    export_progress, load_exports, normalise_answer, parse_export, write_export,
+    export_progress, load_exports, normalise_answer, parse_export, seal, write_export,
 )
 
 
@@ -332,7 +333,7 @@ def test_duplicates_keep_the_newest_export(class_db, tmp_path, clock):
     doc = json.loads(old.read_text())
     doc["learner"]["name"] = "  ANN "
     doc["exported_at"] = "2025-01-01T00:00:00.000+00:00"
-    older = _write(tmp_path, "ann-january.json", doc)
+    older = _write(tmp_path, "ann-january.json", seal(doc))
     docs, problems = load_exports([new, old, older, new])
     assert [d.source for d in docs] == [str(new)]
     assert docs[0].attempts[-1].correct is True
@@ -433,8 +434,10 @@ def test_cli_class_json_and_duplicates(exported, capsys, tmp_path, monkeypatch):
     db, files = exported
     later = tmp_path / "ann-again.json"
     doc = json.loads(files[0].read_text())
-    doc["exported_at"] = "2030-01-01T00:00:00.000+00:00"
-    later.write_text(json.dumps(doc))
+    from quizapp.progress import clock as qclock
+
+    doc["exported_at"] = qclock.iso(qclock.now() + timedelta(minutes=2))  # a later export
+    later.write_text(json.dumps(seal(doc)))
     code, out, err = run(capsys, "progress", "class", *files, later, "--json")
     assert code == 0
     data = json.loads(out)
@@ -549,3 +552,25 @@ def test_parse_export_raises_only_value_error(doc):
 def test_the_untouched_sample_is_valid():
     assert parse_export(_VALID).learner == "ann"
     assert json.loads(json.dumps(_VALID)) == _VALID
+
+
+@pytest.mark.parametrize("name", ["ann.json", "ann.json.gz"])
+def test_streamed_export_is_the_same_document(class_db, tmp_path, name):
+    from quizapp.progress.classview import content_checksum, export_to_file, read_export
+
+    ann = class_db.find_learner("ann")
+    path, n, n_ach = export_to_file(class_db, ann.id, tmp_path / name)
+    data = path.read_bytes()
+    if name.endswith(".gz"):
+        import gzip
+
+        assert data[:2] == b"\x1f\x8b"
+        data = gzip.decompress(data)
+    doc = json.loads(data)
+    expected = export_progress(class_db, ann.id)
+    assert {k: v for k, v in doc.items() if k != "checksum"} == expected
+    assert doc["checksum"] == content_checksum(expected)
+    assert n == len(expected["attempts"]) and n_ach == len(expected["achievements"])
+    assert read_export(path).learner == "ann"
+    with pytest.raises(FileExistsError):
+        export_to_file(class_db, ann.id, path)

@@ -167,8 +167,11 @@ def test_progress_json_csv_and_text(capsys, monkeypatch, db):
 
 
 def test_progress_unknown_learner(capsys, db):
+    run(capsys, "learners", "--db", db, "--add", "ann")
     code, _, err = run(capsys, "progress", "--db", db, "--learner", "zed")
-    assert code == 2 and "no learner named 'zed'" in err
+    assert code == 2 and "no learner named 'zed'" in err and "ann" in err
+    code, _, err = run(capsys, "progress", "--db", db, "--learner", "z" * 10_000)
+    assert code == 2 and len(err) < 400 and "z" * 60 + "…" in err
 
 
 def test_db_option_everywhere_and_the_sub_command_wins(capsys, tmp_path, monkeypatch):

@@ -198,3 +198,35 @@ def test_default_path_from_env_and_platformdirs(tmp_path, monkeypatch):
     import platformdirs
 
     assert default_db_path() == platformdirs.user_data_path("quizapp") / "progress.db"
+
+
+def test_the_expected_schema_is_what_the_ladder_builds():
+    """Store.open checks files against EXPECTED_TABLES / EXPECTED_INDEXES: they must say
+    exactly what the latest step builds (update them with every new step)."""
+    fresh = Database(memory=True)
+    migrations.apply(fresh)
+    tables = {t: tuple(c.name for c in fresh[t].columns) for t in fresh.table_names()}
+    ours = migrations.MIGRATIONS_TABLE  # sqlite-utils' own table: only what we read of it
+    assert set(migrations.EXPECTED_TABLES[ours]) <= set(tables.pop(ours))
+    assert {t: set(c) for t, c in tables.items()} == \
+        {t: set(c) for t, c in migrations.EXPECTED_TABLES.items() if t != ours}
+    indexes = dict(fresh.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' "
+                                 "AND name NOT LIKE 'sqlite_autoindex%' AND tbl_name != ?",
+                                 [ours]).fetchall())
+    assert indexes == migrations.EXPECTED_INDEXES
+    assert migrations.schema_problems(fresh) == []
+
+
+def test_a_current_file_opens_without_importing_sqlite_utils(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "p.db"
+    Store.open(path).close()
+    code = ("import sys; from quizapp.progress import Store; s = Store.open(sys.argv[1]); "
+            "s.add_learner('ann'); s.record_attempt(1, 'a.x', correct=True, given='1', "
+            "seconds=1); s.close(); print('sqlite_utils' in sys.modules)")
+    res = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                         text=True, cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "False"

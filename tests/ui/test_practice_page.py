@@ -362,3 +362,39 @@ def test_practice_uses_the_bank_given_with_dash_dash_bank(qtbot, tmp_path):
         assert "adam.first-step" in page.bank.items and len(page.bank.items) < 20
     finally:
         own.close()
+
+
+# ---------------------------------------------------------------------- a busy progress file
+
+
+def test_an_answer_given_while_another_program_holds_the_file_is_kept_and_said(
+        qtbot, practice, ctx):
+    """Issue 11: a real second process holds the file; the page does not freeze for long,
+    keeps the answer in the journal, says so, and the next open adds it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from quizapp.progress import Store
+
+    practice.open_with(topics=["momentum"], length=2, mode="mixed", seed=7)
+    messages: list = []
+    ctx.message.connect(messages.append)
+    ctx.store.write_wait = 0.3
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], "
+         "isolation_level=None); c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); "
+         "sys.stdin.readline(); c.execute('COMMIT')", str(ctx.store.path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        give(practice, right_answer(practice.instance))
+        assert practice.feedback is not None and practice.feedback.saved == "journal"
+        assert any("p" in m and "journal.jsonl" in m for m in messages), messages
+    finally:
+        holder.communicate("\n", timeout=30)
+    path = Path(ctx.store.path)
+    ctx.close()
+    with Store.open(path) as store:
+        assert store.attempt_count() == 1
+    assert not Path(f"{path}.journal.jsonl").exists()

@@ -870,6 +870,8 @@ class PracticePage(QWidget):
             return
         self.feedback = fb
         self.records.append((inst, fb, text.strip()))
+        if getattr(fb, "note", ""):  # kept in the journal (file busy), or a journal added
+            self.ctx.message.emit(fb.note)
         self.ctx.dataChanged.emit()
         if fb.unlocked:
             self._emit_unlocked(fb.unlocked)
