@@ -203,14 +203,45 @@ def test_formula_round_matches_php(x, n):
     assert evaluate(Formula(f"round(x, {n})"), {"x": x}) == moodle.php_round(x, n)
 
 
-def test_no_shipped_formula_rounds_differently_from_before(shipped):
-    # Python's round() (halves to even) and PHP's differ only on halves; no shipped
-    # formula calls round(), so no shipped answer changed (a new one would show here)
+_PYTHON_ROUND_RUN = """
+import json, sys
+from quizapp.bank import formulas
+def python_round(x, n=None):  # Python's rule, halves to even: what quizapp did before
+    return round(x) if n is None else round(x, n)
+formulas.MATH_FUNCTIONS["round"] = python_round
+from quizapp.bank import load_bank
+bank = load_bank()
+out = {}
+for item_id in sys.argv[1:]:
+    out[item_id] = [[bank.instance(item_id, s).prompt, repr(bank.instance(item_id, s).answer)]
+                    for s in range(20)]
+print(json.dumps(out))
+"""
+
+
+def test_no_shipped_answer_changed_with_the_new_round(shipped):
+    # Python's round() (halves to even) and PHP's differ only on exact halves: every shipped
+    # item that calls round() draws the same instances under both rules (a real second
+    # process evaluates them with Python's rule)
+    import json
+    import subprocess
+    import sys
+
     users = [item.id for item in shipped.items.values()
              for f in [item.answer.value, *item.answer.formulas, *item.constraints,
                        *(p.formula for p in item.params if p.kind == "derived")]
              if isinstance(f, Formula) and "round" in f.calls]
-    assert users == []
+    if not users:
+        return
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run([sys.executable, "-c", _PYTHON_ROUND_RUN, *users], cwd=root,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    before = json.loads(run.stdout)
+    for item_id in users:
+        now = [[shipped.instance(item_id, s).prompt, repr(shipped.instance(item_id, s).answer)]
+               for s in range(20)]
+        assert now == before[item_id], item_id
 
 
 # ---------------------------------------------------------------------- the hard cases
