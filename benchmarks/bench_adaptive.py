@@ -65,6 +65,11 @@ def _one_weak(rng: random.Random, ts: list[str]) -> dict[str, float]:
 
 def answer_text(inst, right: bool) -> str:
     """A right or a wrong answer to ``inst``, typed as a learner would."""
+    from quizapp.bank.kinds import typed_answer
+
+    typed = typed_answer(inst, right)  # select-all, ordering, matching, short
+    if typed is not None:
+        return typed
     if inst.kind in ("choice", "computed_choice"):
         n = len(inst.choices)
         return str(inst.correct_choice if right else inst.correct_choice % n + 1)

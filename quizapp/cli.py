@@ -12,6 +12,7 @@ from quizapp.commands import CommandError
 #: Modules that add sub-commands; each has ``register(subparsers)``.
 COMMAND_MODULES = [
     "quizapp.commands.optim",
+    "quizapp.commands.train",
     "quizapp.commands.bank",
     "quizapp.commands.progress",
 ]

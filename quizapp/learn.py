@@ -24,6 +24,8 @@ KNOWN_PRESETS = (
     "valley-race", "lr-too-large", "lr-too-small", "adagrad-vs-rmsprop",
     "adam-warmup", "noisy-minibatches", "clipping-rescue", "nesterov-lookahead",
 )
+#: the training lab's presets (quizapp.lab_presets; a test keeps the two lists equal)
+KNOWN_LAB_PRESETS = ("oscillation", "nan", "fading", "val_stagnation", "tuning_order", "one_knob")
 KNOWN_TOPICS = (
     "gradient_descent", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
     "adamw", "schedules", "clipping", "debugging", "generalization", "tuning",
@@ -31,7 +33,7 @@ KNOWN_TOPICS = (
 )
 
 _REQUIRED = ("id", "title", "body", "practice_topics", "key_points")
-_OPTIONAL = ("formulas", "try_preset")
+_OPTIONAL = ("formulas", "try_preset", "try_lab")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Section:
     try_preset: str | None
     practice_topics: tuple[str, ...]
     key_points: tuple[str, ...]
+    try_lab: str | None = None  # a training-lab preset (quizapp.lab_presets) for *Try it in the Lab*
 
     def paragraphs(self) -> list[str]:
         """The body's paragraphs (blocks separated by blank lines), stripped."""
@@ -206,6 +209,9 @@ def _section(table: dict[str, Any], index: int, path: Path) -> Section:
     preset = table.get("try_preset")
     if preset is not None and preset not in KNOWN_PRESETS:
         raise fail("try_preset", f"unknown preset {preset!r} (known: {', '.join(KNOWN_PRESETS)})")
+    lab = table.get("try_lab")
+    if lab is not None and lab not in KNOWN_LAB_PRESETS:
+        raise fail("try_lab", f"unknown lab preset {lab!r} (known: {', '.join(KNOWN_LAB_PRESETS)})")
 
     for field, values in (("title", [title]), ("body", paragraphs(body)), ("key_points", key_points)):
         for block in values:
@@ -214,7 +220,7 @@ def _section(table: dict[str, Any], index: int, path: Path) -> Section:
     for formula in formulas:
         if _next_dollar(formula, 0) is not None:
             raise fail("formulas", f"write display formulas without $: {_excerpt(formula)!r}")
-    return Section(sid, title, body, formulas, preset, topics, key_points)
+    return Section(sid, title, body, formulas, preset, topics, key_points, lab)
 
 
 def _has_unpaired_dollar(block: str) -> bool:

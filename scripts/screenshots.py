@@ -89,6 +89,10 @@ def seed_demo(store, bank, name: str = "Ada", days: int = 84, seed: int = 7,
 
 def _demo_answer(inst, right: bool, rng) -> str:
     """An answer to ``inst`` that is right or (plausibly) wrong."""
+    from quizapp.bank.kinds import typed_answer
+
+    if typed_answer(inst, right) is not None:
+        return typed_answer(inst, right)
     if inst.kind == "true_false":
         return str(bool(inst.answer) == right).lower()
     if inst.choices:
@@ -269,6 +273,14 @@ def main(argv: list[str] | None = None) -> int:
         page = w.pages["simulator"]
         page.load_preset("valley-race")
         page.show_sweep()
+        import time
+
+        from PySide6.QtWidgets import QApplication
+
+        deadline = time.monotonic() + 30  # the sweep runs on a worker thread
+        while page.sweep_results is None and time.monotonic() < deadline:
+            QApplication.processEvents()
+            time.sleep(0.01)
         save(w, "simulator-sweep")
 
     def notebook(w):
@@ -370,7 +382,11 @@ def main(argv: list[str] | None = None) -> int:
     def answer(page, right: bool, seconds: float) -> None:
         inst = page.instance
         page._shown_at -= seconds  # as if the learner had thought for a while
-        if inst.choices:
+        if page.kind_widget is not None:
+            from quizapp.bank.kinds import typed_answer
+
+            page.kind_widget.set_text(typed_answer(inst, right))
+        elif inst.choices:
             pick = inst.correct_choice if right else (1 if inst.correct_choice != 1 else 2)
             page.choose(pick)
         else:
@@ -402,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             answer(page, right, secs)
             page.next_question()
         page.end_session()
+        page.flush_cards()
         settle(5)
         save(w, "practice-summary")
 
@@ -558,6 +575,48 @@ def main(argv: list[str] | None = None) -> int:
 
     shots.update({"author-edit": author_edit, "author-invalid": author_invalid,
                   "author-readonly": author_readonly, "author-dark": author_dark})
+    # ---- Lab page: a real run, trained in its worker thread to the end
+    def lab_run(w, preset: str | None = None, stage: int = 0, select: int = 0, side: int = 0):
+        w.show_page("lab")
+        page = w.pages["lab"]
+        if preset:
+            page.load_preset(preset, stage)
+        page.pace_combo.setCurrentIndex(0)  # full speed
+        page.start()
+        # wait in an event loop: a tight processEvents() loop would crash PySide6 6.12
+        # (each call drops a reference to None: about 20 000 calls abort the interpreter)
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        check = QTimer()
+        check.setInterval(50)
+        check.timeout.connect(lambda: loop.quit() if page.phase in ("done", "stopped", "idle") else None)
+        check.start()
+        loop.exec()
+        check.stop()
+        if select:
+            page.lane_list.list.setCurrentRow(select)
+        page.side_tabs.setCurrentIndex(side)
+        settle(5)
+        page.redraw_all()
+        w.toasts.clear()  # the notebook's first record unlocks an achievement: not the subject here
+        settle(5)
+        return page
+
+    def lab_moons(w):
+        lab_run(w, select=2)
+        save(w, "lab-moons")
+
+    def lab_digits(w):
+        lab_run(w, "tuning_order", 1, select=2, side=1)
+        save(w, "lab-digits")
+
+    def lab_symptom(w):
+        page = lab_run(w, "oscillation")
+        page.symptoms.verticalScrollBar().setValue(0)
+        save(w, "lab-symptom")
+
+    shots.update({"lab-moons": lab_moons, "lab-digits": lab_digits, "lab-symptom": lab_symptom})
     for name, shot in shots.items():
         if args.only and name not in args.only:
             continue

@@ -158,7 +158,8 @@ def check_instance(item: Item, inst: Instance) -> Iterable[tuple[str | None, str
                 yield ("answer.choices", "same", f"choices {a} and {b} (as written) display the "
                                                  f"same text {inst.choices[i]!r}", "error")
                 break
-        if not (inst.correct_choice and 1 <= inst.correct_choice <= len(inst.choices)):
+        if inst.kind in ("choice", "computed_choice", "true_false") and \
+                not (inst.correct_choice and 1 <= inst.correct_choice <= len(inst.choices)):
             yield ("answer.correct", "none", "no correct choice", "error")
     if inst.kind == "computed_choice" and inst.choice_values is not None:
         right = inst.choice_values[inst.correct_choice - 1]
@@ -173,6 +174,10 @@ def check_instance(item: Item, inst: Instance) -> Iterable[tuple[str | None, str
     texts = [("prompt", inst.prompt, item.prompt), ("explanation", inst.explanation, item.explanation)]
     if inst.kind == "choice":
         texts += [("answer.choices", c, None) for c in inst.choices or []]
+    if inst.kind in ("multiple", "ordering", "matching"):
+        where = {"multiple": "answer.choices", "ordering": "answer.steps", "matching": "answer.pairs"}
+        texts += [(where[inst.kind], c, None) for c in inst.choices or []]
+        texts += [("answer.pairs", c, None) for c in inst.targets or []]
     for field, text, template in texts:
         # a {name} left in the shown text can only come from the text as written ({{name}});
         # a parameter's value that holds braces (a text parameter "{answer}") is the author's

@@ -1,8 +1,8 @@
 """GIFT, Moodle's plain-text question format: a writer for the bank and a reader into items.
 
 Writing (:func:`export_gift`): multiple choice (``choice`` and ``computed_choice``),
-true/false and numeric items. GIFT has no formulas, so a parameterised item becomes up
-to N concrete variants (seeds 0..N-1, identical variants written once; the header counts
+true/false, numeric, select-all, matching and short-answer items. GIFT has no formulas,
+so a parameterised item becomes up to N concrete variants (seeds 0..N-1, identical variants written once; the header counts
 the items that gave fewer). Each topic gets a ``$CATEGORY:`` line; each question a title
 ``::id::`` (``::id#seed::`` for a variant) and ``//`` comments that carry what GIFT
 cannot say (``[id:...]`` and ``[tag:...]``, which Moodle reads too, ``[category:...]``,
@@ -14,17 +14,26 @@ exactly the app's interval. The explanation is the general feedback (``####``);
 ``$...$`` math becomes ``\\(...\\)`` for MathJax; a question with `code`, **bold** or
 *italic* is written ``[html]``, the markup as tags.
 
+Select-all-that-apply (``multiple``) items are written with Moodle's multiple-response
+weights (``~%50%right ~%-50%wrong``), matching items as ``=left -> right`` pairs (an
+extra right-hand option as ``= -> extra``), short answers as ``{=a =b}`` (``reject``
+and ``typos`` in ``//`` comments). GIFT has no ordering question: those items are left
+out with a note (Moodle XML carries them).
+
 Reading (:func:`read_gift`, :func:`import_gift`): never raises on any text. It returns
 the item tables it could build (see :mod:`quizapp.bank.tomlwrite`), the questions it
 skipped with their line and type, and non-fatal notes. Read: multiple choice with one
-correct answer, true/false (with feedback), numerical (``value:tolerance``,
+correct answer, multiple response with ``~%n%`` weights (no answer at 100 %) into
+``multiple``, matching (``=a -> b``) into ``matching``, short answer (only ``=``
+answers) into ``short``, true/false (with feedback), numerical (``value:tolerance``,
 ``min..max``, several answers of which one full-credit one is kept: the one matching
 ``[tolerance:...]`` if any, else the first), ``$CATEGORY:``,
 titles, ``//`` comments with ``[id:...]`` and ``[tag:...]``, the escapes ``\\~ \\= \\#
 \\{ \\} \\: \\\\ \\n``, ``[html]``/``[moodle]``/``[plain]``/``[markdown]`` markers,
 multi-line questions and missing-word questions (the blank becomes ``_____``).
-Skipped: essay, matching, short answer, description, multiple response, several answer
-blocks in one question, and malformed questions.
+Skipped: essay, a bare word without ``=`` (``{Momentum}``), description, one-key
+questions where other answers earn part or all of the credit, several answer blocks in
+one question, and malformed questions.
 """
 from __future__ import annotations
 
@@ -73,6 +82,10 @@ class Concrete:
     def numeric_answers(self) -> list[tuple[str, str]]:
         """``(answer, tolerance)`` texts for Moodle: see :func:`moodle_answers`."""
         return moodle_answers(float(self.value), float(self.tolerance), self.shown)
+    keys: list[int] | None = None      # multiple: the right choices, 1-based as written
+    pairs: list[tuple[str, str]] | None = None  # matching, as written
+    extras: list[str] | None = None    # matching: right-hand options that match nothing
+    accept: list[str] | None = None    # short
 
 
 def _render_choices(item, inst) -> tuple[list[str], int]:
@@ -109,7 +122,8 @@ def concrete_questions(items: Iterable[Any], bank, variants: int = 5,
                 notes.append(f"{item.id}: seed {seed or 0}: cannot draw an instance ({exc}); left out")
                 continue
             q = _concrete(item, inst, seed)
-            key = (q.prompt, q.explanation, tuple(q.choices or ()), q.correct, q.truth, q.value)
+            key = (q.prompt, q.explanation, tuple(q.choices or ()), q.correct, q.truth, q.value,
+                   tuple(q.pairs or ()), tuple(q.accept or ()))
             if key in seen:
                 continue
             seen.add(key)
@@ -129,10 +143,30 @@ def _concrete(item, inst, seed: int | None) -> Concrete:
     elif inst.kind == "true_false":
         q.kind = "true_false"
         q.truth = bool(inst.answer)
+    elif inst.kind in ("multiple", "ordering"):
+        q.kind = inst.kind
+        ans = item.answer
+        q.choices = [t.render(inst.params) for t in ans.choices]  # as written (ordering: in order)
+        if inst.kind == "multiple":
+            q.keys = list(ans.keys)
+    elif inst.kind == "matching":
+        q.kind = "matching"
+        ans = item.answer
+        q.pairs = [(l.render(inst.params), r.render(inst.params)) for l, r in ans.pairs]
+        q.extras = [e.render(inst.params) for e in ans.extras]
+    elif inst.kind == "short":
+        q.kind = "short"
+        q.accept = list(inst.accepted or [str(inst.answer)])
     else:
         q.kind = "choice"
         q.choices, q.correct = _render_choices(item, inst)
     return q
+
+
+def weight_text(weight: float) -> str:
+    """A GIFT / Moodle percentage: 50, 33.33333, -100 (at most 5 decimals, as Moodle writes)."""
+    text = f"{weight:.5f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def number_text(value: float) -> str:
@@ -387,6 +421,13 @@ def export_gift(bank, variants: int = 5, items: Iterable[Any] | None = None,
         title = bank.topics.get(topic, topic)
         body.append(f"// {_meta('title', title)}\n$CATEGORY: $course$/top/{topic}")
         for q in concrete_questions(topic_items, bank, variants, notes):
+            if q.kind == "ordering":
+                notes.append(f"{q.id}: GIFT has no ordering question; left out (the Moodle XML "
+                             "export writes it as an Ordering question)")
+                continue
+            if q.kind == "matching" and any("->" in t for pair in q.pairs or [] for t in pair):
+                notes.append(f"{q.id}: a matching entry holds '->', which GIFT cannot escape; left out")
+                continue
             body.append(_gift_question(q))
             count += 1
     fewer = sum(1 for n in notes if "distinct variant(s) out of" in n)
@@ -421,6 +462,10 @@ def _gift_question(q: Concrete) -> str:
             info.append(_meta("display", ans.display))
         if ans.unit:
             info.append(_meta("unit", ans.unit))
+    if q.kind == "short":
+        info += [_meta("reject", r) for r in ans.reject]
+        if ans.typos:
+            info.append(_meta("typos", ans.typos))
     if item.preset:
         info.append(_meta("preset", item.preset))
     lines.append("// " + " ".join(info))
@@ -451,6 +496,27 @@ def _gift_question(q: Concrete) -> str:
         lines.append(f"{head} {{#{block}{general}}}")
     elif q.kind == "true_false":
         lines.append(f"{head} {{{'TRUE' if q.truth else 'FALSE'}{general}}}")
+    elif q.kind == "short":
+        lines.append(f"{head} {{" + " ".join(f"={text(a)}" for a in q.accept or []) + f"{general}}}")
+    elif q.kind == "matching":
+        lines.append(head + " {")
+        for left, right in q.pairs or []:
+            lines.append(f"  ={text(left)} -> {text(right)}")
+        for extra in q.extras or []:
+            lines.append(f"  = -> {text(extra)}")
+        if general:
+            lines.append(f"  {general}")
+        lines.append("}")
+    elif q.kind == "multiple":
+        from quizapp.bank.kinds import multiple_weights
+
+        weights = multiple_weights(len(q.choices or []), q.keys or [])
+        lines.append(head + " {")
+        for choice, w in zip(q.choices or [], weights):
+            lines.append(f"  ~%{weight_text(w)}%{text(choice)}")
+        if general:
+            lines.append(f"  {general}")
+        lines.append("}")
     else:
         lines.append(head + " {")
         for n, choice in enumerate(q.choices or [], 1):
@@ -809,7 +875,11 @@ def _question(block: _Block, meta: dict[str, list[str]], topic: str) -> dict[str
         answer_table, feedback = _numeric(stripped[1:], fmt, notes, meta)
         default_category = "calculation"
     elif _is_matching(stripped):
-        raise _Skip("matching", "'=a -> b' pairs make a matching question")
+        answer_table, feedback = _matching(stripped, fmt)
+        default_category = "concept"
+    elif _is_short(stripped):
+        answer_table, feedback = _short(stripped, fmt, notes, meta)
+        default_category = "definition"
     elif re.fullmatch(r"(?i)(t|true|f|false)", stripped.split("#", 1)[0].strip()):
         answer_table, feedback = _true_false(stripped, fmt)
         default_category = "true_false"
@@ -845,6 +915,87 @@ def _is_matching(text: str) -> bool:
             and all("->" in body.partition("#")[0] for _, body in answers))
 
 
+def _is_short(text: str) -> bool:
+    """Only '=' answers (none of them 'a -> b'): the answers a typed word may match."""
+    lead, answers = _answers(text)
+    return (bool(answers) and not lead.strip() and all(mark == "=" for mark, _ in answers)
+            and not any("->" in body.partition("#")[0] for _, body in answers))
+
+
+def _matching(text: str, fmt: str | None) -> tuple[dict[str, Any], list[str]]:
+    """``=left -> right`` pairs; ``= -> right`` (no left) is a right-hand option that matches nothing."""
+    from quizapp.bank.loader import MAX_CHOICES, MAX_STEPS
+
+    _, answers = _answers(text)
+    pairs: list[list[str]] = []
+    extras: list[str] = []
+    for _, body in answers:
+        left_raw, _, right_raw = body.partition("->")
+        right_raw = right_raw.partition("#")[0]
+        left = _clean_text(_split_format(left_raw, fmt)[0], fmt)
+        right = _clean_text(_split_format(right_raw, fmt)[0], fmt)
+        if not right:
+            raise _Skip("malformed", "a matching pair with nothing after '->'")
+        if left:
+            pairs.append([_template(left), _template(right)])
+        else:
+            extras.append(_template(right))
+    if not 2 <= len(pairs) <= MAX_STEPS:
+        raise _Skip("malformed", f"{len(pairs)} matching pair(s); the bank takes 2 to {MAX_STEPS}")
+    lefts = [" ".join(p[0].split()).lower() for p in pairs]
+    if len(set(lefts)) != len(lefts):
+        raise _Skip("malformed", "two matching entries have the same text")
+    rights = {" ".join(p[1].split()).lower() for p in pairs}
+    extras = [e for e in dict.fromkeys(extras) if " ".join(e.split()).lower() not in rights]
+    if len(rights) + len(extras) > MAX_CHOICES:
+        raise _Skip("malformed", f"more than {MAX_CHOICES} right-hand options")
+    answer: dict[str, Any] = {"kind": "matching", "pairs": pairs}
+    if extras:
+        answer["extras"] = extras
+    return answer, []
+
+
+def _short(text: str, fmt: str | None, notes: list[str],
+           meta: dict[str, list[str]]) -> tuple[dict[str, Any], list[str]]:
+    """``{=a =b}``: the full-credit answers are accepted; partly credited ones are dropped."""
+    from quizapp.bank.kinds import MAX_ACCEPT, MAX_SHORT_TEXT, MAX_TYPOS, normalise_short
+
+    _, answers = _answers(text)
+    accept: list[str] = []
+    feedback: list[str] = []
+    dropped = 0
+    for _, body in answers:
+        weight, body = _weight(body)
+        word, fb = _feedback(body, fmt)
+        if not word:
+            raise _Skip("malformed", "an empty accepted answer")
+        if weight is not None and weight < 100 - 1e-9:
+            dropped += 1
+            continue
+        if len(word) > MAX_SHORT_TEXT:
+            raise _Skip("malformed", f"an accepted answer longer than {MAX_SHORT_TEXT} characters")
+        if normalise_short(word) not in (normalise_short(a) for a in accept):
+            accept.append(word)
+        if fb:
+            feedback.append(f"{word}: {fb}")
+    if not accept:
+        raise _Skip("malformed", "no full-credit answer ('=' or '=%100%')")
+    if len(accept) > MAX_ACCEPT:
+        raise _Skip("malformed", f"{len(accept)} accepted answers; the bank takes at most {MAX_ACCEPT}")
+    if dropped:
+        notes.append(f"{dropped} partly credited answer(s) dropped (a short answer is right or wrong)")
+    answer: dict[str, Any] = {"kind": "short", "accept": accept}
+    wanted = {normalise_short(a) for a in accept}
+    reject = [r[:MAX_SHORT_TEXT] for r in meta.get("reject", [])
+              if normalise_short(r) and normalise_short(r) not in wanted][:MAX_ACCEPT]
+    if reject:
+        answer["reject"] = list(dict.fromkeys(reject))
+    typos = (meta.get("typos") or [""])[-1]
+    if typos.isdigit() and 0 < int(typos) <= MAX_TYPOS:
+        answer["typos"] = int(typos)
+    return answer, feedback
+
+
 def _answers(text: str) -> tuple[str, list[tuple[str, str]]]:
     """Split protected answer text at unescaped ``=`` / ``~``: (leading text, [(mark, body)])."""
     parts = re.split(r"([=~])", text)
@@ -872,14 +1023,14 @@ def _feedback(body: str, fmt: str | None) -> tuple[str, str]:
 def _choice(text: str, fmt: str | None, notes: list[str]) -> tuple[dict[str, Any], list[str]]:
     lead, answers = _answers(text)
     if lead.strip() and not answers:
-        raise _Skip("short answer", "an answer block with no '=' or '~' is a short-answer question "
-                                    "(typed words), which the bank cannot hold yet")
+        raise _Skip("short answer", "an answer block with no '=' or '~': a bare word is not a GIFT "
+                                    "short-answer question; mark each accepted answer with '=' "
+                                    "({=word =other spelling})")
     if lead.strip():
         raise _Skip("malformed", f"text before the first '=' or '~' in the answer block: "
                                  f"{_unprotect(lead.strip())[:40]!r}")
-    if not any(mark == "~" for mark, _ in answers):
-        raise _Skip("short answer", "only '=' answers: a short-answer question (typed words)")
     choices, full, partial, feedback = [], [], 0, []
+    weights: list[float] = []
     for mark, body in answers:
         weight, body = _weight(body)
         text_, fb = _feedback(body, fmt)
@@ -893,13 +1044,20 @@ def _choice(text: str, fmt: str | None, notes: list[str]) -> tuple[dict[str, Any
             full.append(len(choices))
         elif weight > 0:
             partial += 1
-        elif weight < 0:
-            notes.append(f"the penalty {weight:g}% on {text_[:30]!r} is dropped (the bank has no penalties)")
+        weights.append(weight)
         choices.append(text_)
         if fb:
             feedback.append(f"{text_}: {fb}")
+    if not full and partial:
+        return _multiple(choices, weights, notes), feedback
     if partial or len(full) > 1:
-        raise _Skip("multiple response", "several answers earn credit (%n% weights or more than one '=')")
+        raise _Skip("multiple response", "one answer earns full credit and others some, or several "
+                                         "'=' answers are each fully right alone: the bank's choice "
+                                         "items have one key (for select-all-that-apply, weight the "
+                                         "right answers ~%50% and the wrong ones ~%-50%)")
+    for text_, weight in zip(choices, weights):
+        if weight < 0:
+            notes.append(f"the penalty {weight:g}% on {text_[:30]!r} is dropped (the bank has no penalties)")
     if not full:
         raise _Skip("malformed", "no correct answer: mark one with '='")
     if len(choices) < 2:
@@ -913,6 +1071,32 @@ def _choice(text: str, fmt: str | None, notes: list[str]) -> tuple[dict[str, Any
         raise _Skip("malformed", "two answers have the same text")
     answer = {"kind": "choice", "choices": [_template(c) for c in choices], "correct": full[0] + 1}
     return answer, feedback
+
+
+def _multiple(choices: list[str], weights: list[float], notes: list[str]) -> dict[str, Any]:
+    """``~%50%a ~%50%b ~%-100%c``: the positively weighted answers are the right ones."""
+    from quizapp.bank.kinds import multiple_weights
+    from quizapp.bank.loader import MAX_CHOICES
+
+    n = len(choices)
+    if not 3 <= n <= MAX_CHOICES:
+        raise _Skip("malformed", f"a select-all question needs 3 to {MAX_CHOICES} answers, got {n}")
+    normal = [" ".join(c.split()).lower() for c in choices]
+    if len(set(normal)) != len(normal):
+        raise _Skip("malformed", "two answers have the same text")
+    keys = [i + 1 for i, w in enumerate(weights) if w > 0]
+    if len(keys) == n:
+        raise _Skip("malformed", "every answer earns credit: nothing to leave unticked")
+    if len(keys) > 10 or n - len(keys) > 10:
+        raise _Skip("malformed", "more than 10 right or 10 wrong answers")
+    if abs(sum(w for w in weights if w > 0) - 100) > 0.5:
+        notes.append(f"the positive weights add up to {sum(w for w in weights if w > 0):g}%, not 100%")
+    ours = multiple_weights(n, keys)
+    if any(abs(a - b) > 0.01 for a, b in zip(ours, weights)):
+        notes.append("weights " + " ".join(f"{w:g}%" for w in weights) + " became equal shares: "
+                     + " ".join(f"{weight_text(w)}%" for w in ours)
+                     + " (each right answer 1/k, each wrong one -1/(n-k))")
+    return {"kind": "multiple", "choices": [_template(c) for c in choices], "correct": keys}
 
 
 def _true_false(text: str, fmt: str | None) -> tuple[dict[str, Any], list[str]]:

@@ -27,7 +27,76 @@ def grade(item: Item, inst: Instance, text: str) -> Grade:
         return _grade_numeric(item, inst, text)
     if inst.kind == "true_false":
         return _grade_true_false(inst, text)
+    if inst.kind in ("multiple", "ordering", "matching", "short"):
+        return _grade_parts(item, inst, text)
     return _grade_choice(inst, text)
+
+
+def _credit(score: float) -> str:
+    return f"{score * 100:.0f} %"
+
+
+def _grade_parts(item: Item, inst: Instance, text: str) -> Grade:
+    """multiple, ordering, matching (partial credit) and short answers: see :mod:`.kinds`."""
+    from quizapp.bank import kinds as K
+
+    n = len(inst.choices or [])
+    try:
+        if inst.kind == "multiple":
+            picks = K.read_multiple(text, n)
+            score = K.multiple_score(picks, inst.answer, n)
+            canon = K.multiple_text(picks)
+        elif inst.kind == "ordering":
+            picks = K.read_ordering(text, n)
+            score = K.ordering_score(picks, inst.answer)
+            canon = K.ordering_text(picks)
+        elif inst.kind == "matching":
+            picks = K.read_matching(text, n, len(inst.targets or []))
+            score = K.matching_score(picks, inst.answer)
+            canon = K.matching_text(picks)
+        else:
+            return _grade_short(item, inst, text)
+    except K.Unreadable as why:
+        return Grade(None, inst.answer_text, str(why))
+    if score >= 1.0:
+        return Grade(True, inst.answer_text, f"Correct: {inst.answer_text}.", picks, 1.0, canon)
+    if inst.kind == "matching":
+        right = sum(1 for g, k in zip(picks, inst.answer) if g == k)
+        detail = f"{right} of {n} pairs right"
+    elif inst.kind == "ordering":
+        rank = {v: i for i, v in enumerate(inst.answer)}
+        longest = K.longest_ordered([rank[v] for v in picks])
+        detail = f"the longest run in the right relative order has {longest} of {n} steps"
+    else:
+        keys = set(inst.answer)
+        hits = len(keys & set(picks))
+        wrong = len(set(picks) - keys)
+        detail = f"{hits} of {len(keys)} right options ticked, {wrong} wrong one{'s' if wrong != 1 else ''}"
+    if score > 0:
+        return Grade(False, inst.answer_text, f"Partly right ({_credit(score)} credit: {detail}): "
+                                              f"the answer is {inst.answer_text}.", picks, score, canon)
+    return Grade(False, inst.answer_text, f"Not quite ({detail}): the answer is {inst.answer_text}.",
+                 picks, 0.0, canon)
+
+
+def _grade_short(item: Item, inst: Instance, text: str) -> Grade:
+    from quizapp.bank import kinds as K
+
+    ans = item.answer
+    accepted = inst.accepted or [str(inst.answer)]
+    try:
+        how, which = K.match_short(text, accepted, ans.reject, ans.typos)
+    except K.Unreadable as why:
+        return Grade(None, inst.answer_text, str(why))
+    typed = " ".join(text.split())
+    if how == "exact":
+        return Grade(True, inst.answer_text, f"Correct: {accepted[which]}.", typed, 1.0, typed)
+    if how == "typo":
+        return Grade(True, inst.answer_text, f"Correct, allowing for a typo: it is spelt "
+                                             f"{accepted[which]}.", typed, 1.0, typed)
+    also = f" (also accepted: {', '.join(accepted[1:4])})" if len(accepted) > 1 else ""
+    return Grade(False, inst.answer_text, f"Not quite: the answer is {inst.answer_text}{also}.",
+                 typed, 0.0, typed)
 
 
 def _grade_numeric(item: Item, inst: Instance, text: str) -> Grade:

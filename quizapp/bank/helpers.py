@@ -434,3 +434,132 @@ ENGINE_HELPERS: dict[str, Callable[..., Any]] = {
         cosine_lr, linear_lr, warmup_cosine_lr, simulate_loss, simulate_x, simulate_y,
     )
 }
+
+
+# ------------------------------------------------------------------ training-lab runs
+# Tiny networks trained live by the training lab's engine (quizapp.optim.train) on the
+# "bank moons": 100 noisy moons points (noise 0.35) from the seed, 80 for training and
+# 20 for validation, a relu MLP and plain minibatches. Each run is charged its number of
+# optimizer steps times (1 + weights // 256), so a big network costs more.
+
+LAB_MOONS = {"n": 100, "noise": 0.35}
+MAX_LAB_EPOCHS = 200
+
+
+@lru_cache(maxsize=1024)
+def _lab_run(optimizer: str, lr: float, epochs: int, seed: int, batch_size: int, hidden: int,
+             depth: int, init_scale: float, weight_decay: float, momentum: float,
+             clip_norm: float, patience: int) -> dict[str, Any]:
+    from quizapp.optim.train import LaneSpec, Trainer, TrainSpec
+
+    hyper = {}
+    if weight_decay:
+        hyper["weight_decay"] = weight_decay
+    if momentum:
+        hyper["momentum" if optimizer != "momentum" else "beta"] = momentum
+    spec = TrainSpec(dataset="moons", dataset_params=LAB_MOONS, hidden=(hidden,) * depth,
+                     init_scale=init_scale, batch_size=batch_size, epochs=epochs, seed=seed,
+                     early_stop=patience or None)
+    lane = LaneSpec(optimizer, lr=lr, hyper=hyper, clip_norm=clip_norm or None)
+    t = Trainer(spec, [lane]).run()
+    h = t.history
+    e = int(h.epochs_done[0])
+    val = h.val_loss[0, :e]
+    return {
+        "val_loss": float(val[-1]) if e else math.nan,
+        "train_loss": float(h.train_loss[0, e - 1]) if e else math.nan,
+        "val_accuracy": float(h.val_accuracy[0, e - 1]) if e else math.nan,
+        "best_epoch": h.best_epoch[0] or 0,
+        "best_val_loss": float(np.nanmin(val)) if e else math.nan,
+        "stop_epoch": h.early_stopped_epoch[0] or e,
+        "diverged_step": h.diverged_step[0] or 0,
+        "first_grad_norm": float(h.grad_norm[0, 0]),
+        "steps_per_epoch": t.steps_per_epoch,
+    }
+
+
+def _lab(h: str, budget: Budget, optimizer, lr, epochs, seed=0, batch_size=16, hidden=8, depth=1,
+         init_scale=1, weight_decay=0, momentum=0, clip_norm=0, patience=0) -> dict[str, Any]:
+    from quizapp.optim import OPTIMIZERS
+
+    optimizer = _name(h, "optimizer", optimizer)
+    if optimizer not in OPTIMIZERS:
+        raise FormulaError(f"{h}: unknown optimizer {optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}")
+    lr = _num(h, "lr", lr)
+    epochs = _count(h, "epochs", epochs, 1, MAX_LAB_EPOCHS)
+    seed = _count(h, "seed", seed, 0, 2**31 - 1)
+    batch_size = _count(h, "batch_size", batch_size, 1, 80)
+    hidden = _count(h, "hidden", hidden, 1, 64)
+    depth = _count(h, "depth", depth, 1, 3)
+    init_scale = _num(h, "init_scale", init_scale)
+    weight_decay, momentum = _num(h, "weight_decay", weight_decay), _num(h, "momentum", momentum)
+    clip_norm = _num(h, "clip_norm", clip_norm)
+    patience = _count(h, "patience", patience, 0, MAX_LAB_EPOCHS)
+    steps = epochs * -(-80 // batch_size)
+    weights = 3 * hidden + (depth - 1) * (hidden * hidden + hidden) + 2 * hidden + 2
+    budget.charge(h, steps * (1 + weights // 256))  # a bigger network costs more per step
+    return _engine(h, lambda: _lab_run(optimizer, lr, epochs, seed, batch_size, hidden, depth,
+                                       init_scale, weight_decay, momentum, clip_norm, patience))
+
+
+def train_val_loss(budget: Budget, optimizer, lr, epochs, seed=0, batch_size=16, hidden=8, depth=1, init_scale=1, weight_decay=0, momentum=0, clip_norm=0) -> float:
+    """Validation loss after ``epochs`` epochs on the bank moons."""
+    return _lab("train_val_loss", budget, optimizer, lr, epochs, seed=seed, batch_size=batch_size, hidden=hidden, depth=depth, init_scale=init_scale, weight_decay=weight_decay, momentum=momentum, clip_norm=clip_norm)["val_loss"]
+
+
+def train_loss(budget: Budget, optimizer, lr, epochs, seed=0, batch_size=16, hidden=8, depth=1, init_scale=1, weight_decay=0, momentum=0, clip_norm=0) -> float:
+    """Loss on the whole training split after ``epochs`` epochs on the bank moons."""
+    return _lab("train_loss", budget, optimizer, lr, epochs, seed=seed, batch_size=batch_size, hidden=hidden, depth=depth, init_scale=init_scale, weight_decay=weight_decay, momentum=momentum, clip_norm=clip_norm)["train_loss"]
+
+
+def train_val_accuracy(budget: Budget, optimizer, lr, epochs, seed=0, batch_size=16, hidden=8, depth=1, init_scale=1, weight_decay=0, momentum=0, clip_norm=0) -> float:
+    """Validation accuracy (0..1) after ``epochs`` epochs on the bank moons."""
+    return _lab("train_val_accuracy", budget, optimizer, lr, epochs, seed=seed, batch_size=batch_size, hidden=hidden, depth=depth, init_scale=init_scale, weight_decay=weight_decay, momentum=momentum, clip_norm=clip_norm)["val_accuracy"]
+
+
+def best_val_epoch(budget: Budget, optimizer, lr, epochs, seed=0, batch_size=16, hidden=8, depth=1, init_scale=1, weight_decay=0, momentum=0, clip_norm=0) -> int:
+    """The epoch (1-based) with the lowest validation loss."""
+    return _lab("best_val_epoch", budget, optimizer, lr, epochs, seed=seed, batch_size=batch_size, hidden=hidden, depth=depth, init_scale=init_scale, weight_decay=weight_decay, momentum=momentum, clip_norm=clip_norm)["best_epoch"]
+
+
+def best_val_loss(budget: Budget, optimizer, lr, epochs, seed=0, batch_size=16, hidden=8, depth=1, init_scale=1, weight_decay=0, momentum=0, clip_norm=0) -> float:
+    """The lowest validation loss over the epochs."""
+    return _lab("best_val_loss", budget, optimizer, lr, epochs, seed=seed, batch_size=batch_size, hidden=hidden, depth=depth, init_scale=init_scale, weight_decay=weight_decay, momentum=momentum, clip_norm=clip_norm)["best_val_loss"]
+
+
+def early_stop_epoch(budget: Budget, optimizer, lr, epochs, patience, seed=0, batch_size=16, hidden=8, depth=1, init_scale=1, weight_decay=0, momentum=0, clip_norm=0) -> int:
+    """The epoch after which early stopping with ``patience`` halts (``epochs`` if never)."""
+    h = "early_stop_epoch"
+    patience = _count(h, "patience", patience, 1, MAX_LAB_EPOCHS)
+    return _lab(h, budget, optimizer, lr, epochs, patience=patience, seed=seed, batch_size=batch_size, hidden=hidden, depth=depth, init_scale=init_scale, weight_decay=weight_decay, momentum=momentum, clip_norm=clip_norm)["stop_epoch"]
+
+
+def diverged_step(budget: Budget, optimizer, lr, epochs, seed=0, batch_size=16, hidden=8, depth=1, init_scale=1, weight_decay=0, momentum=0, clip_norm=0) -> int:
+    """The 1-based step whose minibatch loss was not finite, or 0 if the run never diverged."""
+    return _lab("diverged_step", budget, optimizer, lr, epochs, seed=seed, batch_size=batch_size, hidden=hidden, depth=depth, init_scale=init_scale, weight_decay=weight_decay, momentum=momentum, clip_norm=clip_norm)["diverged_step"]
+
+
+def first_grad_norm(budget: Budget, seed=0, init_scale=1, hidden=8, depth=1, batch_size=16) -> float:
+    """Global gradient norm of the very first minibatch (all parameters, before clipping)."""
+    return _lab("first_grad_norm", budget, "sgd", 0.1, 1, seed=seed, init_scale=init_scale,
+                hidden=hidden, depth=depth, batch_size=batch_size)["first_grad_norm"]
+
+
+def clip_coef_first_step(budget: Budget, clip_norm, seed=0, init_scale=1, hidden=8, depth=1,
+                         batch_size=16) -> float:
+    """The factor clipping at ``clip_norm`` applies to the first minibatch gradient."""
+    h = "clip_coef_first_step"
+    clip_norm = _num(h, "clip_norm", clip_norm)
+    if clip_norm <= 0:
+        raise FormulaError(f"{h}: clip_norm must be > 0, got {clip_norm!r}")
+    norm = first_grad_norm(budget, seed=seed, init_scale=init_scale, hidden=hidden, depth=depth,
+                           batch_size=batch_size)
+    return min(1.0, clip_norm / (norm + 1e-6))
+
+
+ENGINE_HELPERS.update({
+    f.__name__: f for f in (
+        train_val_loss, train_loss, train_val_accuracy, best_val_epoch, best_val_loss,
+        early_stop_epoch, diverged_step, first_grad_norm, clip_coef_first_step,
+    )
+})

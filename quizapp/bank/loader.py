@@ -53,7 +53,13 @@ ANSWER_FIELDS = {
     "choice": {"kind", "choices", "correct"},
     "true_false": {"kind", "value"},
     "computed_choice": {"kind", "choices", "correct", "display", "unit", "tolerance"},
+    "multiple": {"kind", "choices", "correct"},
+    "ordering": {"kind", "steps"},
+    "matching": {"kind", "pairs", "extras"},
+    "short": {"kind", "accept", "reject", "typos"},
 }
+MAX_STEPS = 10    # ordering steps; matching pairs
+MIN_STEPS = 3
 PARAM_KINDS = ("choice", "range", "loguniform", "randint", "derived")
 PARAM_EXTRAS = {"range": {"step", "sigfigs"}, "loguniform": {"sigfigs"}, "derived": {"sigfigs"},
                 "choice": set(), "randint": set()}
@@ -517,8 +523,8 @@ def _build_item(raw: dict[str, Any], item_id: str | None, file_topic: str | None
     answer = None
     raw_answer = raw.get("answer")
     if not isinstance(raw_answer, dict):
-        err("answer", "missing [item.answer] table (with kind = numeric, choice, true_false "
-                      "or computed_choice)")
+        err("answer", "missing [item.answer] table (with kind = numeric, choice, true_false, "
+                      "computed_choice, multiple, ordering, matching or short)")
     else:
         try:
             answer = _answer(raw_answer, known, warn)
@@ -762,6 +768,8 @@ def _answer(raw: dict[str, Any], known: list[str], warn) -> Answer:
         elif not isinstance(value, bool):
             raise _Bad("answer.value", "value must be true, false or a formula in quotes")
         return Answer(kind, value=value)
+    if kind in ("multiple", "ordering", "matching", "short"):
+        return _part_answer(kind, raw, known)
     choices = raw.get("choices")
     if not isinstance(choices, list) or not 2 <= len(choices) <= MAX_CHOICES:
         raise _Bad("answer.choices", f"choices must be a list of 2 to {MAX_CHOICES} entries")
@@ -794,3 +802,120 @@ def _answer(raw: dict[str, Any], known: list[str], warn) -> Answer:
         formulas.append(_formula(field, text, known))
     return Answer(kind, formulas=tuple(formulas), correct=correct, tolerance=_tolerance(raw),
                   display=_display_spec(raw), unit=_unit(raw))
+
+
+# ------------------------------------------------------------------ the part kinds
+
+
+def _text_template(field: str, text: Any, known: list[str]) -> Template:
+    if not isinstance(text, str) or not text.strip():
+        raise _Bad(field, "must be non-empty text")
+    if len(text) > 500:
+        raise _Bad(field, f"is {len(text)} characters; the limit is 500")
+    try:
+        tpl = parse_template(text)
+    except TemplateError as exc:
+        raise _Bad(field, str(exc)) from None
+    unknown = sorted(tpl.names - set(known))
+    if unknown:
+        raise _Bad(field, f"placeholder {{{unknown[0]}}} names no parameter")
+    return tpl
+
+
+def _distinct(field: str, texts: list[str], what: str) -> None:
+    normal = [" ".join(t.split()).lower() for t in texts]
+    for i, c in enumerate(normal):
+        if c in normal[:i]:
+            raise _Bad(f"{field}[{i + 1}]", f"{what} {i + 1} repeats {what} {normal.index(c) + 1}")
+
+
+def _part_answer(kind: str, raw: dict[str, Any], known: list[str]) -> Answer:
+    from quizapp.bank import kinds as K
+
+    if kind == "multiple":
+        choices = raw.get("choices")
+        if not isinstance(choices, list) or not 3 <= len(choices) <= MAX_CHOICES:
+            raise _Bad("answer.choices", f"choices must be a list of 3 to {MAX_CHOICES} entries")
+        templates = [_text_template(f"answer.choices[{i + 1}]", c, known) for i, c in enumerate(choices)]
+        _distinct("answer.choices", choices, "choice")
+        n = len(choices)
+        keys = raw.get("correct")
+        if isinstance(keys, int) and not isinstance(keys, bool):
+            keys = [keys]
+        if not (isinstance(keys, list) and keys
+                and all(isinstance(k, int) and not isinstance(k, bool) for k in keys)):
+            raise _Bad("answer.correct", "correct must list the numbers of every right choice, e.g. [1, 3]")
+        if any(not 1 <= k <= n for k in keys) or len(set(keys)) != len(keys):
+            raise _Bad("answer.correct", f"correct must list distinct choice numbers from 1 to {n} "
+                                         f"(got {keys!r})")
+        if len(keys) == n:
+            raise _Bad("answer.correct", "every choice is right: leave at least one wrong choice "
+                                         "(otherwise ticking everything always wins)")
+        if len(keys) > 10 or n - len(keys) > 10:
+            raise _Bad("answer.correct", "at most 10 right and 10 wrong choices (Moodle's weights "
+                                         "go down to 10 %)")
+        return Answer(kind, choices=tuple(templates), keys=tuple(sorted(keys)))
+    if kind == "ordering":
+        steps = raw.get("steps")
+        if not isinstance(steps, list) or not MIN_STEPS <= len(steps) <= MAX_STEPS:
+            raise _Bad("answer.steps", f"steps must be a list of {MIN_STEPS} to {MAX_STEPS} entries, "
+                                       "written in the right order")
+        templates = [_text_template(f"answer.steps[{i + 1}]", c, known) for i, c in enumerate(steps)]
+        _distinct("answer.steps", steps, "step")
+        return Answer(kind, choices=tuple(templates))
+    if kind == "matching":
+        pairs = raw.get("pairs")
+        if not isinstance(pairs, list) or not 2 <= len(pairs) <= MAX_STEPS:
+            raise _Bad("answer.pairs", f"pairs must be a list of 2 to {MAX_STEPS} pairs, "
+                                       "e.g. [[\"symptom\", \"first check\"], ...]")
+        built = []
+        for i, pair in enumerate(pairs):
+            field = f"answer.pairs[{i + 1}]"
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise _Bad(field, "each pair is two texts: [\"left\", \"right\"]")
+            built.append((_text_template(field, pair[0], known), _text_template(field, pair[1], known)))
+        _distinct("answer.pairs", [p[0] for p in pairs], "left entry")
+        extras = raw.get("extras", [])
+        if not isinstance(extras, list):
+            raise _Bad("answer.extras", "extras must be a list of texts (right-hand options that match "
+                                        "nothing)")
+        extra_t = [_text_template(f"answer.extras[{i + 1}]", e, known) for i, e in enumerate(extras)]
+        rights = list(dict.fromkeys(" ".join(p[1].split()).lower() for p in pairs))
+        _distinct("answer.extras", [e for e in extras], "extra")
+        for i, e in enumerate(extras):
+            if " ".join(e.split()).lower() in rights:
+                raise _Bad(f"answer.extras[{i + 1}]", "this extra is also the partner of a pair")
+        if len(rights) + len(extras) > MAX_CHOICES:
+            raise _Bad("answer.extras", f"at most {MAX_CHOICES} right-hand options (partners and extras)")
+        return Answer(kind, pairs=tuple(built), extras=tuple(extra_t))
+    # short
+    accept = raw.get("accept")
+    if isinstance(accept, str):
+        accept = [accept]
+    if not isinstance(accept, list) or not 1 <= len(accept) <= K.MAX_ACCEPT:
+        raise _Bad("answer.accept", f"accept must list 1 to {K.MAX_ACCEPT} accepted answers, "
+                                    "e.g. [\"warmup\", \"warm-up\"]")
+    reject = raw.get("reject", [])
+    if isinstance(reject, str):
+        reject = [reject]
+    if not isinstance(reject, list) or len(reject) > K.MAX_ACCEPT:
+        raise _Bad("answer.reject", f"reject must list at most {K.MAX_ACCEPT} answers that are wrong")
+    for name, texts in (("accept", accept), ("reject", reject)):
+        for i, t in enumerate(texts):
+            if not isinstance(t, str) or not K.normalise_short(t):
+                raise _Bad(f"answer.{name}[{i + 1}]", "must be non-empty text")
+            if len(t) > K.MAX_SHORT_TEXT:
+                raise _Bad(f"answer.{name}[{i + 1}]", f"is {len(t)} characters; the limit is "
+                                                      f"{K.MAX_SHORT_TEXT}")
+    normal = [K.normalise_short(t) for t in accept]
+    for i, t in enumerate(normal):
+        if t in normal[:i]:
+            raise _Bad(f"answer.accept[{i + 1}]", f"the same answer as accept[{normal.index(t) + 1}] once "
+                                                  "case and spacing are ignored")
+    for i, t in enumerate(reject):
+        if K.normalise_short(t) in normal:
+            raise _Bad(f"answer.reject[{i + 1}]", "this answer is also accepted")
+    typos = raw.get("typos", 0)
+    if isinstance(typos, bool) or not isinstance(typos, int) or not 0 <= typos <= K.MAX_TYPOS:
+        raise _Bad("answer.typos", f"typos must be 0, 1 or 2 (edits forgiven), got {typos!r}")
+    return Answer(kind, accept=tuple(accept), reject=tuple(reject), typos=typos)

@@ -11,7 +11,10 @@ from quizapp.bank.render import Template
 
 CATEGORIES = ("definition", "scenario", "calculation", "true_false", "application", "choice",
               "concept")
-ANSWER_KINDS = ("numeric", "choice", "true_false", "computed_choice")
+ANSWER_KINDS = ("numeric", "choice", "true_false", "computed_choice", "multiple", "ordering",
+                "matching", "short")
+#: the kinds whose answer is several parts (partial credit, see :mod:`quizapp.bank.kinds`)
+PART_KINDS = ("multiple", "ordering", "matching")
 PRESETS = ("valley-race", "lr-too-large", "lr-too-small", "adagrad-vs-rmsprop", "adam-warmup",
            "noisy-minibatches", "clipping-rescue", "nesterov-lookahead")
 #: parameter kinds that draw a random value (an item with one of them is parameterised)
@@ -87,6 +90,12 @@ class Answer:
     tolerance: Tolerance = field(default_factory=Tolerance)
     display: str = ".4g"
     unit: str = ""
+    keys: tuple[int, ...] = ()                  # multiple: the right choices, 1-based as written
+    pairs: tuple[tuple[Template, Template], ...] = ()  # matching: (left, right) as written
+    extras: tuple[Template, ...] = ()           # matching: right-hand options that match nothing
+    accept: tuple[str, ...] = ()                # short: accepted answers (the first is shown)
+    reject: tuple[str, ...] = ()                # short: near misses that are wrong
+    typos: int = 0                              # short: edits forgiven (see kinds.typo_allowance)
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,10 @@ class Instance:
     unit: str = ""
     choice_values: list[float] | None = None  # computed_choice: the value behind each choice
     choice_order: list[int] | None = None  # 1-based index as written, for each displayed choice
+    #: matching: the right-hand options, shown lettered a, b, c, ... (answer: their 1-based
+    #: number for each displayed left-hand entry)
+    targets: list[str] | None = None
+    accepted: list[str] | None = None  # short: every accepted answer (answer is the first)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -148,18 +161,33 @@ class Instance:
             "params": dict(self.params), "prompt": self.prompt, "choices": self.choices,
             "answer": self.answer, "correct_choice": self.correct_choice,
             "answer_text": self.answer_text, "explanation": self.explanation,
+            **({"targets": self.targets} if self.targets is not None else {}),
+            **({"accepted": self.accepted} if self.accepted is not None else {}),
         }
 
 
 @dataclass(frozen=True)
 class Grade:
+    """``correct`` is True only for full credit; ``score`` (0..1) is the credit earned
+    (partial for multiple, ordering and matching answers); ``text`` is the answer in its
+    canonical stored form (``1 3``, ``3 1 2 4``, ``1b 2a 3c``; the typed words of a
+    short answer), empty for the older kinds (their answer is stored as typed)."""
+
     correct: bool | None
     expected: str
     message: str
-    given: float | int | bool | None = None
+    given: Any = None
+    score: float | None = None
+    text: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"correct": self.correct, "expected": self.expected, "message": self.message}
+        out: dict[str, Any] = {"correct": self.correct, "expected": self.expected,
+                               "message": self.message}
+        if self.score is not None:
+            out["score"] = round(self.score, 4)
+        if self.text:
+            out["given"] = self.text
+        return out
 
 
 class Bank:

@@ -2,6 +2,14 @@
 
 * ``choice`` / ``computed_choice`` -> ``multichoice`` (one answer right), ``true_false`` ->
   ``truefalse``, fixed ``numeric`` -> ``numerical`` (absolute tolerance).
+* ``multiple`` -> ``multichoice`` with ``single`` false and multiple-response weights
+  (each right answer 100/k %, each wrong one -100/(n-k) %), the same scoring as quizapp.
+* ``matching`` -> ``matching`` (an extra right-hand option is a subquestion with no text).
+* ``short`` -> ``shortanswer`` (case ignored; each accepted answer at 100 %; Moodle has no
+  typo allowance, so ``typos`` and ``reject`` are not exported and a note says so).
+* ``ordering`` -> ``ordering``, the Ordering question type (``qtype_ordering``, a plugin
+  that is not part of every Moodle site: a note says so), graded by the longest ordered
+  subset like quizapp.
 * a parameterised ``numeric`` item -> ``calculated``: its answer formula is translated to
   Moodle's formula syntax (wildcards ``{x}``, ``pow(a, b)``, ``pi()``, ``c ? a : b``;
   helpers with a closed form, such as ``steps_per_epoch`` or ``adam_step``, are written
@@ -423,13 +431,62 @@ def _units(q_el: ET.Element, unit: str) -> None:
     _sub(q_el, "unitsleft", "0")
 
 
+def _part_xml(q_el: ET.Element, q: Concrete) -> None:
+    """multiple -> multichoice with several answers, ordering -> ordering, matching ->
+    matching, short -> shortanswer."""
+    from quizapp.bank.gift import weight_text
+    from quizapp.bank.kinds import multiple_weights
+
+    if q.kind == "multiple":
+        _sub(q_el, "single", "false")
+        _sub(q_el, "shuffleanswers", "true")
+        _sub(q_el, "answernumbering", "abc")
+        for text, w in zip(q.choices or [], multiple_weights(len(q.choices or []), q.keys or [])):
+            a = _sub(q_el, "answer", fraction=weight_text(w), format="html")
+            _sub(a, "text", _html(text))
+            _empty_feedback(a)
+    elif q.kind == "ordering":
+        # the Ordering question type (qtype_ordering): items in the right order; graded by
+        # the longest ordered subset, as quizapp grades them
+        _sub(q_el, "layouttype", "VERTICAL")
+        _sub(q_el, "selecttype", "ALL")
+        _sub(q_el, "selectcount", "0")
+        _sub(q_el, "gradingtype", "LONGEST_ORDERED_SUBSET")
+        _sub(q_el, "showgrading", "SHOW")
+        _sub(q_el, "numberingstyle", "none")
+        for n, text in enumerate(q.choices or [], 1):
+            a = _sub(q_el, "answer", fraction=f"{n}.0000000", format="html")
+            _sub(a, "text", _html(text))
+            _empty_feedback(a)
+    elif q.kind == "matching":
+        _sub(q_el, "shuffleanswers", "true")
+        for left, right in q.pairs or []:
+            sq = _sub(q_el, "subquestion", format="html")
+            _sub(sq, "text", _html(left))
+            _sub(_sub(sq, "answer"), "text", right)
+        for extra in q.extras or []:  # an empty question text: an option that matches nothing
+            sq = _sub(q_el, "subquestion", format="html")
+            _sub(sq, "text", "")
+            _sub(_sub(sq, "answer"), "text", extra)
+    else:  # short
+        _sub(q_el, "usecase", "0")
+        for word in q.accept or []:
+            a = _sub(q_el, "answer", fraction="100", format="moodle_auto_format")
+            _sub(a, "text", word)
+            _empty_feedback(a)
+
+
 def _concrete_xml(quiz: ET.Element, q: Concrete) -> None:
     item = q.item
-    qtype = {"choice": "multichoice", "true_false": "truefalse", "numeric": "numerical"}[q.kind]
+    qtype = {"choice": "multichoice", "true_false": "truefalse", "numeric": "numerical",
+             "multiple": "multichoice", "ordering": "ordering", "matching": "matching",
+             "short": "shortanswer"}[q.kind]
     quiz.append(_comment(f"quizapp item {item.id}" + (f", seed {q.seed}" if q.seed is not None else "")))
     q_el = _sub(quiz, "question", type=qtype)
     _header(q_el, q.title, q.id, _html(q.prompt), _html(q.explanation))
-    if q.kind == "choice":
+    if q.kind in ("multiple", "ordering", "matching", "short"):
+        _part_xml(q_el, q)
+    elif q.kind == "choice":
         _sub(q_el, "single", "true")
         _sub(q_el, "shuffleanswers", "true")
         _sub(q_el, "answernumbering", "abc")
@@ -821,7 +878,7 @@ def export_moodle_xml(bank, variants: int = 5, items: Iterable[Any] | None = Non
     by_topic: dict[str, list[Any]] = {}
     for item in chosen:
         by_topic.setdefault(item.topic, []).append(item)
-    count = calculated = 0
+    count = calculated = ordering = 0
     for topic, topic_items in by_topic.items():
         cat = _sub(quiz, "question", type="category")
         _sub(_sub(cat, "category"), "text", f"$course$/top/{topic}")
@@ -847,6 +904,16 @@ def export_moodle_xml(bank, variants: int = 5, items: Iterable[Any] | None = Non
             for q in variants_written:
                 _concrete_xml(quiz, q)
                 count += 1
+            if item.kind == "ordering":
+                ordering += 1
+            elif item.kind == "short" and (item.answer.typos or item.answer.reject):
+                notes.append(f"{item.id}: Moodle's short answer has no typo allowance or rejected "
+                             "answers; only the accepted spellings are exported")
+    if ordering:
+        notes.append(f"{ordering} ordering item(s) exported as Moodle 'ordering' questions: the "
+                     "Ordering question type (qtype_ordering) must be installed on the Moodle site, "
+                     "which otherwise refuses these questions on import (graded by the longest "
+                     "ordered subset, as in quizapp)")
     ET.indent(quiz, space="  ")
     body = ET.tostring(quiz, encoding="unicode")
     xml = '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"

@@ -244,6 +244,14 @@ def _answer_shown(item: Item, inst: Instance) -> str:
             if where.startswith("the header") and \
                     difflib.SequenceMatcher(None, key, hay).ratio() >= SIMILARITY:
                 return f"the key's text {key_text(inst)!r} repeats {where} {title!r}"
+    if inst.kind == "short" and inst.accepted:
+        for accepted in inst.accepted:
+            key = _norm(accepted)
+            if len(key) < 4:
+                continue
+            for where, text in (("the header (topic title)", title), ("the prompt", prompt)):
+                if f" {key} " in f" {_norm(text)} ":
+                    return f"the accepted answer {accepted!r} appears in {where}"
     return ""
 
 

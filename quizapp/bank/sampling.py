@@ -179,6 +179,7 @@ def instantiate(item: Item, seed: int, budget: Budget | None = None) -> Instance
     choice_order: list[int] | None = None
     unit_suffix = f" {ans.unit}" if ans.unit else ""
     answer_display = ""
+    extra: dict[str, Any] = {}
 
     if ans.kind == "numeric":
         answer = _number("answer.value", _eval("answer.value", ans.value, values, budget))
@@ -220,6 +221,11 @@ def instantiate(item: Item, seed: int, budget: Budget | None = None) -> Instance
         answer_text = f"{correct_choice}. {choices[correct_choice - 1]}"
         placeholder = _display(item, raw[ans.correct - 1], "answer.display")
         answer_display = placeholder
+    elif ans.kind in ("multiple", "ordering", "matching", "short"):
+        part = _part_instance(item, values, rng)
+        choices, answer, answer_text, placeholder = part["choices"], part["answer"], part["text"], part["shown"]
+        choice_order = part.get("order")
+        extra = {k: part[k] for k in ("targets", "accepted") if k in part}
     else:  # the loader never builds one
         raise FieldError("answer.kind", f"unknown answer kind {ans.kind!r}")
 
@@ -238,7 +244,62 @@ def instantiate(item: Item, seed: int, budget: Budget | None = None) -> Instance
                     prompt=prompt, choices=choices, answer=answer, correct_choice=correct_choice,
                     answer_text=answer_text, explanation=explanation, topic=item.topic,
                     answer_display=answer_display, unit=ans.unit, choice_values=choice_values,
-                    choice_order=choice_order)
+                    choice_order=choice_order, **extra)
+
+
+def _render_all(field: str, templates, values: dict[str, Any]) -> list[str]:
+    try:
+        return [t.render(_display_values(values)) for t in templates]
+    except (TemplateError, KeyError) as exc:
+        raise FieldError(field, str(exc)) from None
+
+
+def _part_instance(item: Item, values: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """Choices, answer and texts of a multiple / ordering / matching / short instance.
+
+    Draw order after the parameters: one shuffle of the options (multiple, ordering), or
+    of the left entries and then of the right-hand options (matching)."""
+    from quizapp.bank import kinds as K
+
+    ans = item.answer
+    if ans.kind == "multiple":
+        texts = _render_all("answer.choices", ans.choices, values)
+        order = list(range(len(texts)))
+        rng.shuffle(order)
+        shown = [texts[i] for i in order]
+        keys = sorted(order.index(k - 1) + 1 for k in ans.keys)
+        listing = "; ".join(shown[k - 1] for k in keys)
+        return {"choices": shown, "answer": keys, "order": [i + 1 for i in order],
+                "text": f"{K.multiple_text(keys)} ({listing})", "shown": listing}
+    if ans.kind == "ordering":
+        texts = _render_all("answer.steps", ans.choices, values)
+        order = list(range(len(texts)))
+        rng.shuffle(order)
+        if order == sorted(order):  # never show the steps already in order
+            order = order[1:] + order[:1]
+        shown = [texts[i] for i in order]
+        key = [order.index(i) + 1 for i in range(len(texts))]
+        listing = " \u2192 ".join(texts)
+        return {"choices": shown, "answer": key, "order": [i + 1 for i in order],
+                "text": f"{K.ordering_text(key)} ({listing})", "shown": listing}
+    if ans.kind == "matching":
+        lefts = _render_all("answer.pairs", [p[0] for p in ans.pairs], values)
+        rights = _render_all("answer.pairs", [p[1] for p in ans.pairs], values)
+        extras = _render_all("answer.extras", ans.extras, values)
+        options = list(dict.fromkeys(rights + extras))
+        left_order = list(range(len(lefts)))
+        rng.shuffle(left_order)
+        right_order = list(range(len(options)))
+        rng.shuffle(right_order)
+        targets = [options[i] for i in right_order]
+        shown_lefts = [lefts[i] for i in left_order]
+        key = [targets.index(rights[i]) + 1 for i in left_order]
+        listing = "; ".join(f"{l} \u2192 {targets[k - 1]}" for l, k in zip(shown_lefts, key))
+        return {"choices": shown_lefts, "answer": key, "order": [i + 1 for i in left_order],
+                "targets": targets, "text": K.matching_text(key), "shown": listing}
+    accepted = list(ans.accept)
+    return {"choices": None, "answer": accepted[0], "text": accepted[0], "shown": accepted[0],
+            "accepted": accepted}
 
 
 def _display_values(values: dict[str, Any]) -> dict[str, Any]:

@@ -191,6 +191,21 @@ def item_to_table(item, file_topic: str | None = None) -> dict[str, Any]:
     if a.kind == "computed_choice":
         ans["choices"] = [f.text for f in a.formulas]
         ans["correct"] = a.correct
+    if a.kind == "multiple":
+        ans["choices"] = [c.text for c in a.choices]
+        ans["correct"] = list(a.keys)
+    if a.kind == "ordering":
+        ans["steps"] = [c.text for c in a.choices]
+    if a.kind == "matching":
+        ans["pairs"] = [[l.text, r.text] for l, r in a.pairs]
+        if a.extras:
+            ans["extras"] = [e.text for e in a.extras]
+    if a.kind == "short":
+        ans["accept"] = list(a.accept)
+        if a.reject:
+            ans["reject"] = list(a.reject)
+        if a.typos:
+            ans["typos"] = a.typos
     if a.kind in ("numeric", "computed_choice"):
         if (a.tolerance.kind, a.tolerance.amount) != ("relative", 0.01):
             ans["tolerance"] = {a.tolerance.kind: a.tolerance.amount}

@@ -41,13 +41,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("id", help="item id (see `quizapp bank list`)")
     s.add_argument("--seed", type=int, default=0, help="instance seed (default 0)")
     s.add_argument("--json", action="store_true",
-                   help='print {"id", "prompt", "choices", "answer", "explanation", "params"}')
+                   help='print {"id", "kind", "prompt", "choices", "answer", "answer_text", '
+                        '"explanation", "params"}, plus "targets" (matching), "accepted" (short) '
+                        'and "syntax" (how to type the answer) for those kinds')
     s.set_defaults(handler=_show)
 
     g = bank_sub.add_parser("grade", help="grade an answer to one instance",
                             description=("Grade TEXT as an answer to the instance of ID drawn with seed S. "
                                          "Numbers may be typed as 0.02, .02, 2e-2, -3 or 1/50; choices "
-                                         "by their number; true/false as 1/2, true/false or t/f. "
+                                         "by their number; true/false as 1/2, true/false or t/f; "
+                                         "select-all-that-apply as the numbers ticked (1 3); "
+                                         "ordering as the numbers in order (3 1 2 4); matching as "
+                                         "number-letter pairs (1b 2a 3c); a short answer as typed. "
+                                         "With --json, partial credit is the \"score\" (0 to 1) and "
+                                         "\"given\" is the answer as stored. "
                                          "Exit status: 0 right, 1 wrong, 3 the answer could not be read "
                                          "(not graded), 2 any other error."))
     _bank_arg(g)
@@ -142,9 +149,19 @@ def _instance(args):
 
 def _show(args) -> int:
     bank, inst = _instance(args)
+    from quizapp.bank.kinds import LETTERS, SYNTAX
+
     if args.json:
-        print_json({"id": inst.item_id, "prompt": inst.prompt, "choices": inst.choices,
-                    "answer": inst.answer, "explanation": inst.explanation, "params": inst.params})
+        out = {"id": inst.item_id, "kind": inst.kind, "prompt": inst.prompt, "choices": inst.choices,
+               "answer": inst.answer, "answer_text": inst.answer_text,
+               "explanation": inst.explanation, "params": inst.params}
+        if inst.targets is not None:
+            out["targets"] = inst.targets
+        if inst.accepted is not None:
+            out["accepted"] = inst.accepted
+        if inst.kind in SYNTAX:
+            out["syntax"] = SYNTAX[inst.kind]
+        print_json(out)
         return 0
     item = bank.items[inst.item_id]
     print(f"[{item.id}]  {item.topic} / {item.category} / difficulty {item.difficulty}  (seed {inst.seed})")
@@ -154,6 +171,12 @@ def _show(args) -> int:
         print()
         for n, text in enumerate(inst.choices, 1):
             print(f"  {n}. {text}")
+    if inst.targets:
+        print()
+        for n, text in enumerate(inst.targets):
+            print(f"  {LETTERS[n]}) {text}")
+    if inst.kind in SYNTAX:
+        print(f"(answer with {SYNTAX[inst.kind]})")
     print()
     print(f"Answer: {inst.answer_text}")
     print(f"Why: {inst.explanation}")

@@ -68,12 +68,28 @@ def _surface(args):
     return surfaces.get(args.surface, **extra)
 
 
-def _config(args) -> tuple[dict, tuple | None]:
+def parse_hyper(args) -> dict:
+    """``--set KEY=VALUE`` pairs plus ``--lr``: the optimizer's hyper-parameters (shared
+    by ``simulate``, ``sweep`` and ``train``)."""
     hyper = parse_pairs(args.set, "--set")
     if "betas" in hyper:
         raise CommandError("--set takes betas as beta1=... and beta2=...")
     if getattr(args, "lr", None) is not None:
         hyper["lr"] = args.lr
+    return hyper
+
+
+def parse_schedule(args) -> tuple[str, dict] | None:
+    """``--schedule`` and its ``--schedule-set`` pairs, or None (shared with ``train``)."""
+    if args.schedule:
+        return args.schedule, parse_pairs(args.schedule_set, "--schedule-set")
+    if args.schedule_set:
+        raise CommandError("--schedule-set needs --schedule")
+    return None
+
+
+def _config(args) -> tuple[dict, tuple | None]:
+    hyper = parse_hyper(args)
     start = parse_point(args.start, "--start") if args.start else None
     if args.steps < 0:
         raise CommandError(f"--steps must be >= 0, got {args.steps}")
@@ -85,11 +101,7 @@ def _simulate(args) -> int:
 
     surface = _surface(args)
     hyper, start = _config(args)
-    schedule = None
-    if args.schedule:
-        schedule = (args.schedule, parse_pairs(args.schedule_set, "--schedule-set"))
-    elif args.schedule_set:
-        raise CommandError("--schedule-set needs --schedule")
+    schedule = parse_schedule(args)
     run = simulate(surface, args.optimizer, steps=args.steps, start=start, hyper=hyper,
                    schedule=schedule, clip_norm=args.clip_norm, noise=args.noise, seed=args.seed)
     if args.json:

@@ -655,7 +655,7 @@ def _say(out, text: str = "") -> None:
 
 
 def _show(out, session, inst) -> None:
-    from quizapp.progress.textmath import tex_to_text
+    from quizapp.textmath import tex_to_text
 
     item = session.item(inst.item_id)
     _say(out)
@@ -670,6 +670,15 @@ def _show(out, session, inst) -> None:
         else:
             for i, c in enumerate(texts, 1):
                 _say(out, f"  {i}. {c}")
+    if getattr(inst, "targets", None):
+        from quizapp.bank.kinds import LETTERS
+
+        for i, c in enumerate(inst.targets):
+            _say(out, f"  {LETTERS[i]}) {tex_to_text(c)}")
+    from quizapp.bank.kinds import SYNTAX
+
+    if inst.kind in SYNTAX:
+        _say(out, f"(answer with {SYNTAX[inst.kind]})")
 
 
 #: Longest line read from standard input; the rest of a longer line is skipped unread.
@@ -730,7 +739,7 @@ class _Lines:
 def _run_terminal(session, store, learner, inp, out) -> int:
     from quizapp.progress.classview import printable
     from quizapp.progress.store import LearnerGone, StoreError, shown
-    from quizapp.progress.textmath import tex_to_text
+    from quizapp.textmath import tex_to_text
 
     lines = _Lines(inp)
     exam = session.opts.mode == "exam"
@@ -742,7 +751,7 @@ def _run_terminal(session, store, learner, inp, out) -> int:
         return 0
     _say(out, f"Practice for {printable(learner.name)}: {session.total} question(s)"
               f"{' (exam: verdicts at the end)' if exam else ''}. Answer with the choice "
-              f"number or a number; q stops.")
+              f"number or a number (each question says how); q stops.")
     stopped = ""
     try:
         while True:

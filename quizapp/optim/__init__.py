@@ -5,6 +5,10 @@
 * :mod:`~quizapp.optim.schedules`: ``step -> lr`` functions.
 * :mod:`~quizapp.optim.surfaces`: loss surfaces with analytic gradients.
 * :mod:`~quizapp.optim.simulate`: single and batched runs.
+* The training lab: :mod:`~quizapp.optim.data` (digits, moons, split, augmentation),
+  :mod:`~quizapp.optim.mlp` (a small MLP, forward and backward by hand),
+  :mod:`~quizapp.optim.train` (K lanes trained at once, history, replay file) and
+  :mod:`~quizapp.optim.symptoms` (the chapter's debugging table as a detector).
 """
 from quizapp.optim.optimizers import (
     HYPER_HELP, OPTIMIZERS, Optimizer, adagrad, adam, adamw, defaults, make, momentum,

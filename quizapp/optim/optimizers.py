@@ -7,11 +7,15 @@ shape with one departure: ``update`` returns the new parameters rather than an
 additive delta, so decoupled weight decay and every other step are computed in the
 same order as ``torch.optim``'s single-tensor code, bit for bit where possible.
 
-Arrays: ``params`` and ``grads`` have shape ``(K, 2)`` (K runs at once; the engine
-always batches, a single run is K = 1). Any hyper-parameter may be a scalar or an
-array of K values; it is stored with shape ``(K, 1)`` so it broadcasts against the
-coordinates. ``lr`` passed to ``update`` is the scheduled rate, shape ``(K, 1)`` or a
-scalar.
+Arrays: ``params`` and ``grads`` have shape ``(K, ...)``: K runs at once (the engine
+always batches, a single run is K = 1) and any trailing shape, e.g. ``(K, 2)`` for a
+point on a surface or ``(K, P)`` for the P weights of a network. Any hyper-parameter
+may be a scalar or an array of K values; it is stored with shape ``(K, 1)`` and acts as
+``(K, 1, ..., 1)``, so it broadcasts against every coordinate of its run. ``lr``
+passed to ``update`` is the scheduled rate: a scalar, or K values shaped ``(K, 1)``
+(or ``(K, 1, ..., 1)``). Every update is elementwise, so a run on ``(K, a, b)``
+arrays gives exactly the numbers of the same run on ``(K, a*b)``; arrays that are
+not ``(K, P)`` are viewed as ``(K, P)`` for the update and given back in their shape.
 
 Conventions (they differ between libraries, so they are stated and tested):
 
@@ -179,6 +183,50 @@ def _decay_grad(grads: Array, params: Array, weight_decay: Any) -> Array:
     return grads + weight_decay * params
 
 
+# ------------------------------------------------------------------ any shape
+
+
+def _to_shape(state: NamedTuple, size: int, shape: tuple[int, ...]) -> NamedTuple:
+    """Give every per-coordinate array of ``state`` (``size`` numbers) the ``shape``."""
+    changes = {f: v.reshape(shape) for f, v in state._asdict().items()
+               if isinstance(v, np.ndarray) and v.size == size and v.shape != shape}
+    return state._replace(**changes) if changes else state
+
+
+def _rate_2d(lr_t: Any) -> Any:
+    """A (K, 1, ..., 1) rate as (K, 1); scalars and (K, 1) pass through."""
+    if isinstance(lr_t, np.ndarray) and lr_t.ndim > 2:
+        return lr_t.reshape(lr_t.shape[0], -1)
+    return lr_t
+
+
+def _any_shape(name: str, hyper: dict[str, Any], init: Callable, update: Callable) -> Optimizer:
+    """An optimizer whose (K, P) ``init``/``update`` also take params of any shape (K, ...).
+
+    (K, P) arrays go straight through (no copy, no reshape: the surface engine's
+    hot path is unchanged); other shapes are viewed as (K, P) and given back.
+    """
+
+    def init_any(params: Array) -> NamedTuple:
+        params = np.asarray(params)
+        if params.ndim == 2:
+            return init(params)
+        flat = params.reshape(params.shape[0] if params.ndim else 1, -1)
+        return _to_shape(init(flat), params.size, params.shape)
+
+    def update_any(grads: Array, state: NamedTuple, params: Array, lr_t: Any):
+        if params.ndim == 2:
+            return update(grads, state, params, lr_t)
+        k = params.shape[0] if params.ndim else 1
+        flat_shape = (k, params.size // k if k else 0)
+        flat_state = _to_shape(state, params.size, flat_shape)
+        new, new_state = update(np.reshape(grads, flat_shape), flat_state,
+                                params.reshape(flat_shape), _rate_2d(lr_t))
+        return new.reshape(params.shape), _to_shape(new_state, params.size, params.shape)
+
+    return Optimizer(name, hyper, init_any, update_any)
+
+
 # ------------------------------------------------------------------ optimizers
 
 
@@ -216,7 +264,7 @@ def sgd(lr: Any = 1e-3, momentum: Any = 0.0, dampening: Any = 0.0,
         buf = _where(uses_momentum, buf, state.momentum_buffer)  # rows without momentum keep none
         return params + (-lr_t) * direction, SGDState(state.count + 1, buf)
 
-    return Optimizer("sgd", dict(lr=lr, momentum=momentum, dampening=dampening,
+    return _any_shape("sgd", dict(lr=lr, momentum=momentum, dampening=dampening,
                                  nesterov=nesterov, weight_decay=weight_decay), init, update)
 
 
@@ -225,7 +273,7 @@ def nesterov(lr: Any = 1e-3, momentum: Any = 0.9, weight_decay: Any = 0.0) -> Op
     opt = sgd(lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)
     hyper = dict(lr=opt.hyper["lr"], momentum=opt.hyper["momentum"],
                  weight_decay=opt.hyper["weight_decay"])
-    return Optimizer("nesterov", hyper, opt.init, opt.update)
+    return Optimizer("nesterov", hyper, opt.init, opt.update)  # sgd already takes any shape
 
 
 def momentum(lr: Any = 1e-3, beta: Any = 0.9) -> Optimizer:
@@ -240,7 +288,7 @@ def momentum(lr: Any = 1e-3, beta: Any = 0.9) -> Optimizer:
         v = beta * state.velocity + (1 - beta) * grads
         return params - lr_t * v, MomentumState(state.count + 1, v)
 
-    return Optimizer("momentum", dict(lr=lr, beta=beta), init, update)
+    return _any_shape("momentum", dict(lr=lr, beta=beta), init, update)
 
 
 def adagrad(lr: Any = 1e-2, lr_decay: Any = 0.0, weight_decay: Any = 0.0,
@@ -263,7 +311,7 @@ def adagrad(lr: Any = 1e-2, lr_decay: Any = 0.0, weight_decay: Any = 0.0,
         std = np.sqrt(total) + eps
         return params + (-clr) * (g / std), AdagradState(step, total)
 
-    return Optimizer("adagrad", dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+    return _any_shape("adagrad", dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                      initial_accumulator_value=initial_accumulator_value,
                                      eps=eps), init, update)
 
@@ -298,7 +346,7 @@ def rmsprop(lr: Any = 1e-2, alpha: Any = 0.99, eps: Any = 1e-8, weight_decay: An
         buf = _where(cond, buf, state.momentum_buffer)
         return new_params, RMSpropState(state.count + 1, square_avg, grad_avg, buf)
 
-    return Optimizer("rmsprop", dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+    return _any_shape("rmsprop", dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                      momentum=momentum, centered=centered), init, update)
 
 
@@ -329,13 +377,17 @@ def _adam_like(name: str, lr, beta1, beta2, eps, weight_decay, amsgrad, decouple
         bias_correction2 = 1 - beta2_pow(step)
         step_size = lr_t / bias_correction1
         bc2_sqrt = np.sqrt(bias_correction2)
-        v_max = _where(amsgrad, np.maximum(state.max_exp_avg_sq, v), state.max_exp_avg_sq)
-        denom = np.sqrt(_where(amsgrad, v_max, v)) / bc2_sqrt + eps
+        if amsgrad is False:  # skip the running maximum nobody reads
+            v_max = state.max_exp_avg_sq
+            denom = np.sqrt(v) / bc2_sqrt + eps
+        else:
+            v_max = _where(amsgrad, np.maximum(state.max_exp_avg_sq, v), state.max_exp_avg_sq)
+            denom = np.sqrt(_where(amsgrad, v_max, v)) / bc2_sqrt + eps
         return params + (-step_size) * (m / denom), AdamState(step, m, v, v_max)
 
     hyper = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
                  amsgrad=amsgrad)
-    return Optimizer(name, hyper, init, update)
+    return _any_shape(name, hyper, init, update)
 
 
 def adam(lr: Any = 1e-3, beta1: Any = 0.9, beta2: Any = 0.999, eps: Any = 1e-8,
@@ -388,7 +440,7 @@ def nadam(lr: Any = 2e-3, beta1: Any = 0.9, beta2: Any = 0.999, eps: Any = 1e-8,
 
     hyper = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
                  momentum_decay=momentum_decay, decoupled_weight_decay=decoupled)
-    return Optimizer("nadam", hyper, init, update)
+    return _any_shape("nadam", hyper, init, update)
 
 
 def radam(lr: Any = 1e-3, beta1: Any = 0.9, beta2: Any = 0.999, eps: Any = 1e-8,
@@ -430,7 +482,7 @@ def radam(lr: Any = 1e-3, beta1: Any = 0.9, beta2: Any = 0.999, eps: Any = 1e-8,
 
     hyper = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
                  decoupled_weight_decay=decoupled)
-    return Optimizer("radam", hyper, init, update)
+    return _any_shape("radam", hyper, init, update)
 
 
 OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {

@@ -222,12 +222,14 @@ def simulate_batch(surface: Surface | str, optimizer: str, *, steps: int,
                 coef = np.minimum(clip / (norm + CLIP_EPS), 1.0)
                 grads = grads * coef
             new_params, state = opt.update(grads, state, params, lr_t)
-            if record_state:
+            if record_state:  # references, not copies: the optimizers never update in place
                 recorded.setdefault("grad", []).append(grads)
                 recorded.setdefault("update", []).append(new_params - params)
                 for name, value in state._asdict().items():
                     if name != "count":
-                        recorded.setdefault(name, []).append(np.broadcast_to(value, (k, value.shape[-1])).copy())
+                        if value.shape[0:1] != (k,) or value.ndim != 2:  # shared by the batch
+                            value = np.broadcast_to(value, (k, value.shape[-1]))
+                        recorded.setdefault(name, []).append(value)
             # |p| <= limit is False for nan and inf too: one test covers "not finite" and "too big"
             ok = (np.abs(new_params) <= DIVERGENCE_LIMIT).all(axis=1)
             if all_active:

@@ -28,7 +28,11 @@ without being opened for reading).
 
 ``attempts`` are in the order they were answered. ``kind`` (numeric, choice, true_false,
 computed_choice) and ``day`` (the learner's local date) are optional extras; readers
-ignore keys they do not know. ``mastery`` is the learner's own view when exporting; the
+ignore keys they do not know. ``given`` is the answer as typed, except for the kinds
+made of parts, stored in a canonical form over the options as shown for that seed:
+``multiple`` the ticked numbers (``1 3``), ``ordering`` the numbers first step first
+(``3 1 2 4``), ``matching`` number-letter pairs (``1b 2a 3c``); ``short`` is the typed
+text with runs of spaces made one. ``mastery`` is the learner's own view when exporting; the
 class view recomputes mastery from the attempts with the same rule as the store
 (:mod:`quizapp.progress.queries`: 8 of the last 10 right, on 3 or more days).
 
@@ -956,6 +960,8 @@ class _AnswerNamer:
         if grade.correct is None or grade.given is None:
             return None
         kind = getattr(inst, "kind", None)
+        if kind in ("multiple", "ordering", "matching", "short"):
+            return _part_name(kind, inst, grade.given)
         if kind == "numeric":
             value = float(grade.given) + 0.0
             return ("num", value), number_label(value)
@@ -973,6 +979,30 @@ class _AnswerNamer:
                 text = getattr(formulas[written - 1], "text", str(formulas[written - 1]))
                 return ("choice", written), f"option {written}: {text}"
             return ("choice", written), f"option {written}"
-        from quizapp.progress.textmath import tex_to_text
+        from quizapp.textmath import tex_to_text
 
         return ("choice", written), tex_to_text(choices[pick - 1])
+
+
+def _part_name(kind: str, inst, given) -> tuple[tuple, str]:
+    """A wrong answer of a part kind named by what it picked, whatever the shuffle."""
+    from quizapp.progress.textmath import tex_to_text
+    from quizapp.bank.kinds import normalise_short
+
+    if kind == "short":
+        text = " ".join(str(given).split())
+        return ("short", normalise_short(text)), text or "(blank)"
+    choices = list(getattr(inst, "choices", None) or [])
+    order = getattr(inst, "choice_order", None) or list(range(1, len(choices) + 1))
+    picks = list(given)
+    if kind == "multiple":
+        written = tuple(sorted(order[p - 1] for p in picks))
+        return ("multiple", written), "; ".join(tex_to_text(choices[p - 1]) for p in sorted(picks))
+    if kind == "ordering":
+        written = tuple(order[p - 1] for p in picks)
+        return ("ordering", written), " \u2192 ".join(tex_to_text(choices[p - 1]) for p in picks)
+    targets = list(getattr(inst, "targets", None) or [])
+    pairs = tuple(sorted((order[i], targets[t - 1]) for i, t in enumerate(picks)))
+    label = "; ".join(f"{tex_to_text(choices[i])} \u2192 {tex_to_text(targets[t - 1])}"
+                      for i, t in enumerate(picks))
+    return ("matching", pairs), label

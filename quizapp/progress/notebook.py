@@ -95,9 +95,10 @@ def diff_configs(a: dict, b: dict) -> list[tuple[str, Any, Any]]:
 
 
 def config_lr(config: dict) -> float | None:
-    """The base learning rate of a run: ``hyper.lr``, else the optimizer's default."""
+    """The base learning rate of a run: ``hyper.lr`` (simulator) or ``lr`` (training lab),
+    else the optimizer's default."""
     hyper = config.get("hyper") or {}
-    lr = hyper.get("lr")
+    lr = hyper.get("lr", config.get("lr"))
     if isinstance(lr, (int, float)) and not isinstance(lr, bool):
         return float(lr)
     name = config.get("optimizer")

@@ -16,7 +16,9 @@ right otherwise                                        Good
 =====================================================  =========
 
 Time budgets by answer kind: numeric 60 s, computed choice 45 s, choice 30 s,
-true/false 15 s. A true/false answer is never rated Easy, because a fast right answer
+true/false 15 s, select-all (multiple) 45 s, ordering 60 s, matching 75 s, short answer
+30 s. Only full credit counts as right here: a partly right multiple, ordering or
+matching answer is rated Again, so the item comes back soon. A true/false answer is never rated Easy, because a fast right answer
 there is a coin toss as often as it is knowledge. A missing, negative or non-finite time
 counts as exactly the budget (so it rates Good when right).
 
@@ -33,7 +35,8 @@ from typing import Any
 
 from fsrs import Card, Rating, Scheduler, State
 
-TIME_BUDGET = {"numeric": 60.0, "computed_choice": 45.0, "choice": 30.0, "true_false": 15.0}
+TIME_BUDGET = {"numeric": 60.0, "computed_choice": 45.0, "choice": 30.0, "true_false": 15.0,
+               "multiple": 45.0, "ordering": 60.0, "matching": 75.0, "short": 30.0}
 DEFAULT_BUDGET = 30.0
 SLOW_FACTOR = 2.0
 FAST_FACTOR = 0.25

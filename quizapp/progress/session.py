@@ -61,6 +61,7 @@ class Feedback:
     #: where the answer was kept when the file was busy ("journal"/"memory"), and why
     saved: str = "file"
     note: str = ""
+    score: float | None = None  # credit 0..1 of multiple / ordering / matching answers
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,9 @@ class StudySession:
         if grade.correct is None:
             return Feedback(False, None, "", grade.message, "", None, [])
         item = self.bank.items[inst.item_id]
-        given = text.strip()
+        # the part kinds store their canonical text ("1 3", "3 1 2 4", "1b 2a 3c"), which the
+        # seed turns back into options; every other answer is stored as typed
+        given = getattr(grade, "text", "") or text.strip()
         expected = grade.expected or getattr(inst, "answer_text", "")
         rec = self.store.record_attempt(
             self.learner_id, inst.item_id, correct=bool(grade.correct), given=given,
@@ -294,7 +297,8 @@ class StudySession:
             return Feedback(True, None, "", "Answer recorded.", "", rec.attempt_id, [],
                             saved, note)
         return Feedback(True, bool(grade.correct), expected, grade.message,
-                        inst.explanation, rec.attempt_id, list(rec.unlocked), saved, note)
+                        inst.explanation, rec.attempt_id, list(rec.unlocked), saved, note,
+                        getattr(grade, "score", None))
 
     def finish(self) -> Summary:
         """Close the session (idempotent); in exam mode this is when verdicts are shown."""

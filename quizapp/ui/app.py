@@ -23,6 +23,8 @@ from quizapp.ui.achievements.toast import ToastManager
 
 APP_NAME = "quizapp"
 DEFAULT_SIZE = QSize(1280, 800)
+STORE_AFTER_MS = 150  # after the first paint: the progress file is opened
+MATH_AFTER_MS = 300  # then mathtext is warmed on a worker thread
 
 
 def versions() -> dict[str, str]:
@@ -124,6 +126,11 @@ class MainWindow(QMainWindow):
         self.toasts.activated.connect(self._open_achievement)
         ctx.achievementsUnlocked.connect(self._on_unlocked)
         self.restore_settings()
+        # work the first paint does not need, done while the window sits idle after it:
+        # opening the progress file (its connection belongs to this thread), then the
+        # math renderer's grammar and fonts (on a worker thread)
+        QTimer.singleShot(STORE_AFTER_MS, self._open_store_when_idle)
+        QTimer.singleShot(MATH_AFTER_MS, self._warm_math)
 
     # ------------------------------------------------------------------ menus
 
@@ -253,6 +260,15 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_NAME} — {spec.title}")
         if hasattr(page, "activated"):
             page.activated()
+
+    def _open_store_when_idle(self) -> None:
+        self.ctx.store  # noqa: B018 - opens it (or records why it cannot be opened)
+
+    @staticmethod
+    def _warm_math() -> None:
+        from quizapp.ui.shared.mathtext import warm_up
+
+        warm_up()
 
     def _on_unlocked(self, unlocked: list) -> None:
         titles = ", ".join(getattr(a, "title", str(a)) for a in unlocked)

@@ -69,6 +69,12 @@ class AppContext(QObject):
         return self._store
 
     @property
+    def store_opened(self) -> bool:
+        """Whether the store was opened (or tried) already; reading :attr:`store` opens it.
+        Pages that read on a worker thread open their own connection instead of waiting."""
+        return self._store is not _UNSET
+
+    @property
     def store_problem(self) -> str | None:
         self._ensure()
         return self._reason
@@ -84,6 +90,11 @@ class AppContext(QObject):
             if self._learner_id is None:
                 self._learner_id = self.store.default_learner().id
         return self._learner_id
+
+    @property
+    def preferred_learner_id(self) -> int | None:
+        """The learner chosen last time (settings), not checked yet (opens nothing)."""
+        return self._preferred
 
     @property
     def chosen_learner_id(self) -> int | None:

@@ -5,7 +5,7 @@ builds the sidebar, the Go menu and the shortcuts from this list and nothing els
 Shortcuts are fixed per page (not per position), so they survive new pages:
 
     Ctrl+1 Learn   Ctrl+2 Simulator   Ctrl+3 Practice   Ctrl+4 Progress
-    Ctrl+5 Achievements   Ctrl+6 Author
+    Ctrl+5 Achievements   Ctrl+6 Author   Ctrl+7 Lab
 
 A page is a QWidget class, imported only when the page is first shown, built as
 ``Page(ctx)`` with the shared :class:`quizapp.ui.context.AppContext`. It may define:
@@ -56,6 +56,8 @@ PAGES: list[PageSpec] = [
              "Badges earned and how close the next ones are"),
     PageSpec("author", "Author", "quizapp.ui.author.page:AuthorPage", "Ctrl+6", "SP_FileDialogDetailedView",
              "Write, check, preview and share question items (GIFT, Moodle XML)"),
+    PageSpec("lab", "Lab", "quizapp.ui.lab.page:LabPage", "Ctrl+7", "SP_ComputerIcon",
+             "Train a small network live with several optimizers; the chapter's symptoms named as they appear"),
 ]
 
 #: The page shown on the very first start (afterwards the last page is restored).

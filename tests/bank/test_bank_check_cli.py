@@ -101,7 +101,7 @@ def test_cli_show_json(capsys, data, sample_bank):
     code, out, _ = run(capsys, "bank", "show", "adam.first-step", "--seed", "3", "--bank", b, "--json")
     doc = json.loads(out)
     inst = sample_bank.instance("adam.first-step", 3)
-    assert code == 0 and set(doc) == {"id", "prompt", "choices", "answer", "explanation", "params"}
+    assert code == 0 and set(doc) == {"id", "kind", "prompt", "choices", "answer", "answer_text", "explanation", "params"}
     assert doc["choices"] is None and doc["answer"] == pytest.approx(inst.answer)
     assert doc["prompt"] == inst.prompt and doc["params"] == inst.params
     _, out, _ = run(capsys, "bank", "show", "adam.beta-order", "--seed", "1", "--bank", b, "--json")

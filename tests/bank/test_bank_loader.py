@@ -238,7 +238,7 @@ id = "t.a"
 category = "choice"
 prompt = "q"
 explanation = "x"
-answer = { kind = "multiple", choices = ["a", "b"] }
+answer = { kind = "select_all", choices = ["a", "b"] }
 
 [[item]]
 id = "t.b"

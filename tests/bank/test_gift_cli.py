@@ -36,7 +36,7 @@ def test_import_reports_skipped_with_lines_and_summary(tmp_path):
     assert code == 0, err
     lines = out.strip().splitlines()
     assert f"{CORPUS / 'unsupported.gift'}:3: skipped essay 'Essay'" in lines[0]
-    assert lines[-1] == (f"imported 1; skipped 11 (essay: 1, matching: 1, short answer: 1, description: 1, "
+    assert lines[-1] == (f"imported 1; skipped 10 (essay: 1, short answer: 1, description: 1, "
                          f"multiple response: 2, several answer blocks: 1, malformed: 4) -> {out_toml}")
     code, out, _ = run_cli(["bank", "list", "--bank", str(out_toml), "--json"])
     assert [row["id"] for row in json.loads(out)] == ["unsupported.good-one"]

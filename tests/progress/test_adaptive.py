@@ -18,6 +18,10 @@ def shipped():
 
 
 def answer(inst, right: bool) -> str:
+    from quizapp.bank.kinds import typed_answer
+
+    if typed_answer(inst, right) is not None:
+        return typed_answer(inst, right)
     if inst.kind in ("choice", "computed_choice"):
         return str(inst.correct_choice if right else inst.correct_choice % len(inst.choices) + 1)
     if inst.kind == "true_false":

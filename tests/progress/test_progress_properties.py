@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from quizapp.progress import Store, StoreError, clock, review
 from quizapp.progress.notebook import clean, diff_configs, dumps, flatten, loads_object
-from quizapp.progress.textmath import GREEK, tex_to_text
+from quizapp.textmath import GREEK, tex_to_text
 
 keys = st.text(st.characters(min_codepoint=97, max_codepoint=122), min_size=1, max_size=6)
 leaves = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False) \

@@ -129,3 +129,19 @@ def test_first_recorded_run_reports_an_achievement(window, qtbot):
     titles = [a.title for a in blocker.args[0]]
     assert "Lab notebook" in titles
     assert "Achievement unlocked" in window.statusBar().currentMessage()
+
+
+def test_progress_as_the_last_page_starts_without_opening_the_store(qtbot, ctx):
+    """Start-up with Progress last: the window is built and shown before the progress file
+    is opened on the GUI thread (the page reads on its worker), then it opens at idle."""
+    settings = open_settings()
+    settings.setValue("window/page", "progress")
+    settings.sync()
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    assert window.current_page() == "progress" and not ctx.store_opened
+    window.show()
+    qtbot.waitUntil(lambda: ctx.store_opened, timeout=3000)
+    page = window.pages["progress"]
+    qtbot.waitUntil(lambda: page.data is not None and not page.loading, timeout=5000)
+    assert page.summary.text().startswith("0 answers")

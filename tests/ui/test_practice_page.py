@@ -42,12 +42,20 @@ def attempts(ctx) -> list[tuple]:
 
 
 def right_answer(inst) -> str:
+    from quizapp.bank.kinds import typed_answer
+
+    if typed_answer(inst, True) is not None:
+        return typed_answer(inst, True)
     if inst.choices:
         return str(inst.correct_choice)
     return inst.answer_display or repr(float(inst.answer))
 
 
 def wrong_answer(inst) -> str:
+    from quizapp.bank.kinds import typed_answer
+
+    if typed_answer(inst, False) is not None:
+        return typed_answer(inst, False)
     if inst.choices:
         return str(1 if inst.correct_choice != 1 else 2)
     return repr(float(inst.answer) * 3 + 7)
@@ -55,7 +63,9 @@ def wrong_answer(inst) -> str:
 
 def give(page, text: str) -> None:
     """Enter ``text`` the way a learner would (a choice number or typed digits) and submit."""
-    if page.instance.choices:
+    if page.kind_widget is not None:  # select-all, ordering, matching, short
+        page.kind_widget.set_text(text)
+    elif page.instance.choices:
         page.choose(int(text))
     else:
         page.answer_edit.setText(text)
@@ -105,7 +115,8 @@ def test_whole_session_records_answers_unlocks_an_achievement_and_summarises(qtb
     assert practice.score_label.text().startswith("2 of 3 right (67 %)")
     assert summary.review_next == [given[1][0]]
     assert practice.review_button.isVisible() and "again" in practice.review_button.text()
-    assert practice.answers_layout.count() == 3
+    # the answer cards follow the score, one per event-loop turn (no pause before the summary)
+    qtbot.waitUntil(lambda: practice.answers_layout.count() == 3, timeout=5000)
     # "practise these again" starts a session on exactly the missed item
     practice.practise_missed()
     assert practice.current_view() == "question"

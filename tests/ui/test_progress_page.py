@@ -165,13 +165,16 @@ def test_the_chosen_learner_is_remembered_across_restarts(qtbot, ctx, seeded):
 # ---------------------------------------------------------------------- plots
 
 
-def test_plots_are_drawn_from_the_database(seeded, progress, ctx):
+def test_plots_are_drawn_from_the_database(seeded, progress, ctx, qtbot):
     # accuracy per day: 4/6, 5/7, 2/2
     ys = list(progress.accuracy_canvas.line.get_ydata())
     assert ys == pytest.approx([400 / 6, 500 / 7, 100.0])
-    # answers per day as bars scaled to a third of the height (the tallest day: 30)
-    assert [b.get_height() for b in progress.accuracy_canvas.bars] == pytest.approx(
+    # answers per day as bars scaled to a third of the height (the tallest day: 30), drawn
+    # as ONE collection of rectangles (hundreds of bar patches took half a second to draw)
+    bars = progress.accuracy_canvas.bars
+    assert [p.vertices[:, 1].max() for p in bars.get_paths()] == pytest.approx(
         [30 * 6 / 7, 30.0, 30 * 2 / 7])
+    assert not progress.accuracy_canvas.ax.patches
     # mastery: share right among the last 10 answers, in the bank's topic order
     canvas = progress.mastery_canvas
     assert canvas.topics == ["sgd", "adam", "momentum"]
@@ -192,7 +195,7 @@ def test_plots_are_drawn_from_the_database(seeded, progress, ctx):
 
     # grouped by week: one point, 11 of 15
     progress.bucket_combo.setCurrentIndex(progress.bucket_combo.findData("week"))
-    assert progress.accuracy_canvas.stale  # drawn on the next turn of the event loop
+    qtbot.waitUntil(lambda: progress.data.bucket == "week", timeout=3000)  # read off the GUI thread
     progress.flush_plots()
     assert list(progress.accuracy_canvas.line.get_ydata()) == pytest.approx([100 * 11 / 15])
 
@@ -231,31 +234,47 @@ def test_calendar_grid_and_weakest_topics_helpers():
 # ---------------------------------------------------------------------- history
 
 
+def show_history(progress, qtbot):
+    progress.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: not progress.history_model.loading, timeout=5000)
+    return progress.history_model
+
+
+def settle(progress, qtbot):
+    qtbot.waitUntil(lambda: not progress.history_model.loading, timeout=5000)
+
+
 def test_history_filters_and_exports_what_is_shown(seeded, progress, ctx, qtbot, tmp_path,
                                                    monkeypatch):
-    proxy = progress.history_proxy
-    assert progress.history_model.rowCount() == 15 and proxy.rowCount() == 15
+    assert progress.history_model.query is None  # not read while its tab is hidden
+    table = show_history(progress, qtbot)
+    assert table.rowCount() == 15 and table.total == 15
     # newest first
-    first = proxy.index(0, 0).data(Qt.ItemDataRole.UserRole)
-    last = proxy.index(14, 0).data(Qt.ItemDataRole.UserRole)
+    first = table.index(0, 0).data(Qt.ItemDataRole.UserRole)["answered_at"]
+    last = table.index(14, 0).data(Qt.ItemDataRole.UserRole)["answered_at"]
     assert first > last
     combo = progress.topic_filter
     assert [combo.itemData(i) for i in range(combo.count())] == [None, "sgd", "adam", "momentum"]
     combo.setCurrentIndex(combo.findData("adam"))
-    assert proxy.rowCount() == 4
-    assert {proxy.index(r, 2).data() for r in range(4)} == {"Adam"}
+    settle(progress, qtbot)
+    assert table.rowCount() == 4
+    assert {table.index(r, 2).data() for r in range(4)} == {"Adam"}
     qtbot.keyClicks(progress.text_filter, "0.5")
-    assert proxy.rowCount() == 2  # the two "0.5" answers (not "0.05")
-    assert {proxy.index(r, 3).data() for r in range(2)} == {"0.5"}
+    settle(progress, qtbot)
+    assert table.rowCount() == 2  # the two "0.5" answers (not "0.05")
+    assert {table.index(r, 3).data() for r in range(2)} == {"0.5"}
     progress.text_filter.clear()
     progress.wrong_only.setChecked(True)
-    assert proxy.rowCount() == 3
-    assert {proxy.index(r, 5).data() for r in range(3)} == {"✗ wrong"}
+    settle(progress, qtbot)
+    assert table.rowCount() == 3
+    assert {table.index(r, 5).data() for r in range(3)} == {"✗ wrong"}
     assert progress.history_count.text().startswith("3 of 15 answers")
 
     target = tmp_path / "answers"  # no suffix: .csv is added
     monkeypatch.setattr(ProgressPage, "ask_save_path", classmethod(lambda cls, *a: str(target)))
-    qtbot.mouseClick(progress.export_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(progress.exported, timeout=5000) as done:
+        qtbot.mouseClick(progress.export_button, Qt.MouseButton.LeftButton)
+    assert done.args == [str(tmp_path / "answers.csv")]
     with open(tmp_path / "answers.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     assert tuple(rows[0]) == HistoryModel.CSV_COLUMNS
@@ -265,18 +284,60 @@ def test_history_filters_and_exports_what_is_shown(seeded, progress, ctx, qtbot,
     assert [r[0] for r in body] == sorted((r[0] for r in body), reverse=True)
     assert sorted(r[3] for r in body) == ["0.5", "0.5", "1e-2"]
 
+    # sorted by a header click, in SQL: given answers ascending, the export follows
+    progress.wrong_only.setChecked(False)
+    progress.topic_filter.setCurrentIndex(0)
+    progress.history_view.horizontalHeader().setSortIndicator(3, Qt.SortOrder.AscendingOrder)
+    settle(progress, qtbot)
+    given = [table.index(r, 3).data() for r in range(table.rowCount())]
+    assert given == sorted(given, key=str.casefold) and table.rowCount() == 15
+
     # nothing shown: nothing to export
     qtbot.keyClicks(progress.text_filter, "no such answer")
-    assert proxy.rowCount() == 0 and not progress.export_button.isEnabled()
+    settle(progress, qtbot)
+    assert table.rowCount() == 0 and not progress.export_button.isEnabled()
+
+
+def test_a_long_history_is_read_off_the_gui_thread_and_fetched_as_it_scrolls(
+        seeded, progress, ctx, qtbot, monkeypatch):
+    import threading
+
+    from quizapp.ui.progress import model
+
+    store = ctx.store
+    for i in range(450):
+        answer(store, seeded.id, f"sgd.q{i % 7}", "sgd", i % 3 != 0, str(i), "1")
+    threads = []
+    real = model.load_data
+
+    def spy(*args, **kw):
+        threads.append(threading.current_thread())
+        return real(*args, **kw)
+
+    monkeypatch.setattr(model, "load_data", spy)
+    ctx.dataChanged.emit()
+    qtbot.waitUntil(lambda: bool(threads) and not progress.loading, timeout=5000)
+    assert threads and threads[0] is not threading.main_thread()
+    assert progress.summary.text().startswith("465 answers")
+    table = show_history(progress, qtbot)
+    assert table.total == 465 and table.matched == 465
+    assert table.rowCount() == model.HISTORY_PAGE  # the rest when scrolled to
+    progress.history_view.scrollToBottom()
+    qtbot.waitUntil(lambda: table.rowCount() > model.HISTORY_PAGE, timeout=3000)
+    while table.canFetchMore():
+        table.fetchMore()
+    assert table.rowCount() == 465
+    stamps = [table.index(r, 0).data(Qt.ItemDataRole.UserRole)["id"] for r in range(465)]
+    assert stamps == sorted(stamps, reverse=True)  # one order across the pages
 
 
 def test_a_new_answer_refreshes_the_page(seeded, progress, ctx, qtbot, clock):
     answer(ctx.store, seeded.id, "momentum.v", "momentum", True, "0.19", "0.19")
     ctx.dataChanged.emit()
-    qtbot.waitUntil(lambda: progress.history_model.rowCount() == 16, timeout=3000)
-    assert progress.summary.text().startswith("16 answers")
+    qtbot.waitUntil(lambda: progress.summary.text().startswith("16 answers"), timeout=3000)
     qtbot.waitUntil(lambda: not any(c.stale for c in progress.canvases), timeout=3000)
     assert list(progress.calendar_canvas.grid[:, -1])[:3] == [6, 7, 3]
+    assert show_history(progress, qtbot).rowCount() == 16
 
 
 # ---------------------------------------------------------------------- weakest topics

@@ -378,7 +378,7 @@ def test_notebook_without_a_store_keeps_runs_in_memory(qtbot, tmp_path):
     assert "newer quizapp" in page.notebook_panel.status.text()
 
 
-def test_lr_sweep_uses_one_batched_call_per_optimizer(page, monkeypatch):
+def test_lr_sweep_uses_one_batched_call_per_optimizer(page, monkeypatch, qtbot):
     calls = []
     real = optim.sweep
 
@@ -388,6 +388,10 @@ def test_lr_sweep_uses_one_batched_call_per_optimizer(page, monkeypatch):
 
     monkeypatch.setattr(optim, "sweep", counting)
     page.show_sweep()
+    # off the GUI thread: the page says it is busy and offers to cancel meanwhile
+    assert page.sweep_results is None and "Cancel" in page.sweep_button.text()
+    qtbot.waitUntil(lambda: page.sweep_results is not None, timeout=10000)
+    assert page.sweep_button.text() == "Run s&weep" and page.sweep_progress.isHidden()
     assert calls == [("sgd", 40), ("momentum", 40), ("adam", 40)]
     results = page.sweep_results
     sgd = results[0]
@@ -397,6 +401,26 @@ def test_lr_sweep_uses_one_batched_call_per_optimizer(page, monkeypatch):
     page.flush()
     assert page.state.lanes[1].lr == 0.01235 and page.current == 1
     assert page.runs[1].lr[0] == pytest.approx(0.01235)
+
+
+def test_a_running_lr_sweep_can_be_cancelled(page, monkeypatch, qtbot):
+    import threading
+
+    gate = threading.Event()
+    real = optim.sweep
+
+    def slow(*args, **kwargs):
+        gate.wait(5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(optim, "sweep", slow)
+    page.show_sweep()
+    assert page.sweep_progress.isVisible()
+    qtbot.mouseClick(page.sweep_button, Qt.MouseButton.LeftButton)  # the button cancels
+    gate.set()
+    assert page.sweep_button.text() == "Run s&weep" and "cancelled" in page.status.text()
+    qtbot.wait(300)  # the worker finishes its lane and reports nothing
+    assert page.sweep_results is None
 
 
 def test_3d_view_follows_the_race(page):

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
     QPlainTextEdit, QPushButton, QRadioButton, QSizePolicy, QStackedWidget, QStyle, QToolButton,
     QVBoxLayout, QWidget,
 )
@@ -22,12 +22,15 @@ from quizapp.bank.loader import ITEM_FIELDS
 from quizapp.bank.model import CATEGORIES
 from quizapp.ui.author.model import (
     DEFAULT_DISPLAY, DEFAULT_TOLERANCE, PARAM_HINTS, PARAM_KINDS, TOLERANCE_KINDS, ParamRow,
-    format_scalar, parse_number_or_text, parse_scalar, params_from_rows, row_from_spec,
+    format_scalar, parse_number_or_text, parse_scalar, params_from_rows, part_answer, part_fields,
+    row_from_spec,
 )
 from quizapp.ui.shared.theme import ERROR_COLOR, MUTED_COLOR, WARNING_COLOR
 
 ANSWER_KINDS = (("choice", "Multiple choice"), ("true_false", "True / false"),
-                ("numeric", "Number"), ("computed_choice", "Computed choices"))
+                ("numeric", "Number"), ("computed_choice", "Computed choices"),
+                ("multiple", "Select all that apply"), ("ordering", "Put in order"),
+                ("matching", "Matching pairs"), ("short", "Short answer (typed)"))
 DIFFICULTIES = ((1, "1 · easy"), (2, "2 · medium"), (3, "3 · hard"))
 #: the section (group box) each field's problems are listed under
 SECTIONS = ("item", "text", "params", "constraints", "answer")
@@ -247,15 +250,20 @@ class ParamsEditor(_RowList):
 
 class _ChoiceRowWidget(QWidget):
     def __init__(self, index: int, text: str, formulas: bool, group: QButtonGroup,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, multi: bool = False):
         super().__init__(parent)
         n = index + 1
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(3)
-        self.radio = QRadioButton(f"{n}.")
-        self.radio.setToolTip("The correct choice")
-        self.radio.setAccessibleName(f"Choice {n} is the correct one")
+        if multi:  # select all that apply: every right choice is ticked
+            self.radio = QCheckBox(f"{n}.")
+            self.radio.setToolTip("Ticked: a right choice")
+            self.radio.setAccessibleName(f"Choice {n} is right")
+        else:
+            self.radio = QRadioButton(f"{n}.")
+            self.radio.setToolTip("The correct choice")
+            self.radio.setAccessibleName(f"Choice {n} is the correct one")
         group.addButton(self.radio, index)
         self.edit = QLineEdit(text)
         self.edit.setAccessibleName(f"Choice {n} " + ("formula" if formulas else "text"))
@@ -273,23 +281,33 @@ class _ChoiceRowWidget(QWidget):
 
 
 class ChoicesEditor(_RowList):
-    """Choices as written (2 to 12) with the correct one marked by a radio button."""
+    """Choices as written (2 to 12) with the correct one marked by a radio button
+    (``multi``: every right one ticked, for select-all-that-apply items)."""
 
-    def __init__(self, formulas: bool, parent: QWidget | None = None):
+    def __init__(self, formulas: bool, parent: QWidget | None = None, multi: bool = False):
         super().__init__("Add choice", "Add a choice", parent=parent)
         self.formulas = formulas
+        self.multi = multi
         self.key = "answer.choices"
         self.group = QButtonGroup(self)
-        self.group.setExclusive(True)
+        self.group.setExclusive(not multi)
         self.group.idClicked.connect(lambda _i: self.changed.emit(""))
 
-    def set_choices(self, texts: list[str], correct: int) -> None:
+    def _flags(self) -> list[bool]:
+        return [w.radio.isChecked() for w in self.rows]
+
+    def _set_flags(self, texts: list[str], flags: list[bool]) -> None:
+        self.set_choices(texts, [i + 1 for i, f in enumerate(flags) if f] if self.multi
+                         else next((i + 1 for i, f in enumerate(flags) if f), 0))
+
+    def set_choices(self, texts: list[str], correct) -> None:
         for w in self.rows:
             self.group.removeButton(w.radio)
         self._clear_rows()
+        right = set(correct) if isinstance(correct, (list, tuple, set)) else {correct}
         for i, text in enumerate(texts):
-            w = _ChoiceRowWidget(i, text, self.formulas, self.group, self)
-            w.radio.setChecked(i + 1 == correct)
+            w = _ChoiceRowWidget(i, text, self.formulas, self.group, self, multi=self.multi)
+            w.radio.setChecked(i + 1 in right)
             w.edit.textChanged.connect(lambda _t, i=i: self.changed.emit(f"{self.key}[{i + 1}]"))
             self._place_row(w, i, len(texts))
         self.add_button.setEnabled(len(texts) < 12)
@@ -298,7 +316,10 @@ class ChoicesEditor(_RowList):
     def texts(self) -> list[str]:
         return [w.edit.text() for w in self.rows]
 
-    def correct(self) -> int:
+    def correct(self):
+        """The correct choice (1-based, 0 for none); ``multi``: the list of right ones."""
+        if self.multi:
+            return [i + 1 for i, w in enumerate(self.rows) if w.radio.isChecked()]
         for i, w in enumerate(self.rows):
             if w.radio.isChecked():
                 return i + 1
@@ -310,16 +331,15 @@ class ChoicesEditor(_RowList):
             self.changed.emit("")
 
     def add_row(self) -> None:
-        texts, correct = self.texts() + [""], self.correct()
-        self.set_choices(texts, correct)
+        self._set_flags(self.texts() + [""], self._flags() + [False])
         self.rows[-1].edit.setFocus()
         self.changed.emit("")
 
     def remove_row(self, i: int) -> None:
-        texts, correct = self.texts(), self.correct()
+        texts, flags = self.texts(), self._flags()
         del texts[i]
-        correct = correct - 1 if correct > i + 1 else (0 if correct == i + 1 else correct)
-        self.set_choices(texts, correct)
+        del flags[i]
+        self._set_flags(texts, flags)
         if self.rows:
             self.rows[min(i, len(self.rows) - 1)].edit.setFocus()
         else:
@@ -327,16 +347,13 @@ class ChoicesEditor(_RowList):
         self.changed.emit("")
 
     def move(self, i: int, delta: int) -> None:
-        texts, correct = self.texts(), self.correct()
+        texts, flags = self.texts(), self._flags()
         j = i + delta
         if not 0 <= j < len(texts):
             return
         texts[i], texts[j] = texts[j], texts[i]
-        if correct == i + 1:
-            correct = j + 1
-        elif correct == j + 1:
-            correct = i + 1
-        self.set_choices(texts, correct)
+        flags[i], flags[j] = flags[j], flags[i]
+        self._set_flags(texts, flags)
         self.rows[j].edit.setFocus()
         self.changed.emit("")
 
@@ -543,6 +560,54 @@ class ItemForm(QWidget):
         c_form.addRow("Tolerance", self.cc_tolerance)
         c_lay.addLayout(c_form)
         self.pages["computed_choice"] = cc
+        # multiple: choices with every right one ticked
+        self.multi = ChoicesEditor(formulas=False, multi=True)
+        self.pages["multiple"] = self.multi
+        # ordering: one step per line, in the right order
+        order = QWidget()
+        o_lay = QVBoxLayout(order)
+        o_lay.setContentsMargins(0, 0, 0, 0)
+        o_label = QLabel("&Steps, one per line, in the right order (3 to 10; learners see them shuffled)")
+        o_label.setWordWrap(True)
+        self.steps = _plain_edit("Steps in the right order, one per line", 5,
+                                 "forward pass\ncompute the loss\nbackward pass\noptimizer step")
+        o_label.setBuddy(self.steps)
+        o_lay.addWidget(o_label)
+        o_lay.addWidget(self.steps)
+        self.pages["ordering"] = order
+        # matching: "left -> right" per line, extras one per line
+        match = QWidget()
+        m_lay = QVBoxLayout(match)
+        m_lay.setContentsMargins(0, 0, 0, 0)
+        m_label = QLabel("&Pairs, one per line as <b>left -&gt; right</b> (2 to 10)")
+        m_label.setWordWrap(True)
+        self.pairs = _plain_edit("Pairs, one per line: left -> right", 5,
+                                 "loss is NaN -> check for a too-large learning rate")
+        m_label.setBuddy(self.pairs)
+        x_label = QLabel("Extra right-hand options that match &nothing, one per line (optional)")
+        x_label.setWordWrap(True)
+        self.extras = _plain_edit("Extra right-hand options, one per line", 2, "")
+        x_label.setBuddy(self.extras)
+        for w in (m_label, self.pairs, x_label, self.extras):
+            m_lay.addWidget(w)
+        self.pages["matching"] = match
+        # short: accepted answers, near misses, typo allowance
+        short = QWidget()
+        s_lay = QFormLayout(short)
+        s_lay.setContentsMargins(0, 0, 0, 0)
+        s_lay.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.accept = _plain_edit("Accepted answers, one per line (the first is shown)", 3,
+                                  "warmup\nlearning-rate warmup")
+        self.reject = _plain_edit("Wrong answers close to a right one, one per line", 2, "")
+        self.typos = QComboBox()
+        self.typos.setAccessibleName("Typos forgiven")
+        for label, data in (("none", 0), ("1 edit (answers of 4+ characters)", 1),
+                            ("2 edits (1 below 8 characters)", 2)):
+            self.typos.addItem(label, data)
+        s_lay.addRow("&Accepted", self.accept)
+        s_lay.addRow("&Rejected", self.reject)
+        s_lay.addRow("T&ypos", self.typos)
+        self.pages["short"] = short
         for k, _ in ANSWER_KINDS:
             self.stack.addWidget(self.pages[k])
         outer.addStretch(1)
@@ -564,6 +629,13 @@ class ItemForm(QWidget):
         self.kind.currentIndexChanged.connect(self._on_kind)
         self.choices.changed.connect(self._emit)
         self.formulas.changed.connect(self._emit)
+        self.multi.changed.connect(self._emit)
+        self.steps.textChanged.connect(emit("answer.steps"))
+        self.pairs.textChanged.connect(emit("answer.pairs"))
+        self.extras.textChanged.connect(emit("answer.extras"))
+        self.accept.textChanged.connect(emit("answer.accept"))
+        self.reject.textChanged.connect(emit("answer.reject"))
+        self.typos.currentIndexChanged.connect(emit(""))
         self.tf_value.currentIndexChanged.connect(self._on_tf)
         self.tf_formula.textChanged.connect(emit("answer.value"))
         self.value.textChanged.connect(emit("answer.value"))
@@ -575,10 +647,10 @@ class ItemForm(QWidget):
         self.cc_unit.textChanged.connect(emit("answer.unit"))
         self.cc_tolerance.kind.currentIndexChanged.connect(emit(""))
         self.cc_tolerance.amount.textChanged.connect(emit("answer.tolerance"))
-        for editor in (self.params, self.choices, self.formulas):
+        for editor in (self.params, self.choices, self.formulas, self.multi):
             editor.rebuilt.connect(self._after_rebuild)
         for combo in (self.category, self.difficulty, self.preset, self.kind, self.tf_value,
-                      self.tolerance.kind, self.cc_tolerance.kind):
+                      self.tolerance.kind, self.cc_tolerance.kind, self.typos):
             _compact(combo)
         self._after_rebuild()
 
@@ -607,10 +679,11 @@ class ItemForm(QWidget):
         out: list[QWidget] = [self.id_edit, self.topic_edit, self.tags, self.prompt, self.explanation,
                               self.constraints, self.tf_formula, self.value, self.display, self.unit,
                               self.tolerance.amount, self.cc_display, self.cc_unit,
-                              self.cc_tolerance.amount]
+                              self.cc_tolerance.amount, self.steps, self.pairs, self.extras,
+                              self.accept, self.reject]
         for w in self.params.rows:
             out += [w.name, w.values, w.step, w.sigfigs]
-        for editor in (self.choices, self.formulas):
+        for editor in (self.choices, self.formulas, self.multi):
             out += [w.edit for w in editor.rows]
         return out
 
@@ -631,6 +704,14 @@ class ItemForm(QWidget):
             chain += [self.tf_value, self.tf_formula]
         elif kind == "numeric":
             chain += [self.value, self.tolerance.kind, self.tolerance.amount, self.display, self.unit]
+        elif kind == "multiple":
+            chain += self.multi.focus_widgets()
+        elif kind == "ordering":
+            chain += [self.steps]
+        elif kind == "matching":
+            chain += [self.pairs, self.extras]
+        elif kind == "short":
+            chain += [self.accept, self.reject, self.typos]
         else:
             chain += self.formulas.focus_widgets()
             chain += [self.cc_display, self.cc_unit, self.cc_tolerance.kind, self.cc_tolerance.amount]
@@ -657,12 +738,19 @@ class ItemForm(QWidget):
         kind = self.kind.currentData()
         self.stack.setCurrentWidget(self.pages[kind])
         if not self._loading:
-            # carry the choices over between the two multiple-choice kinds when the other is empty
+            # carry the choices over between the multiple-choice kinds when the other is empty
             src, dst = ((self.choices, self.formulas) if kind == "computed_choice"
                         else (self.formulas, self.choices) if kind == "choice" else (None, None))
+            if kind == "choice" and not self.formulas.texts():
+                src = self.multi
+            if kind == "multiple":
+                src, dst = self.choices, self.multi
             if src is not None and not any(t.strip() for t in dst.texts()) and src.texts():
                 self._loading = True
-                dst.set_choices(src.texts(), src.correct())
+                right = src.correct()
+                if dst.multi != src.multi:
+                    right = ([right] if right else []) if dst.multi else (right[0] if right else 0)
+                dst.set_choices(src.texts(), right)
                 self._loading = False
         self._after_rebuild()
         self._emit("")
@@ -707,9 +795,19 @@ class ItemForm(QWidget):
             choices = [c if isinstance(c, str) else format_scalar(c) for c in choices] \
                 if isinstance(choices, list) else []
             correct = ans.get("correct", 0)
+            keys = [c for c in correct if isinstance(c, int) and not isinstance(c, bool)] \
+                if isinstance(correct, list) else [correct]
             correct = correct if isinstance(correct, int) and not isinstance(correct, bool) else 0
             self.choices.set_choices(choices if kind == "choice" else [], correct)
             self.formulas.set_choices(choices if kind == "computed_choice" else [], correct)
+            self.multi.set_choices(choices if kind == "multiple" else [], keys)
+            part = part_fields(ans if kind in ("ordering", "matching", "short") else {})
+            self.steps.setPlainText(part["steps"])
+            self.pairs.setPlainText(part["pairs"])
+            self.extras.setPlainText(part["extras"])
+            self.accept.setPlainText(part["accept"])
+            self.reject.setPlainText(part["reject"])
+            self.typos.setCurrentIndex(max(0, self.typos.findData(part["typos"])))
             value = ans.get("value")
             if kind == "true_false":
                 mode = ("true" if value is True else "false" if value is False else "formula")
@@ -766,6 +864,18 @@ class ItemForm(QWidget):
         elif kind == "true_false":
             mode = self.tf_value.currentData()
             ans["value"] = True if mode == "true" else False if mode == "false" else self.tf_formula.text().strip()
+        elif kind == "multiple":
+            ans["choices"] = self.multi.texts()
+            ans["correct"] = self.multi.correct()
+        elif kind in ("ordering", "matching", "short"):
+            got, wrong = part_answer(kind, {"steps": self.steps.toPlainText(),
+                                            "pairs": self.pairs.toPlainText(),
+                                            "extras": self.extras.toPlainText(),
+                                            "accept": self.accept.toPlainText(),
+                                            "reject": self.reject.toPlainText(),
+                                            "typos": self.typos.currentData()})
+            ans.update(got)
+            problems += wrong
         else:
             ans["value"] = parse_number_or_text(self.value.text())
             _tail(ans, self.tolerance, self.display, self.unit)
@@ -791,12 +901,12 @@ class ItemForm(QWidget):
                 w.setEnabled(not ro)
         self.tf_formula.setEnabled(self.tf_value.currentData() == "formula" or ro)
         if not ro:
-            for editor in (self.params, self.choices, self.formulas):
+            for editor in (self.params, self.choices, self.formulas, self.multi):
                 n = len(editor.rows)
                 for i, w in enumerate(editor.rows):
                     w.up.setEnabled(i > 0)
                     w.down.setEnabled(i < n - 1)
-            for editor in (self.choices, self.formulas):
+            for editor in (self.choices, self.formulas, self.multi):
                 editor.add_button.setEnabled(len(editor.rows) < 12)
             self.tf_formula.setEnabled(self.tf_value.currentData() == "formula")
 
@@ -833,7 +943,13 @@ class ItemForm(QWidget):
                     return w.name if ("name" in lowered or "reserved" in lowered or "twice" in lowered) \
                         else w.values
             return None
-        editor = self.formulas if kind == "computed_choice" else self.choices
+        editor = self.formulas if kind == "computed_choice" else self.multi if kind == "multiple" \
+            else self.choices
+        part = {"answer.steps": self.steps, "answer.pairs": self.pairs, "answer.extras": self.extras,
+                "answer.accept": self.accept, "answer.reject": self.reject, "answer.typos": self.typos}
+        for key, widget in part.items():
+            if field == key or field.startswith(key + "["):
+                return widget
         if field.startswith("answer.choices["):
             try:
                 i = int(field[len("answer.choices["):].rstrip("]")) - 1

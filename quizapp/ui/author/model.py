@@ -178,6 +178,65 @@ def params_from_rows(rows: list[ParamRow]) -> tuple[dict[str, Any], list[tuple[s
 # ---------------------------------------------------------------- ids and new items
 
 
+# ---------------------------------------------------------------------- the part kinds' fields
+
+PAIR_ARROW = "->"
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in str(text).splitlines() if line.strip()]
+
+
+def part_fields(answer: dict[str, Any]) -> dict[str, Any]:
+    """The form's text fields for an ordering, matching or short answer table."""
+    def texts(key: str) -> list[str]:
+        v = answer.get(key, [])
+        v = [v] if isinstance(v, str) else v
+        return [str(x) for x in v] if isinstance(v, list) else []
+
+    pairs = answer.get("pairs", [])
+    pair_lines = [f"{p[0]} {PAIR_ARROW} {p[1]}" for p in pairs
+                  if isinstance(p, list) and len(p) == 2] if isinstance(pairs, list) else []
+    typos = answer.get("typos", 0)
+    return {"steps": "\n".join(texts("steps")), "pairs": "\n".join(pair_lines),
+            "extras": "\n".join(texts("extras")), "accept": "\n".join(texts("accept")),
+            "reject": "\n".join(texts("reject")),
+            "typos": typos if isinstance(typos, int) and not isinstance(typos, bool) else 0}
+
+
+def part_answer(kind: str, fields: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The answer table's keys from the form's text fields, and what they cannot hold.
+
+    ``steps``, ``extras``, ``accept`` and ``reject``: one entry per line; ``pairs``: one
+    ``left -> right`` per line (split at the first arrow)."""
+    out: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    if kind == "ordering":
+        out["steps"] = _lines(fields.get("steps", ""))
+    elif kind == "matching":
+        pairs = []
+        for n, line in enumerate(_lines(fields.get("pairs", "")), 1):
+            left, arrow, right = line.partition(PAIR_ARROW)
+            if not arrow or not left.strip() or not right.strip():
+                problems.append((f"answer.pairs[{n}]", f"line {n} ({line[:40]!r}) is not "
+                                                       f"'left {PAIR_ARROW} right'"))
+                continue
+            pairs.append([left.strip(), right.strip()])
+        out["pairs"] = pairs
+        extras = _lines(fields.get("extras", ""))
+        if extras:
+            out["extras"] = extras
+    elif kind == "short":
+        out["accept"] = _lines(fields.get("accept", ""))
+        reject = _lines(fields.get("reject", ""))
+        if reject:
+            out["reject"] = reject
+        typos = fields.get("typos", 0) or 0
+        if typos:
+            out["typos"] = int(typos)
+    return out, problems
+
+
 def unique_id(base: str, used: set[str] | frozenset[str], suffix: str = "-copy") -> str:
     """``base + suffix`` (or ``-2``, ``-3``, ...) not in ``used``, a valid id (≤ 100 chars)."""
     base = re.sub(r"[^a-z0-9._-]+", "-", base.lower()).strip("-._") or "item"

@@ -144,7 +144,7 @@ class PreviewPanel(QGroupBox):
                 rl = QHBoxLayout(row)
                 rl.setContentsMargins(0, 0, 0, 0)
                 rl.setSpacing(4)
-                right = i == inst.correct_choice
+                right = i == inst.correct_choice or (inst.kind == "multiple" and i in inst.answer)
                 mark = QLabel(f"<span style='color:{OK_COLOR}'><b>✓ {i}.</b></span>" if right
                               else f"&nbsp;&nbsp;&nbsp;{i}.")
                 mark.setTextFormat(Qt.TextFormat.RichText)
@@ -156,9 +156,16 @@ class PreviewPanel(QGroupBox):
                 rl.addWidget(label, 1)
                 self.choices_lay.addWidget(row)
                 self._choice_labels.append(row)
+        for i, text in enumerate(getattr(inst, "targets", None) or []):  # matching: lettered options
+            label = math_label(f"{chr(ord('a') + i)}) {text}")
+            label.setAccessibleName(f"Option {chr(ord('a') + i)}: {text}")
+            self.choices_lay.addWidget(label)
+            self._choice_labels.append(label)
         self.choices_box.setVisible(inst.choices is not None)
         answer = html.escape(inst.answer_text)
         extra = ""
+        if inst.kind == "short" and len(inst.accepted or []) > 1:
+            extra = " (also accepted: " + html.escape(", ".join(inst.accepted[1:])) + ")"
         if inst.kind == "numeric":
             tol = item.answer.tolerance.describe() if item is not None else ""
             extra = f" (accepted {html.escape(tol)}; exact value {inst.answer!r})"

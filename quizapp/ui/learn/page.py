@@ -55,8 +55,8 @@ class LearnPage(QWidget):
         else:
             self.title.setText("The chapter could not be loaded")
             self._add_block(MathLabel(self.load_error or "The chapter has no sections."))
-            for w in (self.prev_button, self.next_button, self.try_button, self.practice_button,
-                      self.act_prev, self.act_next, self.act_try, self.act_practice):
+            for w in (self.prev_button, self.next_button, self.try_button, self.lab_button, self.practice_button,
+                      self.act_prev, self.act_next, self.act_try, self.act_lab, self.act_practice):
                 w.setEnabled(False)
 
     @staticmethod
@@ -120,6 +120,9 @@ class LearnPage(QWidget):
         self.try_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Try it")
         self.try_button.setAccessibleName("Try it in the simulator")
         self.try_button.clicked.connect(self.try_it)
+        self.lab_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_ComputerIcon), "Try it in the Lab")
+        self.lab_button.setAccessibleName("Try it in the training lab")
+        self.lab_button.clicked.connect(self.try_lab)
         self.practice_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton),
                                            "Practice it")
         self.practice_button.setAccessibleName("Practice this section")
@@ -129,6 +132,7 @@ class LearnPage(QWidget):
             bar.addWidget(b)
         bar.addStretch(1)
         bar.addWidget(self.try_button)
+        bar.addWidget(self.lab_button)
         bar.addWidget(self.practice_button)
         rv.addLayout(bar)
 
@@ -185,10 +189,13 @@ class LearnPage(QWidget):
         self.act_try = QAction("&Try it in the simulator", self)
         self.act_try.setShortcut(QKeySequence("Ctrl+T"))
         self.act_try.triggered.connect(self.try_it)
+        self.act_lab = QAction("Try it in the &Lab", self)
+        self.act_lab.setShortcut(QKeySequence("Ctrl+Shift+T"))
+        self.act_lab.triggered.connect(self.try_lab)
         self.act_practice = QAction("Practice &it", self)
         self.act_practice.setShortcut(QKeySequence("Ctrl+P"))
         self.act_practice.triggered.connect(self.practice_it)
-        for act in (self.act_prev, self.act_next, self.act_try, self.act_practice):
+        for act in (self.act_prev, self.act_next, self.act_try, self.act_lab, self.act_practice):
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(act)  # work even when the page is used without the main window
 
@@ -198,6 +205,7 @@ class LearnPage(QWidget):
             menu.addAction(act)
         menu.addSeparator()
         menu.addAction(self.act_try)
+        menu.addAction(self.act_lab)
         menu.addAction(self.act_practice)
         return menu
 
@@ -253,6 +261,12 @@ class LearnPage(QWidget):
         else:
             self.try_button.setText("Try it")
             self.try_button.setToolTip("This section has no simulator story")
+        lab = section.try_lab
+        self.lab_button.setVisible(lab is not None)
+        self.act_lab.setEnabled(lab is not None)
+        if lab:
+            self.lab_button.setToolTip("Train a real network on this section's symptom in the Lab (Ctrl+Shift+T)")
+            self.lab_button.setAccessibleDescription(f"Opens the training lab preset {lab}")
         topics = section.practice_topics
         self.practice_button.setEnabled(bool(topics))
         self.act_practice.setEnabled(bool(topics))
@@ -310,6 +324,11 @@ class LearnPage(QWidget):
         """Open the simulator with this section's preset."""
         if self.current is not None and self.current.try_preset:
             self.ctx.navigate("simulator", preset=self.current.try_preset)
+
+    def try_lab(self) -> None:
+        """Open the training lab with this section's preset."""
+        if self.current is not None and self.current.try_lab:
+            self.ctx.navigate("lab", preset=self.current.try_lab)
 
     def practice_it(self) -> None:
         """Start a short Practice session on this section's topics."""

@@ -6,7 +6,8 @@ items, then the rest), grades each answer and commits it to the store *before* i
 returns the feedback, so ending a session (Esc) or a crash loses nothing.
 
 Views: set-up (topics, category, length, mode) → question (math drawn, numbered choice
-buttons or a number field that says what it accepts) with feedback and the worked
+buttons or a number field that says what it accepts; select-all toggles, a list to
+order, matching rows or a phrase field from :mod:`.kinds`) with feedback and the worked
 explanation for this instance's numbers → summary (score, time, what to review next).
 Keys: 1–9 choose, Enter submits (and goes on), N next, Esc ends the session. In exam
 mode nothing is revealed until the summary.
@@ -30,9 +31,12 @@ from PySide6.QtWidgets import (
 
 from quizapp.bank.numeric import accepted_hint, number_examples
 from quizapp.progress.session import CATEGORIES, MODES, SessionOptions, StudySession
-from quizapp.ui.shared.mathtext import MathLabel, plain_text
+from quizapp.ui.practice import model
+from quizapp.ui.practice.model import PracticeFlow
 from quizapp.ui.shared.a11y import focus_ring, quiet_scroll, tab_after
-from quizapp.ui.shared.theme import ERROR_COLOR, MUTED_COLOR, OK_COLOR
+from quizapp.ui.practice.kinds import KINDS as ANSWER_WIDGET_KINDS, answer_widget
+from quizapp.ui.shared.mathtext import MathLabel, plain_text, warm_up
+from quizapp.ui.shared.theme import ERROR_COLOR, MUTED_COLOR, OK_COLOR, WARNING_COLOR
 
 ACCEPTED_HINT = accepted_hint()  # per question, examples that are not its answer
 MODE_TEXT = {
@@ -160,20 +164,8 @@ def _bold(widget: QWidget, factor: float = 1.0) -> None:
     widget.setFont(font)
 
 
-def _duration(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, sec = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {sec:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
-def _literal(text: str) -> str:
-    """User text shown through MathLabel markup: no math, no markup."""
-    return text.replace("$", "\\$").replace("*", "\u2217").replace("`", "\u2018")
+_duration = model.duration
+_literal = model.literal
 
 
 # ---------------------------------------------------------------------- the page
@@ -197,16 +189,15 @@ class PracticePage(QWidget):
         self.setObjectName("practice-page")
         self.bank = None
         self.bank_error = ""
-        self.session: StudySession | None = None
-        self.instance = None  # the question on screen
-        self.feedback = None  # its Feedback once answered
-        self.records: list[tuple[Any, Any, str]] = []  # (instance, feedback, given) this session
-        self.summary = None
+        #: the session flow (Qt-free): session, question on screen, feedback, answers, summary
+        self.flow = PracticeFlow()
         self._selected: int | None = None
+        self._cards: list = []  # answer cards still to add to the summary (one per turn)
+        self._card_timer = QTimer(self, singleShot=True, interval=0)
+        self._card_timer.timeout.connect(self._add_card)
         self._shown_at = 0.0
         self._pending_start: dict | None = None
         self._memory_store = None
-        self._last_options: SessionOptions | None = None
         self._build()
         self._build_keys()
         self._set_view(self.setup_view)
@@ -224,6 +215,22 @@ class PracticePage(QWidget):
         else:
             loader.loaded.connect(self._on_bank)
             loader.start()
+
+        QTimer.singleShot(0, warm_up)  # mathtext's grammar and fonts, on a worker thread
+
+    # the flow's state under the names the page has always used
+    session = property(lambda self: self.flow.session,
+                       lambda self, v: setattr(self.flow, "session", v))
+    instance = property(lambda self: self.flow.instance,
+                        lambda self, v: setattr(self.flow, "instance", v))
+    feedback = property(lambda self: self.flow.feedback,
+                        lambda self, v: setattr(self.flow, "feedback", v))
+    records = property(lambda self: self.flow.records,
+                       lambda self, v: setattr(self.flow, "records", v))
+    summary = property(lambda self: self.flow.summary,
+                       lambda self, v: setattr(self.flow, "summary", v))
+    _last_options = property(lambda self: self.flow.last_options,
+                             lambda self, v: setattr(self.flow, "last_options", v))
 
     # ------------------------------------------------------------------ layout
 
@@ -388,6 +395,12 @@ class PracticePage(QWidget):
         self.choices_layout.setSpacing(6)
         lay.addWidget(self.choices_box)
         self.choice_buttons: list[ChoiceButton] = []
+        # multiple / ordering / matching / short: a widget per question (ui/practice/kinds.py)
+        self.kind_box = QWidget()
+        self.kind_layout = QVBoxLayout(self.kind_box)
+        self.kind_layout.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.kind_box)
+        self.kind_widget = None
 
         self.numeric_box = QWidget()
         nv = QVBoxLayout(self.numeric_box)
@@ -682,28 +695,16 @@ class PracticePage(QWidget):
         opts = opts or self.options()
         store, learner = self._store()
         try:
-            session = StudySession(store, self.bank, learner, opts)
+            why = self.flow.start(store, self.bank, learner, opts, item_ids)
         except Exception as exc:  # unknown topic, a store error...: say so, keep the form
             self._set_view(self.setup_view)
             self._show_setup_message(f"Cannot start: {exc}", error=True)
             return False
-        if item_ids is not None:
-            session.queue = [i for i in item_ids if i in self.bank.items][: max(1, len(item_ids))]
-        self._last_options = opts
-        self.session = session
-        self.summary = None
-        self.records = []
         self._show_setup_message("")
         self.sessionStarted.emit()
-        if session.total == 0:
-            session.finish()
-            self.session = None
+        if why is not None:
             self._set_view(self.setup_view)
-            why = ("no questions are due for review" if opts.mode == "review"
-                   else "you have seen every question" if opts.mode == "new"
-                   else "no question matches")
-            self._show_setup_message(f"Nothing to practise with these settings right now: {why}. "
-                                     "Try other topics or the Mixed mode.", error=True)
+            self._show_setup_message(why, error=True)
             return False
         self.next_question()
         return True
@@ -740,17 +741,14 @@ class PracticePage(QWidget):
             self.show_setup()
 
     def next_question(self) -> None:
-        session = self.session
-        if session is None:
+        if self.session is None:
             return
-        if self.instance is not None and self.feedback is None:
+        if self.flow.waiting_for_answer:
             return  # answer first (Esc ends the session)
-        inst = session.next()
+        inst = self.flow.next()
         if inst is None:
             self.end_session()
             return
-        self.instance = inst
-        self.feedback = None
         self._selected = None
         self._show_question(inst)
 
@@ -770,18 +768,33 @@ class PracticePage(QWidget):
             self.choices_layout.removeWidget(b)
             b.deleteLater()
         self.choice_buttons = []
-        if inst.choices:
+        if self.kind_widget is not None:
+            self.kind_layout.removeWidget(self.kind_widget)
+            self.kind_widget.hide()
+            self.kind_widget.deleteLater()
+            self.kind_widget = None
+        part = inst.kind in ANSWER_WIDGET_KINDS
+        if part:
+            self.kind_widget = answer_widget(inst)
+            self.kind_widget.changed.connect(lambda: self._show_input_message(""))
+            self.kind_layout.addWidget(self.kind_widget)
+            tab_after(self.end_button, self.kind_widget.focus_widgets())
+        self.kind_box.setVisible(part)
+        if inst.choices and not part:
             for n, text in enumerate(inst.choices, start=1):
                 button = ChoiceButton(n, text)
                 button.clicked.connect(lambda _c=False, n=n: self.choose(n))
                 self.choices_layout.addWidget(button)
                 self.choice_buttons.append(button)
             tab_after(self.end_button, self.choice_buttons)  # Tab: choices, then Submit
-        self.choices_box.setVisible(bool(inst.choices))
+        self.choices_box.setVisible(bool(inst.choices) and not part)
         n = len(inst.choices or [])
-        self.keys_hint.setText((f"Keys: 1–{min(n, 9)} choose" if n else "Keys: type the number")
+        keys = {"multiple": f"Keys: 1–{min(n, 9)} tick or untick", "ordering": "Keys: Alt+Up / Alt+Down move",
+                "matching": "Keys: Tab to a row, arrows pick", "short": "Keys: type the answer"}
+        self.keys_hint.setText((keys[inst.kind] if part else f"Keys: 1–{min(n, 9)} choose" if n
+                                else "Keys: type the number")
                                + " · Enter submit · N next · Esc end the session")
-        numeric = not inst.choices
+        numeric = not inst.choices and not part
         self.numeric_box.setVisible(numeric)
         self.answer_edit.clear()
         self.answer_edit.setEnabled(numeric)
@@ -802,7 +815,9 @@ class PracticePage(QWidget):
         self._focus_question()
 
     def _focus_question(self) -> None:
-        if self.instance is not None and self.feedback is None and not self.instance.choices:
+        if self.kind_widget is not None and self.feedback is None:
+            self.kind_widget.focus_first()
+        elif self.instance is not None and self.feedback is None and not self.instance.choices:
             self.answer_edit.setFocus()
         elif self.feedback is not None and self.next_button.isVisible():
             self.next_button.setFocus()
@@ -814,6 +829,9 @@ class PracticePage(QWidget):
 
     def choose(self, n: int) -> None:
         """Select choice ``n`` (1-based); Enter submits it."""
+        if self.kind_widget is not None and self.feedback is None:
+            self.kind_widget.press(n)
+            return
         if self.instance is None or self.feedback is not None or not self.choice_buttons:
             return
         if not 1 <= n <= len(self.choice_buttons):
@@ -826,6 +844,8 @@ class PracticePage(QWidget):
         self._show_input_message("")
 
     def answer_text(self) -> str:
+        if self.kind_widget is not None:
+            return self.kind_widget.answer_text()
         if self.instance is not None and self.instance.choices:
             return str(self._selected) if self._selected else ""
         return self.answer_edit.text()
@@ -853,23 +873,27 @@ class PracticePage(QWidget):
         if session is None or inst is None or self.feedback is not None:
             return
         text = self.answer_text()
+        if not text.strip() and self.kind_widget is not None:
+            self._show_input_message(self.kind_widget.empty_message)
+            return
         if not text.strip():
             self._show_input_message("Choose an answer first (1–9 or click it)." if inst.choices
                                      else "Type a number first. " + self.accepted_label.text())
             return
         seconds = time.monotonic() - self._shown_at
         try:
-            fb = session.answer(text, seconds)
+            fb = self.flow.answer(text, seconds)
         except Exception as exc:  # a store failure: say so; the question stays
             self._show_input_message(f"Could not save the answer: {exc}")
             return
         if not fb.readable:  # not graded, not recorded: say what is accepted
             self._show_input_message(fb.message)
+            if self.kind_widget is not None:
+                self.kind_widget.focus_first()
+                return
             self.answer_edit.setFocus()
             self.answer_edit.selectAll()
             return
-        self.feedback = fb
-        self.records.append((inst, fb, text.strip()))
         if getattr(fb, "note", ""):  # kept in the journal (file busy), or a journal added
             self.ctx.message.emit(fb.note)
         self.ctx.dataChanged.emit()
@@ -885,8 +909,13 @@ class PracticePage(QWidget):
     def _show_feedback(self, inst, fb) -> None:
         self._show_input_message("")
         ok = bool(fb.correct)
-        self.verdict_label.setText("✓ Correct" if ok else "✗ Not quite")
-        self.verdict_label.setStyleSheet(f"color: {OK_COLOR if ok else ERROR_COLOR};")
+        partly = not ok and (getattr(fb, "score", None) or 0) > 0
+        self.verdict_label.setText("✓ Correct" if ok else
+                                   f"◐ Partly right ({fb.score * 100:.0f} % credit)" if partly
+                                   else "✗ Not quite")
+        self.verdict_label.setStyleSheet(f"color: {OK_COLOR if ok else WARNING_COLOR if partly else ERROR_COLOR};")
+        if self.kind_widget is not None:
+            self.kind_widget.lock(inst)
         self.feedback_message.setText(fb.message)
         self.explanation.setText(fb.explanation)
         self.explanation.setVisible(bool(fb.explanation))
@@ -956,16 +985,12 @@ class PracticePage(QWidget):
         if self.summary is not None:
             return
         try:
-            summary = session.finish()
+            summary = self.flow.finish()
         except Exception as exc:  # the answers are saved already; only the totals failed
             self.ctx.message.emit(f"Could not close the session: {exc}")
-            self.session = None
-            self.instance = None
+            self.flow.abandon()
             self.show_setup()
             return
-        self.summary = summary
-        self.instance = None
-        self.feedback = None
         if summary.unlocked:
             self._emit_unlocked(summary.unlocked)
         self.ctx.dataChanged.emit()
@@ -979,15 +1004,12 @@ class PracticePage(QWidget):
     # ------------------------------------------------------------------ summary
 
     def _show_summary(self, session: StudySession, summary) -> None:
-        exam = session.opts.mode == "exam"
-        self.summary_title.setText("Exam over" if exam else "Session over")
-        if summary.answered:
-            pct = round(100 * summary.correct / summary.answered)
-            self.score_label.setText(f"{summary.correct} of {summary.answered} right ({pct} %) "
-                                     f"in {_duration(summary.seconds)}")
-        else:
-            self.score_label.setText("No questions answered.")
-        all_unlocked = [a for _, fb, _ in self.records for a in fb.unlocked] + list(summary.unlocked)
+        """The score and what to review at once; the answer cards follow one per event-loop
+        turn (each may draw formulas), so the summary is on screen without a pause."""
+        flow = self.flow
+        self.summary_title.setText(flow.title())
+        self.score_label.setText(flow.score_text())
+        all_unlocked = flow.unlocked()
         titles = ", ".join(getattr(a, "title", str(a)) for a in all_unlocked)
         self.summary_unlocked.setText(f"★ Achievements unlocked: {titles}")
         self.summary_unlocked.setVisible(bool(all_unlocked))
@@ -997,13 +1019,7 @@ class PracticePage(QWidget):
 
         missed = list(summary.review_next)
         if missed:
-            lines = []
-            for item_id in missed:
-                item = self.bank.items.get(item_id)
-                topic = self.bank.topics.get(item.topic, item.topic) if item else "?"
-                prompt = next((inst.prompt for inst, _, _ in self.records if inst.item_id == item_id), item_id)
-                lines.append(f"- **{topic}**: {_short(prompt)}")
-            self.review_label.setText("\n".join(lines))
+            self.review_label.setText("\n".join(flow.missed_lines(self.bank)))
             self.review_button.setText(f"Practise these {len(missed)} again" if len(missed) > 1
                                        else "Practise this one again")
         elif summary.answered:
@@ -1018,38 +1034,49 @@ class PracticePage(QWidget):
             child = self.answers_layout.takeAt(0).widget()
             if child is not None:
                 child.deleteLater()
-        shown = 0
-        for n, (item_id, ok, given, expected) in enumerate(summary.items, start=1):
-            record = self.records[n - 1] if n - 1 < len(self.records) else None
-            inst = record[0] if record is not None and record[0].item_id == item_id else None
-            self.answers_layout.addWidget(self._answer_card(n, item_id, ok, given, expected, inst, exam))
-            shown += 1
-        for item_id, reason in session.skipped:
-            self.answers_layout.addWidget(MathLabel(f"(skipped {item_id}: {_literal(reason)})"))
-        self.answers_head.setVisible(shown > 0)
+        self._cards = flow.cards() + [f"(skipped {item_id}: {_literal(reason)})"
+                                      for item_id, reason in session.skipped]
+        self.answers_head.setVisible(bool(summary.items))
         self._set_view(self.summary_view)
         self.summary_view.verticalScrollBar().setValue(0)
         self.setup_button.setFocus()
+        self._card_timer.start()
 
-    def _answer_card(self, n: int, item_id: str, ok: bool, given: str, expected: str,
-                     inst, exam: bool) -> QFrame:
+    def _add_card(self) -> None:
+        if not self._cards or self.stack.currentWidget() is not self.summary_view:
+            self._cards = []
+            return
+        card = self._cards.pop(0)
+        if isinstance(card, str):
+            self.answers_layout.addWidget(MathLabel(card))
+        else:
+            self.answers_layout.addWidget(self._answer_card(card))
+        if self._cards:
+            self._card_timer.start()
+
+    def flush_cards(self) -> None:
+        """Add every answer card still waiting now (tests, screenshots)."""
+        while self._cards:
+            self._add_card()
+
+    def _answer_card(self, c: model.AnswerCard) -> QFrame:
         card = QFrame()
         card.setFrameShape(QFrame.Shape.StyledPanel)
-        card.setAccessibleName(f"Answer {n}: {'right' if ok else 'wrong'}")
+        card.setAccessibleName(f"Answer {c.number}: {'right' if c.correct else 'wrong'}")
         row = QHBoxLayout(card)
         row.setContentsMargins(8, 6, 8, 6)
         row.setSpacing(8)
-        mark = QLabel(f"{'✓' if ok else '✗'} {n}")
+        mark = QLabel(f"{'✓' if c.correct else '✗'} {c.number}")
         _bold(mark)
-        mark.setStyleSheet(f"color: {OK_COLOR if ok else ERROR_COLOR};")
+        mark.setStyleSheet(f"color: {OK_COLOR if c.correct else ERROR_COLOR};")
         mark.setMinimumWidth(mark.fontMetrics().horizontalAdvance("✗ 99") + 4)
         row.addWidget(mark, 0, Qt.AlignmentFlag.AlignTop)
         col = QVBoxLayout()
         col.setSpacing(3)
-        col.addWidget(MathLabel(inst.prompt if inst is not None else item_id))
-        col.addWidget(MathLabel(f"Your answer: **{_literal(given)}**  ·  Answer: {expected}"))
-        if inst is not None and inst.explanation and (exam or not ok):
-            col.addWidget(MathLabel(f"*Why:* {inst.explanation}"))
+        col.addWidget(MathLabel(c.prompt))
+        col.addWidget(MathLabel(c.answer_line))
+        if c.why:
+            col.addWidget(MathLabel(c.why))
         row.addLayout(col, 1)
         return card
 
@@ -1142,11 +1169,4 @@ class PracticePage(QWidget):
         return QSize(1100, 720)
 
 
-def _short(text: str, width: int = 140) -> str:
-    """The start of a prompt for a list (math kept whole, so it still renders)."""
-    if len(text) <= width:
-        return text
-    cut = text[:width]
-    if cut.count("$") % 2:  # do not cut inside $...$
-        cut = cut[:cut.rfind("$")]
-    return cut.rstrip() + "…"
+_short = model.short_prompt

@@ -19,18 +19,20 @@ from __future__ import annotations
 
 import csv
 import threading
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import matplotlib.dates as mdates
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 from PySide6.QtCore import (
-    QAbstractTableModel, QEvent, QModelIndex, QObject, QRunnable, QSize, QSortFilterProxyModel, Qt,
+    QAbstractTableModel, QEvent, QModelIndex, QObject, QRunnable, QSize, Qt,
     QThreadPool, QTimer, Signal,
 )
 from PySide6.QtGui import QBrush, QColor
@@ -46,96 +48,15 @@ from quizapp.ui.shared.theme import (
     ACCENT_COLOR, ERROR_COLOR, OK_COLOR, figure_colors, ink_on, style_figure,
 )
 
-WEEKS = 20  # the study calendar's width
-FORECAST_DAYS = 14
-HISTORY_LIMIT = 5000
-WEAK_TOPICS = 5
-WEAK_ITEMS = 6
+from quizapp.ui.progress import model
+from quizapp.ui.progress.model import (  # noqa: F401 - the page's names, kept for callers
+    FORECAST_DAYS, WEAK_ITEMS, WEAK_TOPICS, WEEKS, HistoryQuery, ProgressData, StoreReader,
+    calendar_grid, load_data, local_time, short, weakest_topics, write_history_csv,
+)
+
 PRACTICE_LENGTH = 10
 ACCENT = ACCENT_COLOR  # follows the theme; str(ACCENT) is its colour now
 BUCKETS = (("day", "Day"), ("week", "Week"), ("month", "Month"))
-
-
-def short(text: str, width: int = 28) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
-def local_time(stamp: str | None) -> str:
-    """A stored UTC time stamp as local ``YYYY-MM-DD HH:MM``."""
-    if not stamp:
-        return ""
-    from quizapp.progress import clock
-
-    try:
-        return clock.parse_iso(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return str(stamp)[:16]
-
-
-# ---------------------------------------------------------------------- data (Qt-free)
-
-
-@dataclass
-class ProgressData:
-    """Everything the Overview shows for one learner, read from the store in one go."""
-
-    learner: Any
-    today: date
-    titles: dict[str, str]
-    mastery: dict[str, dict]
-    accuracy: list[tuple[str, int, int]]
-    days: dict[str, int]  # local day -> answers
-    forecast: list[tuple[str, int]]
-    weakest_items: list[tuple[str, int, int]]
-    streak: dict
-    attempts: int = 0
-    correct: int = 0
-    weak_topics: list[tuple[str, dict]] = field(default_factory=list)
-
-    @property
-    def mastered(self) -> int:
-        return sum(1 for m in self.mastery.values() if m.get("mastered"))
-
-
-def load_data(store, learner_id: int, bucket: str = "day") -> ProgressData:
-    from quizapp.progress import clock
-
-    learner = store.get_learner(learner_id)
-    titles = store.topics(learner_id)
-    mastery = store.mastery_by_topic(learner_id)
-    by_day = store.accuracy_over_time(learner_id, "day")
-    accuracy = by_day if bucket == "day" else store.accuracy_over_time(learner_id, bucket)
-    data = ProgressData(
-        learner=learner, today=clock.local_date(store.clock()), titles=titles, mastery=mastery,
-        accuracy=accuracy, days={d: n for d, n, _c in by_day},
-        forecast=store.review_forecast(learner_id, FORECAST_DAYS),
-        weakest_items=store.weakest_items(learner_id, WEAK_ITEMS),
-        streak=store.study_streak(learner_id),
-        attempts=sum(n for _d, n, _c in by_day), correct=sum(c for _d, _n, c in by_day))
-    data.weak_topics = weakest_topics(mastery)
-    return data
-
-
-def weakest_topics(mastery: dict[str, dict], limit: int = WEAK_TOPICS) -> list[tuple[str, dict]]:
-    """Answered, not yet mastered topics, lowest share right among the recent answers
-    first (then fewer recent answers right, then more answers)."""
-    rows = [(t, m) for t, m in mastery.items() if m.get("attempts") and not m.get("mastered")]
-    rows.sort(key=lambda tm: (tm[1]["recent_correct"] / max(1, tm[1]["recent"]),
-                              tm[1]["recent_correct"], -tm[1]["attempts"], tm[0]))
-    return rows[:limit]
-
-
-def calendar_grid(days: dict[str, int], today: date, weeks: int = WEEKS) -> tuple[np.ndarray, date]:
-    """(7 x weeks) answers per day, Monday on row 0, this week in the last column; days
-    after today are -1. Returns the grid and the Monday of its first column."""
-    first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
-    grid = np.zeros((7, weeks), dtype=int)
-    for col in range(weeks):
-        for row in range(7):
-            d = first + timedelta(weeks=col, days=row)
-            grid[row, col] = -1 if d > today else days.get(d.isoformat(), 0)
-    return grid, first
 
 
 # ---------------------------------------------------------------------- plots
@@ -156,6 +77,7 @@ class PlotCanvas(FigureCanvasQTAgg):
         super().__init__(Figure(figsize=(5, 3)))
         self.setParent(parent)
         self.ax = self.figure.add_subplot()
+        self.ax.set_axis_off()  # nothing to show yet: the first paint costs no ticks
         self.colors = figure_colors()
         self.data = None
         self.stale = False  # data arrived that is not drawn yet
@@ -196,6 +118,7 @@ class PlotCanvas(FigureCanvasQTAgg):
         for extra in self.figure.axes[1:]:
             extra.remove()
         self.ax.clear()
+        self.ax.set_axis_on()
         # a fixed title position (y given) skips matplotlib's measuring of the tick labels
         self.ax.set_title(self.TITLE, loc="left", fontsize=10, fontweight="bold", y=1.0, pad=5)
         self.ax.tick_params(labelsize=8)
@@ -229,38 +152,44 @@ class AccuracyCanvas(PlotCanvas):
         super().__init__("Accuracy over time", parent)
         self.line = None
         self.bars = None
+        self.bar_heights = np.zeros(0)
 
     def plot(self, ax, data) -> str:
         rows, bucket = data
+        self.line, self.bars, self.bar_heights = None, None, np.zeros(0)
         if not rows:
             return self.empty(ax, "No answers yet: practise a few questions to see your accuracy here.")
-        if bucket == "month":
-            xs = [date.fromisoformat(p + "-01") for p, _n, _c in rows]
-            width = 20
-        else:
-            xs = [date.fromisoformat(p) for p, _n, _c in rows]
-            width = 0.8 if bucket == "day" else 5
+        xs, heights, width = model.accuracy_bars(rows, bucket)
         counts = [n for _p, n, _c in rows]
         share = [100.0 * c / n if n else 0.0 for _p, n, c in rows]
         # answers per period as pale bars in the lower third, on the same axes (a second
-        # y axis would cost as much again to draw); the note says what their top means
+        # y axis would cost as much again to draw); the note says what their top means.
+        # One collection of rectangles: hundreds of separate bar patches cost half a second.
         most = max(counts)
-        self.bars = ax.bar(xs, [30.0 * n / most for n in counts], width=width,
-                           color=self.colors.grid, alpha=0.8, zorder=1)
-        (self.line,) = ax.plot(xs, share, marker="o", markersize=3.5, color=str(ACCENT), lw=1.5,
+        x = mdates.date2num(xs)
+        left, right = x - width / 2, x + width / 2
+        zero = np.zeros_like(heights)
+        verts = np.stack([np.column_stack([left, zero]), np.column_stack([left, heights]),
+                          np.column_stack([right, heights]), np.column_stack([right, zero])], axis=1)
+        self.bars = PolyCollection(verts, facecolors=self.colors.grid, edgecolors="none",
+                                   alpha=0.8, zorder=1)
+        self.bar_heights = heights
+        ax.add_collection(self.bars, autolim=True)
+        ax.xaxis_date()
+        (self.line,) = ax.plot(x, share, marker="o", markersize=3.5, color=str(ACCENT), lw=1.5,
                                zorder=3)
         ax.text(1.0, 1.01, f"bars: answers per {bucket} (tallest {most})", transform=ax.transAxes,
                 ha="right", va="bottom", fontsize=7, color=self.colors.text)
         ax.set_ylim(-3, 103)
         ax.set_yticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100 %"])
         ax.grid(True, axis="y", color=self.colors.grid, lw=0.6, zorder=0)
-        import matplotlib.dates as mdates
-
         locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
         if len(xs) == 1:
-            ax.set_xlim(xs[0] - timedelta(days=3), xs[0] + timedelta(days=3))
+            ax.set_xlim(x[0] - 3, x[0] + 3)
+        else:
+            ax.set_xlim(x[0] - width, x[-1] + width)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         last = rows[-1]
@@ -448,36 +377,123 @@ class ForecastCanvas(PlotCanvas):
 # ---------------------------------------------------------------------- history table
 
 
+class _Done(QObject):
+    """Hands a finished read (a ``concurrent.futures.Future``) back to the GUI thread."""
+
+    done = Signal(object, object)  # tag, future
+
+
 class HistoryModel(QAbstractTableModel):
-    """The answers; cells and sort keys are computed once per reload, not per paint."""
+    """The answers of one :class:`HistoryQuery`, fetched as the table scrolls.
 
-    COLUMNS = ("When", "Item", "Topic", "Answer given", "Expected", "Result", "Seconds")
-    CSV_COLUMNS = ("answered_at", "item_id", "topic", "given", "expected", "correct", "seconds")
+    Filtering and sorting happen in SQL on the page's reader thread (a new query, or
+    :meth:`sort` from a header click, resets the table and reads the ordered ids there);
+    rows are then looked up a page at a time by id (:meth:`fetchMore`, a few ms)."""
 
-    def __init__(self, parent: QObject | None = None):
+    COLUMNS = model.COLUMNS
+    CSV_COLUMNS = model.CSV_COLUMNS
+    #: the count of matching answers (and the first rows) arrived
+    loaded = Signal()
+
+    def __init__(self, reader: StoreReader | None, store_getter, parent: QObject | None = None):
         super().__init__(parent)
+        self.reader = reader
+        self._store = store_getter
+        self.query: HistoryQuery | None = None
+        self.ids: list[int] = []
         self.rows: list[dict] = []
-        self.titles: dict[str, str] = {}
         self.cells: list[tuple] = []
-        self.keys: list[tuple] = []
+        self.total = 0
+        self.loading = False
+        self.error: str | None = None
+        self._gen = 0
+        self._done = _Done(self)
+        self._done.done.connect(self._on_done)
 
-    def set_rows(self, rows: list[dict], titles: dict[str, str]) -> None:
+    # ---------------------------------------------------------------- queries
+
+    def set_query(self, query: HistoryQuery | None, wait: bool = False) -> None:
+        """Show the answers of ``query`` (read on the reader thread unless ``wait``)."""
+        self._gen += 1
         self.beginResetModel()
-        self.rows = list(rows)
-        self.titles = dict(titles)
-        self.cells, self.keys = [], []
-        for r in self.rows:
-            topic = r.get("topic") or ""
-            title = self.titles.get(topic, topic)
-            seconds = r.get("seconds")
-            given, expected = str(r.get("given") or ""), str(r.get("expected") or "")
-            self.cells.append((local_time(r.get("answered_at")), r.get("item_id") or "", title,
-                               given, expected, "✓ right" if r.get("correct") else "✗ wrong",
-                               "" if seconds is None else f"{seconds:.0f}"))
-            self.keys.append((r.get("answered_at") or "", r.get("item_id") or "", title.casefold(),
-                              given.casefold(), expected.casefold(), 1 if r.get("correct") else 0,
-                              -1.0 if seconds is None else float(seconds)))
+        self.query, self.ids, self.rows, self.cells = query, [], [], []
         self.endResetModel()
+        if query is None:
+            self.loading = False
+            self.total = 0
+            self.loaded.emit()
+            return
+        self.loading = True
+        gen = self._gen
+
+        def job(store):
+            ids = query.ids(store.db)
+            return query.total(store.db), ids, model.rows_for(store.db, ids[:model.HISTORY_PAGE])
+
+        if wait or self.reader is None:
+            self._apply(gen, job(self._store()))
+            return
+        future = self.reader.submit(job, key="history")
+        future.add_done_callback(lambda f, g=gen: self._done.done.emit(g, f))
+
+    def _on_done(self, gen: int, future) -> None:
+        if gen != self._gen or future.cancelled():
+            return
+        try:
+            result = future.result()
+        except Exception as exc:  # a damaged or vanished file: the page says so
+            self.loading = False
+            self.error = f"Cannot read the answers: {exc}"
+            self.loaded.emit()
+            return
+        self._apply(gen, result)
+
+    def _apply(self, gen: int, result) -> None:
+        total, ids, first = result
+        self.error = None
+        self.beginResetModel()
+        self.total, self.ids = total, ids
+        self.rows = list(first)
+        self.cells = [model.history_cells(r) for r in self.rows]
+        self.endResetModel()
+        self.loading = False
+        self.loaded.emit()
+
+    @property
+    def matched(self) -> int:
+        return len(self.ids)
+
+    def all_rows(self) -> list[dict]:
+        """Every matching answer in the table's order (for the CSV export)."""
+        store = self._store()
+        return model.rows_for(store.db, self.ids) if store is not None else []
+
+    # ---------------------------------------------------------------- Qt model API
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802 (Qt API)
+        return not parent.isValid() and len(self.rows) < len(self.ids)
+
+    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802 (Qt API)
+        if parent.isValid() or len(self.rows) >= len(self.ids):
+            return
+        store = self._store()
+        if store is None:
+            return
+        start = len(self.rows)
+        more = model.rows_for(store.db, self.ids[start:start + model.HISTORY_PAGE])
+        if not more:
+            return
+        self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
+        self.rows.extend(more)
+        self.cells.extend(model.history_cells(r) for r in more)
+        self.endInsertRows()
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        if self.query is None:
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        if (self.query.column, self.query.descending) != (column, descending):
+            self.set_query(replace(self.query, column=column, descending=descending))
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt API)
         return 0 if parent.isValid() else len(self.rows)
@@ -496,68 +512,15 @@ class HistoryModel(QAbstractTableModel):
         r, col = index.row(), index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self.cells[r][col]
-        if role == Qt.ItemDataRole.UserRole:  # sort keys
-            return self.keys[r][col]
+        if role == Qt.ItemDataRole.UserRole:  # the stored row
+            return self.rows[r]
         if role == Qt.ItemDataRole.ForegroundRole and col == 5:
-            return QBrush((OK_COLOR if self.keys[r][5] else ERROR_COLOR).qcolor())  # the theme's, now
+            return QBrush((OK_COLOR if self.rows[r].get("correct") else ERROR_COLOR).qcolor())  # the theme's, now
         if role == Qt.ItemDataRole.ToolTipRole and col in (1, 3, 4):
             return self.cells[r][col]
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 6:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
-
-
-class HistoryFilter(QSortFilterProxyModel):
-    """Topic (exact), text (in item, topic, given or expected; any case) and wrong-only."""
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.topic: str | None = None
-        self.text = ""
-        self.wrong_only = False
-        self.setSortRole(Qt.ItemDataRole.UserRole)
-
-    def set_filter(self, topic: str | None = None, text: str = "", wrong_only: bool = False) -> None:
-        begin = getattr(self, "beginFilterChange", None)  # Qt 6.10+
-        if begin is not None:
-            begin()
-        self.topic = topic or None
-        self.text = " ".join(text.split()).casefold()
-        self.wrong_only = wrong_only
-        if begin is not None:
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:  # pragma: no cover - older Qt
-            self.invalidateRowsFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:  # noqa: N802 (Qt API)
-        model = self.sourceModel()
-        row = model.rows[source_row]
-        if self.topic is not None and row.get("topic") != self.topic:
-            return False
-        if self.wrong_only and row.get("correct"):
-            return False
-        if self.text:
-            topic = row.get("topic") or ""
-            hay = " ".join((row.get("item_id") or "", topic, model.titles.get(topic, ""),
-                            str(row.get("given") or ""), str(row.get("expected") or ""))).casefold()
-            return self.text in hay
-        return True
-
-    def visible_rows(self) -> list[dict]:
-        model = self.sourceModel()
-        return [model.rows[self.mapToSource(self.index(r, 0)).row()] for r in range(self.rowCount())]
-
-
-def write_history_csv(path: str | Path, rows: list[dict]) -> int:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(HistoryModel.CSV_COLUMNS)
-        for r in rows:
-            w.writerow([r.get("answered_at") or "", r.get("item_id") or "", r.get("topic") or "",
-                        r.get("given") or "", r.get("expected") or "",
-                        "yes" if r.get("correct") else "no",
-                        "" if r.get("seconds") is None else f"{r['seconds']:.3f}".rstrip("0").rstrip(".")])
-    return len(rows)
 
 
 # ---------------------------------------------------------------------- class view worker
@@ -974,6 +937,9 @@ class WeakTopicRow(QFrame):
 class ProgressPage(QWidget):
     """Learner switcher; Overview (plots, weakest topics), History and Class tabs."""
 
+    #: the history CSV export finished: its path ("" when it failed)
+    exported = Signal(str)
+
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
@@ -981,13 +947,22 @@ class ProgressPage(QWidget):
         self.data: ProgressData | None = None
         self._dirty = True
         self._reload_timer = QTimer(self, singleShot=True, interval=0)
-        self._reload_timer.timeout.connect(self.reload)
+        self._reload_timer.timeout.connect(self.load)
+        #: reads the store on a worker thread with a connection of its own
+        self.reader = StoreReader(
+            lambda: ctx.store if getattr(ctx, "store_opened", True) else model.ReaderTarget(ctx.db))
+        self.loading = False  # an Overview read is under way
+        self._token = 0
+        self._history_stale = True
+        self._done = _Done(self)
+        self._done.done.connect(self._on_loaded)
+        self.destroyed.connect(lambda *_a, r=self.reader: r.close())
         self._plot_timer = QTimer(self, singleShot=True, interval=0)
         self._plot_timer.timeout.connect(self._draw_step)
         self._build()
         self.canvases = (self.accuracy_canvas, self.mastery_canvas, self.calendar_canvas,
                          self.forecast_canvas)
-        self.tabs.currentChanged.connect(lambda _i: self._schedule_plots())
+        self.tabs.currentChanged.connect(self._on_tab)
         ctx.dataChanged.connect(self.refresh)
         ctx.learnerChanged.connect(self._on_learner_changed)
 
@@ -1048,6 +1023,14 @@ class ProgressPage(QWidget):
         self.summary.setAccessibleName("Progress summary")
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar.addWidget(self.summary, 1)
+        self.busy = QProgressBar()  # shown while the store is read on the worker thread
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(90)
+        self.busy.setMaximumHeight(12)
+        self.busy.setTextVisible(False)
+        self.busy.setAccessibleName("Reading your progress")
+        self.busy.hide()
+        bar.addWidget(self.busy)
         outer.addLayout(bar)
 
         self.problem = QLabel()
@@ -1162,11 +1145,10 @@ class ProgressPage(QWidget):
         row.addWidget(self.wrong_only)
         row.addWidget(self.export_button)
         v.addLayout(row)
-        self.history_model = HistoryModel(self)
-        self.history_proxy = HistoryFilter(self)
-        self.history_proxy.setSourceModel(self.history_model)
+        self.history_model = HistoryModel(self.reader, lambda: self.ctx.store, self)
+        self.history_model.loaded.connect(self._on_history_loaded)
         self.history_view = QTableView()
-        self.history_view.setModel(self.history_proxy)
+        self.history_view.setModel(self.history_model)
         self.history_view.setAccessibleName("Answers, newest first")
         focus_ring(self.history_view)
         self.history_view.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
@@ -1220,6 +1202,7 @@ class ProgressPage(QWidget):
     def refresh(self) -> None:
         """Reload soon if shown (several signals in a row cost one reload), else when shown."""
         self._dirty = True
+        self._history_stale = True
         if self.isVisible():
             self._reload_timer.start()
 
@@ -1229,10 +1212,15 @@ class ProgressPage(QWidget):
             self._reload_timer.start()
         self._schedule_plots()
 
-    def reload(self) -> None:
-        """Re-read everything for the current learner now."""
+    def _begin(self, open_store: bool = True) -> tuple[Any, int] | None:
+        """Common start of a reload: the store (None: the problem is shown) and a token.
+        Without ``open_store`` a store the window has not opened yet stays unopened (the
+        reader thread opens its own connection; the window's opens after the first paint)."""
         self._reload_timer.stop()
         self._dirty = False
+        if not open_store and not getattr(self.ctx, "store_opened", True):
+            self._token += 1
+            return None, self._token
         store = self.ctx.store
         enabled = store is not None
         for w in (self.learner_combo, self.new_button, self.rename_button, self.delete_button):
@@ -1240,51 +1228,98 @@ class ProgressPage(QWidget):
         if store is None:
             self.show_problem("The progress file could not be opened, so there is no progress "
                               f"to show: {self.ctx.store_problem}")
+            return None
+        self._token += 1
+        return store, self._token
+
+    def load(self) -> None:
+        """Re-read everything for the current learner on the reader thread; the page shows
+        what it has until the new data arrives (a newer load supersedes an older one)."""
+        begun = self._begin(open_store=False)
+        if begun is None:
             return
+        _store, token = begun
+        wanted, bucket = self.ctx.chosen_learner_id, self.bucket_combo.currentData()
+        if wanted is None:
+            wanted = getattr(self.ctx, "preferred_learner_id", None)  # checked by the job
+        self._set_loading(True)
+
+        def job(store):
+            return model.load_data(store, model.resolve_learner(store, wanted), bucket)
+
+        future = self.reader.submit(job, key="overview")
+        future.add_done_callback(lambda f, t=token: self._done.done.emit(t, f))
+
+    def reload(self) -> None:
+        """Re-read everything for the current learner now, on this thread (tests, scripts)."""
+        begun = self._begin()
+        if begun is None:
+            return
+        store, token = begun
         try:
-            try:
-                store.get_learner(self.ctx.learner_id)
-            except ValueError:  # deleted elsewhere (the command line, another window)
-                self.ctx.set_learner(store.default_learner().id)
-            self._fill_learners()
-            self.data = load_data(store, self.ctx.learner_id, self.bucket_combo.currentData())
-            history = store.history(self.ctx.learner_id, limit=HISTORY_LIMIT)
+            data = model.load_data(store, model.resolve_learner(store, self.ctx.chosen_learner_id),
+                                   self.bucket_combo.currentData())
         except Exception as exc:  # a damaged file must not take the page down
             self.show_problem(f"Cannot read the progress file: {exc}")
             return
-        self._show_data(self.data)
-        self._fill_history(history, self.data.titles)
-        self._reload_timer.stop()  # signals sent while reloading asked for this very reload
-        self._dirty = False
+        self._show_loaded(data)
+        if self.tabs.currentIndex() == 1:  # only the tab on screen is read
+            self._load_history()
 
-    def _fill_learners(self) -> None:
-        store = self.ctx.store
+    def _on_loaded(self, token, future) -> None:
+        if isinstance(token, tuple):  # ("bucket", bucket, token) or ("export", path)
+            if token[0] == "export":
+                self._on_exported(token[1], future)
+            else:
+                self._on_bucket_loaded(token[1], token[2], future)
+            return
+        if token != self._token or future.cancelled():
+            return
+        self._set_loading(False)
+        try:
+            data = future.result()
+        except Exception as exc:  # a damaged file must not take the page down
+            self.show_problem(f"Cannot read the progress file: {exc}")
+            return
+        self._show_loaded(data)
+        if self.tabs.currentIndex() == 1:
+            self._load_history()
+
+    def _show_loaded(self, data: ProgressData) -> None:
+        if data.learner.id != self.ctx.chosen_learner_id:  # deleted elsewhere, or first use
+            self.ctx.set_learner(data.learner.id)  # (emits: the reload it asks for is this one)
+            self._reload_timer.stop()
+            self._dirty = False
+        self.data = data
+        self._fill_learners(data.learners)
+        self._show_data(data)
+        self._fill_topics(data.titles)
+        self._history_stale = True
+
+    def _set_loading(self, on: bool) -> None:
+        self.loading = on
+        self.busy.setVisible(on)
+
+    def _fill_learners(self, learners: list) -> None:
         current = self.ctx.learner_id
         combo = self.learner_combo
         combo.blockSignals(True)
         combo.clear()
-        for learner in store.learners():
+        for learner in learners:
             combo.addItem(learner.name, learner.id)
         combo.setCurrentIndex(max(0, combo.findData(current)))
         combo.blockSignals(False)
         self.delete_button.setEnabled(combo.count() > 0)
 
     def _show_data(self, data: ProgressData) -> None:
-        accuracy = f"{100 * data.correct / data.attempts:.0f} % right" if data.attempts else "no answers yet"
-        due = data.forecast[0][1] if data.forecast else 0
-        parts = [f"{data.attempts} answer{'s' if data.attempts != 1 else ''}", accuracy,
-                 f"{due} due today", f"{data.mastered}/{len(data.mastery)} topics mastered",
-                 f"{len(data.days)} study day{'s' if len(data.days) != 1 else ''}"]
+        parts = model.summary_parts(data)
         streak = data.streak or {}
-        if streak.get("enabled"):
-            weeks = streak.get("weeks", 0)
-            parts.append(f"streak {weeks} week{'s' if weeks != 1 else ''}")
         self.summary.setText(" · ".join(parts))
         tip = " · ".join(parts)
         if streak.get("enabled"):
             tip += f" (best {streak.get('best', 0)})"
         self.summary.setToolTip(tip)
-        self.accuracy_canvas.show_data((data.accuracy, self.bucket_combo.currentData()))
+        self.accuracy_canvas.show_data((data.accuracy, data.bucket))
         self.mastery_canvas.show_data((data.mastery, data.titles))
         self.calendar_canvas.show_data((data.days, data.today))
         self.forecast_canvas.show_data(data.forecast)
@@ -1316,39 +1351,75 @@ class ProgressPage(QWidget):
             self.items_label.setText("")
         self.items_label.setVisible(bool(data.weakest_items))
 
-    def _fill_history(self, rows: list[dict], titles: dict[str, str]) -> None:
-        self.history_model.set_rows(rows, titles)
+    def _fill_topics(self, titles: dict[str, str]) -> None:
+        """The topic filter: the topics this learner has answered (titles from the store)."""
         combo = self.topic_filter
         keep = combo.currentData()
         combo.blockSignals(True)
         combo.clear()
         combo.addItem("All topics", None)
-        present = {r.get("topic") for r in rows if r.get("topic")}
         for topic, title in titles.items():
-            if topic in present:
-                combo.addItem(title, topic)
-        for topic in sorted(present - set(titles)):
-            combo.addItem(topic, topic)
+            combo.addItem(title, topic)
         index = combo.findData(keep) if keep is not None else 0
         combo.setCurrentIndex(max(0, index))
         combo.blockSignals(False)
-        self._apply_filter()
+
+    def history_query(self) -> HistoryQuery | None:
+        learner = self.ctx.chosen_learner_id
+        if learner is None:
+            return None
+        header = self.history_view.horizontalHeader()
+        return HistoryQuery(learner, self.topic_filter.currentData(), self.text_filter.text(),
+                            self.wrong_only.isChecked(), header.sortIndicatorSection(),
+                            header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder)
+
+    def _load_history(self, wait: bool = False) -> None:
+        """Ask for the answers the History tab shows (only read while it is shown)."""
+        self._history_stale = False
+        self.history_count.setText("Loading the answers…")
+        self.history_model.set_query(self.history_query(), wait=wait)
 
     def _apply_filter(self, *_args) -> None:
-        self.history_proxy.set_filter(self.topic_filter.currentData(), self.text_filter.text(),
-                                      self.wrong_only.isChecked())
-        shown, total = self.history_proxy.rowCount(), self.history_model.rowCount()
-        more = (f" (the newest {HISTORY_LIMIT})" if total >= HISTORY_LIMIT else "")
-        self.history_count.setText(f"{shown} of {total} answers shown{more}")
-        self.export_button.setEnabled(shown > 0)
+        if self.tabs.currentIndex() == 1 or self.history_model.query is not None:
+            self._load_history()
+
+    def _on_history_loaded(self) -> None:
+        m = self.history_model
+        if m.error:
+            self.history_count.setText(m.error)
+        elif m.loading:
+            self.history_count.setText("Loading the answers…")
+        else:
+            self.history_count.setText(f"{m.matched} of {m.total} answer{'s' if m.total != 1 else ''} shown")
+        self.export_button.setEnabled(m.matched > 0 and not m.loading)
+
+    def _on_tab(self, index: int) -> None:
+        if index == 1 and (self._history_stale or self.history_model.query is None):
+            self._load_history()
+        self._schedule_plots()
 
     def _on_bucket(self) -> None:
         if self.data is not None and self.ctx.store is not None:
             bucket = self.bucket_combo.currentData()
-            rows = self.ctx.store.accuracy_over_time(self.ctx.learner_id, bucket)
-            self.data.accuracy = rows
-            self.accuracy_canvas.show_data((rows, bucket))
-            self._schedule_plots()
+            learner, token = self.ctx.chosen_learner_id, self._token
+
+            def job(store):
+                return store.accuracy_over_time(learner, bucket)
+
+            future = self.reader.submit(job, key="bucket")
+            future.add_done_callback(lambda f, b=bucket, t=token: self._done.done.emit(("bucket", b, t), f))
+
+    def _on_bucket_loaded(self, bucket: str, token: int, future) -> None:
+        if token != self._token or self.data is None or future.cancelled():
+            return
+        try:
+            rows = future.result()
+        except Exception as exc:
+            self.show_problem(f"Cannot read the progress file: {exc}")
+            return
+        self.data.accuracy, self.data.bucket = rows, bucket
+        self.accuracy_canvas.show_data((rows, bucket))
+        self._schedule_plots()
 
     def show_problem(self, text: str | None) -> None:
         self.problem.setText(text or "")
@@ -1426,8 +1497,9 @@ class ProgressPage(QWidget):
         self.ctx.navigate("practice", topics=[topic], length=PRACTICE_LENGTH, mode="mixed")
 
     def export_history(self) -> Path | None:
-        """Write the answers shown (filtered and sorted as on screen) as CSV."""
-        rows = self.history_proxy.visible_rows()
+        """Write the answers shown (filtered and sorted as on screen) as CSV, on the reader
+        thread; :attr:`exported` says when it is written (the status bar too)."""
+        ids = list(self.history_model.ids)
         name = self.learner_combo.currentText() or "learner"
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)
         path = self.ask_save_path(self, "Export answers", "CSV (*.csv)", f"{safe}-answers.csv")
@@ -1436,13 +1508,30 @@ class ProgressPage(QWidget):
         path = Path(path)
         if path.suffix.lower() != ".csv":
             path = path.with_suffix(".csv")
+        self.export_button.setEnabled(False)
+        self.ctx.message.emit(f"Saving {len(ids)} answers to {path}…")
+
+        def job(store):
+            return write_history_csv(path, model.rows_for(store.db, ids))
+
+        future = self.reader.submit(job)
+        future.add_done_callback(lambda f: self._done.done.emit(("export", path), f))
+        return path
+
+    def _on_exported(self, path: Path, future) -> None:
+        self.export_button.setEnabled(self.history_model.matched > 0)
         try:
-            n = write_history_csv(path, rows)
+            n = future.result()
         except OSError as exc:
             self.show_problem(f"Could not save {path}: {exc.strerror or exc}")
-            return None
+            self.exported.emit("")
+            return
+        except Exception as exc:
+            self.show_problem(f"Could not save {path}: {exc}")
+            self.exported.emit("")
+            return
         self.ctx.message.emit(f"Saved {n} answers to {path}")
-        return path
+        self.exported.emit(str(path))
 
     # ------------------------------------------------------------------ page protocol
 
@@ -1454,7 +1543,7 @@ class ProgressPage(QWidget):
 
     def activated(self) -> None:
         if self._dirty and self.isVisible():
-            self.reload()
+            self.load()
 
     def save_settings(self, settings) -> None:
         settings.setValue("tab", self.tabs.currentIndex())

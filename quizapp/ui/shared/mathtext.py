@@ -22,7 +22,7 @@ in the text is escaped, never interpreted).
 Rendered pieces are cached by (TeX, pixel size, colour, pixel ratio). A piece that
 mathtext cannot draw, or that is too long or too deeply nested to be worth trying
 (text travels between people: nothing in it may hang the app), is shown as readable
-Unicode in italics instead (:func:`quizapp.progress.textmath.math_to_text`).
+Unicode in italics instead (:func:`quizapp.textmath.math_to_text`).
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ import base64
 import html
 import math
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -41,7 +42,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
 from quizapp.learn import paragraphs, split_math, unescape
-from quizapp.progress.textmath import math_to_text, tex_to_text
+from quizapp.textmath import math_to_text, tex_to_text
 
 #: matplotlib's math font family; DejaVu Sans matches the sans-serif UI text best
 MATH_FONT = "dejavusans"
@@ -81,6 +82,31 @@ def _too_complex(tex: str) -> bool:
     return False
 
 
+# mathtext's parser (pyparsing, with a shared packrat cache) is not safe to run on two
+# threads at once: the warm-up thread and the GUI thread take turns through this lock.
+_PARSE_LOCK = threading.Lock()
+_WARMING: list[threading.Thread] = []
+
+
+def warm_up() -> None:
+    """Import mathtext, build its grammar and load the math fonts on a worker thread, once.
+
+    The first formula drawn otherwise freezes the window for a third of a second; pages
+    that will show math call this when they are built (the window is up by then)."""
+    if _WARMING:
+        return
+
+    def work() -> None:
+        try:
+            _parse(r"\hat{m}_t = \frac{\beta_1 m}{\sqrt{\hat{v}_t} + \epsilon}", 14.0, 1.0)
+        except Exception:  # only a head start: the real call reports any problem
+            pass
+
+    thread = threading.Thread(target=work, name="mathtext-warm-up", daemon=True)
+    _WARMING.append(thread)
+    thread.start()
+
+
 @lru_cache(maxsize=1)
 def _parser():
     from matplotlib.mathtext import MathTextParser
@@ -89,6 +115,11 @@ def _parser():
 
 
 def _parse(tex: str, px: float, dpr: float) -> tuple[np.ndarray, float]:
+    with _PARSE_LOCK:
+        return _parse_locked(tex, px, dpr)
+
+
+def _parse_locked(tex: str, px: float, dpr: float) -> tuple[np.ndarray, float]:
     """mathtext's alpha image of ``$tex$`` and the depth of its baseline, in device pixels.
 
     The public ``MathTextParser.parse`` reports a depth that can be a pixel off the row on

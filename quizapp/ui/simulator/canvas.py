@@ -79,6 +79,9 @@ def use_plain_log_ticks(axis) -> None:
     """Plain-text labels on a log axis (one per decade, thinned when there are many)."""
     axis.set_major_locator(LogLocator(base=10.0, numticks=7))
     axis.set_major_formatter(FuncFormatter(_pow10))
+    # minor marks at 2 and 5 only: each tick is an object of its own, and eight a decade
+    # made a plot's draw several times slower
+    axis.set_minor_locator(LogLocator(base=10.0, subs=(2.0, 5.0), numticks=12))
     axis.set_minor_formatter(NullFormatter())
 
 
@@ -587,6 +590,8 @@ class SweepCanvas(_Canvas):
         self.mpl_connect("pick_event", self._on_pick)
         self._points: dict[object, tuple[int, np.ndarray]] = {}
         self.results: list = []
+        self._framed = None  # the colours the axes frame was built with (None: not built)
+        self._artists: list = []
         style_figure(self.figure, self.colors)
         self.place_axes()
         self.show_message("Press “Run sweep” to try a range of learning rates for every "
@@ -606,19 +611,45 @@ class SweepCanvas(_Canvas):
     def show_message(self, text: str) -> None:
         ax = self.ax
         ax.clear()
+        self._framed = None
         ax.set_axis_off()
         ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes,
                 color=self.colors.text, fontsize=10, wrap=True)
         self.draw_idle()
+
+    def _frame(self, min_known: bool) -> None:
+        """Scales, ticks, labels and title, built once: clearing the axes on every sweep
+        rebuilt every tick object, the bulk of a draw."""
+        ax = self.ax
+        if self._framed != self.colors:
+            ax.clear()
+            ax.set_axis_on()
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            use_plain_log_ticks(ax.xaxis)
+            use_plain_log_ticks(ax.yaxis)
+            ax.set_xlabel("learning rate (log)")
+            ax.set_title("LR sweep: × = diverged (shaded); dotted = current rate; click a point "
+                         "to use its rate", fontsize=9, loc="left", y=1.0, pad=4)  # y: no measuring
+            ax.grid(True, which="major", color=self.colors.grid, lw=0.5)
+            style_axes(ax, self.colors)
+            self._framed = self.colors
+            self._artists = []
+        for artist in self._artists:
+            artist.remove()
+        self._artists = []
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        ax.set_ylabel("final loss − min (log)" if min_known else "final loss (log)")
 
     def plot(self, results, min_known: bool) -> None:
         """``results``: list of (lane index, Lane, lrs, final gaps, diverged mask)."""
         self.results = results
         self._min_known = min_known
         ax = self.ax
-        ax.clear()
-        ax.set_axis_on()
+        self._frame(min_known)
         self._points = {}
+        keep = self._artists.append
         finite_all = np.concatenate([g[np.isfinite(g) & ~d & (g > 0)] for _, _, _, g, d in results]
                                     or [np.array([1.0])])
         top = float(finite_all.max()) if finite_all.size else 1.0
@@ -629,30 +660,24 @@ class SweepCanvas(_Canvas):
             y = np.where(ok, np.clip(gaps, max(bottom, LOSS_FLOOR), None), top_plot)
             line, = ax.plot(lrs[ok], y[ok], "-o", color=lane.color, ms=4, lw=1.5, label=lane.label,
                             picker=True, pickradius=6)
+            keep(line)
             self._points[line] = (index, lrs[ok])
             if (~ok).any():
                 xs, = ax.plot(lrs[~ok], y[~ok], "x", color=lane.color, ms=7, mew=1.8, picker=True,
                               pickradius=6)
+                keep(xs)
                 self._points[xs] = (index, lrs[~ok])
                 first = float(lrs[~ok].min())
-                ax.axvspan(first, float(lrs.max()) * 1.05, color=lane.color, alpha=0.12, lw=0)
-                ax.annotate(f"{lane.label} diverges from {first:.3g} →", (first, top_plot),
-                            xytext=(-4, -14 - 11 * k), textcoords="offset points", ha="right",
-                            color=lane.color, fontsize=8)
-            ax.axvline(lane.lr, color=lane.color, ls=":", lw=1.2)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        use_plain_log_ticks(ax.xaxis)
-        use_plain_log_ticks(ax.yaxis)
-        ax.set_xlabel("learning rate (log)")
-        ax.set_ylabel("final loss − min (log)" if min_known else "final loss (log)")
-        ax.set_title("LR sweep: × = diverged (shaded); dotted = current rate; click a point "
-                     "to use its rate", fontsize=9, loc="left")
-        ax.grid(True, which="major", color=self.colors.grid, lw=0.5)
+                keep(ax.axvspan(first, float(lrs.max()) * 1.05, color=lane.color, alpha=0.12, lw=0))
+                keep(ax.annotate(f"{lane.label} diverges from {first:.3g} →", (first, top_plot),
+                                 xytext=(-4, -14 - 11 * k), textcoords="offset points", ha="right",
+                                 color=lane.color, fontsize=8))
+            keep(ax.axvline(lane.lr, color=lane.color, ls=":", lw=1.2))
+        ax.relim()
+        ax.autoscale_view()
         if results:
             ax.legend(fontsize=8, loc="lower left", facecolor=self.colors.axes,
                       edgecolor=self.colors.grid, labelcolor=self.colors.text)
-        style_axes(ax, self.colors)
         self.draw_idle()
 
     def _on_pick(self, event) -> None:

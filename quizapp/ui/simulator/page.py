@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_qtagg import NavigationToolbar2QT
-from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QRunnable, QSignalBlocker, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton, QAbstractItemView, QApplication, QComboBox, QFileDialog, QFrame, QGroupBox,
-    QHBoxLayout, QLabel, QMenu, QPushButton, QScrollArea, QSizePolicy, QSplitter, QStyle, QTabWidget,
+    QHBoxLayout, QLabel, QMenu, QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSplitter, QStyle, QTabWidget,
     QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -48,6 +48,40 @@ class _RaceToolbar(NavigationToolbar2QT):
         return self._page.export_figure()
 
 
+class _SweepSignals(QObject):
+    progress = Signal(int)  # lanes done
+    done = Signal(object)  # (results, failures, lrs)
+
+
+class _SweepJob(QRunnable):
+    """The LR sweep on a worker thread: one batched engine call per lane (no Qt inside)."""
+
+    def __init__(self, tasks: list, base: float | None):
+        super().__init__()
+        self.tasks = tasks
+        self.base = base
+        self.cancelled = False
+        self.signals = _SweepSignals()
+        self.setAutoDelete(False)  # the page keeps it while it may still report
+
+    def run(self) -> None:
+        results, failures, lrs = [], [], None
+        for n, (i, lane, surface, kwargs) in enumerate(self.tasks):
+            if self.cancelled:
+                return
+            lrs = kwargs["lrs"]
+            try:
+                batch = optim.sweep(surface, lane.optimizer, **kwargs)
+            except Exception as exc:  # reported in the status line, never raised in a thread
+                failures.append(f"Sweep of {lane.label} failed: {exc}")
+            else:
+                final = batch.final_loss() - (self.base if self.base is not None else 0.0)
+                results.append((i, lane, lrs, final, batch.diverged_at >= 0))
+            self.signals.progress.emit(n + 1)
+        if not self.cancelled:
+            self.signals.done.emit((results, failures, lrs if lrs is not None else []))
+
+
 class SimulatorPage(QWidget):
     """Surface, lanes, playback, map + loss plot, 3-D, LR sweep, state and notebook."""
 
@@ -73,12 +107,19 @@ class SimulatorPage(QWidget):
         self.last_error: str | None = None
         self.view3d = None
         self.sweep_canvas = None
+        self.sweep_results = None
+        self._sweep_job: _SweepJob | None = None
 
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._tick)
         self._recompute_timer = QTimer(self, singleShot=True, interval=0)
         self._recompute_timer.timeout.connect(self.flush)
+        # while playing, the state panel is refreshed after the frame is on screen, and
+        # only when it is shown (its HTML costs more than a frame)
+        self._panel_timer = QTimer(self, singleShot=True, interval=0)
+        self._panel_timer.timeout.connect(self._show_panel)
+        self._panel_stale = False
 
         self._build()
         self._build_actions()
@@ -238,6 +279,7 @@ class SimulatorPage(QWidget):
         self.side_tabs.setAccessibleName("State and notebook")
         self.state_panel = focus_ring(StatePanel())
         self.side_tabs.addTab(self.state_panel, "State")
+        self.side_tabs.currentChanged.connect(self._on_side_tab)
         self.notebook_panel = NotebookPanel(lambda: self.ctx.notebook)
         self.notebook_panel.loadRequested.connect(self.load_entries)
         if hasattr(self.ctx, "learnerChanged"):  # another learner: re-read (force=the id)
@@ -423,7 +465,10 @@ class SimulatorPage(QWidget):
         self.canvas.selected = self.current
         self.canvas.set_runs(self._pairs(), self.state.steps)
         self.canvas.redraw()
-        self._update_side(force=True)
+        # the new trajectories first; the state panel's HTML on the next turn
+        self._last_panel = time.perf_counter()
+        self._panel_stale = True
+        self._panel_timer.start()
         if self.view3d is not None and self.tabs.currentWidget() is self.tab3d:
             self.view3d.set_runs(self._pairs(), self.step)
         self.lane_list.set_lanes(self.state.lanes, self.current, self.errors)
@@ -510,11 +555,28 @@ class SimulatorPage(QWidget):
         if not force and now - self._last_panel < 1.0 / PANEL_HZ:
             return
         self._last_panel = now
-        self.state_panel.show_state(self._pairs(), self.step)
+        if force:
+            self._panel_timer.stop()
+            self._panel_stale = False
+            self.state_panel.show_state(self._pairs(), self.step)
+        else:
+            self._panel_timer.start()
         if self.playing:
             self._status_for_step()
         if self.view3d is not None and self.tabs.currentWidget() is self.tab3d:
             self.view3d.set_runs(self._pairs(), self.step)
+
+    def _show_panel(self) -> None:
+        self._panel_timer.stop()
+        if not self.state_panel.isVisible():  # another side tab: refreshed when shown
+            self._panel_stale = True
+            return
+        self._panel_stale = False
+        self.state_panel.show_state(self._pairs(), self.step)
+
+    def _on_side_tab(self, _index: int) -> None:
+        if self._panel_stale and self.state_panel.isVisible():
+            self._show_panel()
 
     def _status_for_step(self) -> None:
         diverged = [f"{lane.label} diverged at step {run.diverged_at}"
@@ -750,6 +812,12 @@ class SimulatorPage(QWidget):
         self.sweep_button.setAccessibleName("Run the learning-rate sweep")
         self.sweep_button.clicked.connect(self.run_sweep)
         row.addWidget(self.sweep_button)
+        self.sweep_progress = QProgressBar()  # lanes done while a sweep runs
+        self.sweep_progress.setMaximumWidth(120)
+        self.sweep_progress.setFormat("%v of %m lanes")
+        self.sweep_progress.setAccessibleName("Sweep progress")
+        self.sweep_progress.hide()
+        row.addWidget(self.sweep_progress)
         row.addStretch(1)
         layout.addLayout(row)
         self.sweep_canvas = SweepCanvas()
@@ -765,8 +833,15 @@ class SimulatorPage(QWidget):
         self.run_sweep()
 
     def run_sweep(self) -> None:
-        """One batched engine call per shown lane: final loss for each learning rate."""
+        """One batched engine call per shown lane: final loss for each learning rate.
+
+        The engine runs on a worker thread, lane by lane, while the page stays live: the
+        button turns into *Cancel* and a bar counts the lanes done; the plot shows the
+        result when every lane is in (a new sweep or Cancel drops the running one)."""
         self._ensure_sweep()
+        if self._sweep_job is not None:  # the button cancels a running sweep
+            self.cancel_sweep()
+            return
         try:
             lo, hi, n = self.sweep_lo.value(), self.sweep_hi.value(), self.sweep_n.value()
         except ValueError as exc:
@@ -777,29 +852,63 @@ class SimulatorPage(QWidget):
             self.sweep_lo.set_error("must be below the highest rate")
             return
         lrs = np.geomspace(lo, hi, int(n))
-        results = []
-        map_surface = sim_model.build_surface(self.state)
-        base = map_surface.min_value
+        try:
+            base = sim_model.build_surface(self.state).min_value
+        except ValueError as exc:
+            self._set_status(f"Sweep: {exc}", error=True)
+            return
+        tasks = []
         for i, lane in enumerate(self.state.lanes):
             if not lane.visible or self.errors.get(i):
                 continue
             config = sim_model.lane_config(self.state, lane)
-            hyper = {k: v for k, v in lane.hyper.items() if k != "lr"}
             sched = config["schedule"]
-            try:
-                batch = optim.sweep(sim_model.build_surface(self.state, lane), lane.optimizer,
-                                    lrs=lrs, steps=self.state.steps, start=self.state.start, hyper=hyper,
-                                    schedule=None if sched is None else (sched["name"], sched["args"]),
-                                    clip_norm=lane.clip_norm, noise=lane.noise, seed=lane.seed)
-            except Exception as exc:
-                self._set_status(f"Sweep of {lane.label} failed: {exc}", error=True)
-                continue
-            final = batch.final_loss() - (base if base is not None else 0.0)
-            results.append((i, lane, lrs, final, batch.diverged_at >= 0))
+            tasks.append((i, lane, sim_model.build_surface(self.state, lane), dict(
+                lrs=lrs, steps=self.state.steps, start=self.state.start,
+                hyper={k: v for k, v in lane.hyper.items() if k != "lr"},
+                schedule=None if sched is None else (sched["name"], sched["args"]),
+                clip_norm=lane.clip_norm, noise=lane.noise, seed=lane.seed)))
+        job = _SweepJob(tasks, base)
+        job.signals.progress.connect(self._on_sweep_progress)
+        job.signals.done.connect(lambda out, j=job: self._on_sweep_done(j, out))
+        self._sweep_job = job
+        self.sweep_button.setText("Cancel s&weep")
+        self.sweep_button.setAccessibleName("Cancel the running learning-rate sweep")
+        self.sweep_progress.setRange(0, max(1, len(tasks)))
+        self.sweep_progress.setValue(0)
+        self.sweep_progress.show()
+        self._set_status(f"Sweeping {len(lrs)} rates for {len(tasks)} optimizer(s)…")
+        QThreadPool.globalInstance().start(job)
+
+    def cancel_sweep(self) -> None:
+        job, self._sweep_job = self._sweep_job, None
+        if job is not None:
+            job.cancelled = True
+            self._sweep_idle()
+            self._set_status("Sweep cancelled.")
+
+    def _sweep_idle(self) -> None:
+        self.sweep_button.setText("Run s&weep")
+        self.sweep_button.setAccessibleName("Run the learning-rate sweep")
+        self.sweep_progress.hide()
+
+    def _on_sweep_progress(self, done: int) -> None:
+        if self._sweep_job is not None:
+            self.sweep_progress.setValue(done)
+
+    def _on_sweep_done(self, job: "_SweepJob", out) -> None:
+        if job is not self._sweep_job:  # cancelled, or replaced by a newer sweep
+            return
+        self._sweep_job = None
+        self._sweep_idle()
+        results, failures, lrs = out
         self.sweep_results = results
-        self.sweep_canvas.plot(results, base is not None)
-        self._set_status(f"Swept {len(lrs)} rates for {len(results)} optimizer(s); "
-                         "click a point to use its rate.")
+        self.sweep_canvas.plot(results, job.base is not None)
+        if failures:
+            self._set_status("; ".join(failures), error=True)
+        else:
+            self._set_status(f"Swept {len(lrs)} rates for {len(results)} optimizer(s); "
+                             "click a point to use its rate.")
 
     def use_rate(self, index: int, lr: float) -> None:
         """Load a learning rate picked on the sweep into lane ``index``."""

@@ -1,0 +1,234 @@
+"""A small multilayer perceptron, forward and backward written out by hand.
+
+The network is ``Linear -> act -> Linear -> act -> ... -> Linear`` with ``act`` relu
+or tanh, followed by softmax cross-entropy averaged over the minibatch (torch's
+``nn.CrossEntropyLoss()`` with its default mean reduction).
+
+K networks of the same shape (K *lanes*) are computed at once. Their parameters sit
+in one array ``params`` of shape ``(K, P)``: for each layer, in order, the weight
+stored as ``W.T`` (``(in, out)`` row by row, so ``a @ W.T`` reads it as it lies),
+then the bias ``(out,)``. One optimizer call updates every layer of every lane (the
+optimizers are elementwise, so the order of the numbers does not change them).
+:meth:`Layout.views` shows each weight in ``torch.nn.Linear``'s layout ``(out, in)``
+and :meth:`Layout.torch_layers` copies a row out in that layout.
+
+Shapes below: B rows in the minibatch, ``a`` the activations of a layer, ``z`` the
+pre-activations. The input ``X`` is shared by all lanes, shape ``(B, in)``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ACTIVATIONS = ("relu", "tanh")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each layer's weight and bias live inside a lane's flat parameter row."""
+
+    sizes: tuple[int, ...]  # (inputs, hidden..., classes)
+
+    def __post_init__(self):
+        if len(self.sizes) < 2 or any(int(s) < 1 for s in self.sizes):
+            raise ValueError(f"Invalid layer sizes {self.sizes}: need at least inputs and outputs, each >= 1")
+
+    @property
+    def layers(self) -> int:
+        return len(self.sizes) - 1
+
+    def shapes(self) -> list[tuple[tuple[int, int], tuple[int]]]:
+        """``[((out, in), (out,)), ...]`` per layer."""
+        return [((o, i), (o,)) for i, o in zip(self.sizes[:-1], self.sizes[1:])]
+
+    def offsets(self) -> list[tuple[int, int, int]]:
+        """Per layer ``(weight_start, bias_start, end)`` inside a row."""
+        out, pos = [], 0
+        for (o, i), _ in self.shapes():
+            out.append((pos, pos + o * i, pos + o * i + o))
+            pos += o * i + o
+        return out
+
+    @property
+    def size(self) -> int:
+        return self.offsets()[-1][2]
+
+    def views(self, params: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``[(W (K, out, in), b (K, out)), ...]``: views (not copies) into ``params (K, P)``,
+        the weights in torch.nn.Linear's layout."""
+        return [(Wt.transpose(0, 2, 1), b) for Wt, b in self.t_views(params)]
+
+    def t_views(self, params: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``[(W.T (K, in, out), b (K, out)), ...]``: the weights as stored (views)."""
+        k = params.shape[0]
+        out = []
+        for ((o, i), _), (w0, b0, end) in zip(self.shapes(), self.offsets()):
+            out.append((params[:, w0:b0].reshape(k, i, o), params[:, b0:end]))
+        return out
+
+    def torch_layers(self, row: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """One lane's ``(weight (out, in), bias (out,))`` per layer, as new arrays."""
+        return [(W[0].copy(), b[0].copy()) for W, b in self.views(np.asarray(row)[None, :])]
+
+    def from_torch(self, layers) -> np.ndarray:
+        """The row (P,) for ``[(weight (out, in), bias (out,)), ...]`` in torch's layout."""
+        row = np.empty(self.size)
+        for (W, b), (w0, b0, end) in zip(layers, self.offsets()):
+            row[w0:b0] = np.asarray(W, dtype=float).T.ravel()
+            row[b0:end] = b
+        return row
+
+    def weight_mask(self) -> np.ndarray:
+        """Boolean (P,) marking weights (True) and biases (False)."""
+        mask = np.zeros(self.size, dtype=bool)
+        for w0, b0, _ in self.offsets():
+            mask[w0:b0] = True
+        return mask
+
+
+def init_params(layout: Layout, seed_or_rng, init_scale: float = 1.0, lanes: int = 1) -> np.ndarray:
+    """torch.nn.Linear's default initialisation, times ``init_scale``, copied to K lanes.
+
+    torch draws a layer's weight and bias from U(-1/sqrt(in), 1/sqrt(in)) (its
+    kaiming-uniform with a = sqrt(5) reduces to that bound). The numbers here come from
+    NumPy's generator, so they are not torch's numbers; the replay file carries them.
+    Every lane starts from the same row.
+    """
+    rng = seed_or_rng if isinstance(seed_or_rng, np.random.Generator) else np.random.default_rng(seed_or_rng)
+    init_scale = float(init_scale)
+    if not np.isfinite(init_scale) or init_scale <= 0:
+        raise ValueError(f"Invalid init_scale: {init_scale} (must be > 0)")
+    layers = []
+    for (o, i), _ in layout.shapes():
+        bound = 1.0 / np.sqrt(i)
+        W = rng.uniform(-bound, bound, size=(o, i))  # drawn in torch's (out, in) order
+        layers.append((W, rng.uniform(-bound, bound, size=o)))
+    row = layout.from_torch(layers) * init_scale
+    return np.tile(row, (int(lanes), 1))
+
+
+def _act(z: np.ndarray, activation: str) -> np.ndarray:
+    return np.maximum(z, 0.0) if activation == "relu" else np.tanh(z)
+
+
+def forward(layout: Layout, params: np.ndarray, X: np.ndarray, activation: str = "relu"):
+    """Logits ``(K, B, classes)`` and the cache the backward pass needs.
+
+    ``cache`` holds each layer's input ``a``: the first is ``X`` itself (shared by the
+    lanes), the others are the hidden activations ``act(z)``. (The backward pass needs
+    no pre-activation: relu's slope is ``a > 0`` and tanh's is ``1 - a**2``.)
+    """
+    a = X
+    inputs = []
+    views = layout.t_views(params)
+    last = len(views) - 1
+    for l, (Wt, b) in enumerate(views):
+        inputs.append(a)
+        # a @ W.T, with W.T as stored: (K, in, out); matmul is much faster on one block
+        # than on K blocks strided through ``params`` (a copy when K > 1)
+        z = np.matmul(a, np.ascontiguousarray(Wt))
+        z += b[:, None, :]
+        if l == last:
+            return z, inputs
+        if activation == "relu":
+            a = np.maximum(z, 0.0, out=z)
+        else:
+            a = np.tanh(z, out=z)
+    raise AssertionError("unreachable")
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """``z - max(z) - log(sum(exp(z - max(z))))`` along the last axis (no overflow)."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def cross_entropy(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Mean softmax cross-entropy per lane: ``(K,)``."""
+    logp = log_softmax(logits)
+    picked = np.take_along_axis(logp, np.broadcast_to(y[None, :, None], logp.shape[:2] + (1,)), axis=-1)
+    return -picked[..., 0].mean(axis=1)
+
+
+def loss_and_grad(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarray,
+                  activation: str = "relu", out: np.ndarray | None = None):
+    """Minibatch loss ``(K,)`` and its gradient ``(K, P)`` (written into ``out`` if given).
+
+    Backward, layer by layer from the top (``n`` = rows in the batch):
+
+    * loss: ``dz = (softmax(z) - onehot(y)) / n``
+    * linear layer ``z = a @ W.T + b``: ``dW = dz.T @ a``, ``db = sum of dz over rows``,
+      ``da = dz @ W``
+    * relu: ``dz = da * (a > 0)``; tanh: ``dz = da * (1 - a**2)``, with ``a`` the
+      layer's output
+    """
+    logits, inputs = forward(layout, params, X, activation)
+    n = X.shape[0]
+    rows = np.arange(n)
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=-1, keepdims=True)
+    # loss = mean of -log_softmax[y] = mean of log(sum exp) - shifted[y]
+    loss = (np.log(total[..., 0]) - shifted[:, rows, y]).mean(axis=1)
+    dz = e / total  # softmax
+    dz[:, rows, y] -= 1.0
+    dz /= n
+    grads = np.empty_like(params) if out is None else out
+    gviews = layout.t_views(grads)
+    pviews = layout.t_views(params)
+    for l in range(layout.layers - 1, -1, -1):
+        a = inputs[l]  # X (B, in) for the first layer
+        dWt, db = gviews[l]  # the gradient of W.T: a.T @ dz, shape (K, in, out)
+        np.matmul(a.T if a.ndim == 2 else a.transpose(0, 2, 1), dz, out=dWt)
+        np.sum(dz, axis=1, out=db)
+        if l == 0:
+            break
+        da = np.matmul(dz, pviews[l][0].transpose(0, 2, 1))  # dz @ W
+        if activation == "relu":
+            dz = da * (a > 0)
+        else:
+            dz = da * (1.0 - a * a)
+    return loss, grads
+
+
+def predict_proba(layout: Layout, params: np.ndarray, X: np.ndarray, activation: str = "relu") -> np.ndarray:
+    """Class probabilities ``(K, n, classes)``."""
+    logits, _ = forward(layout, params, X, activation)
+    return np.exp(log_softmax(logits))
+
+
+def row_losses(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarray,
+               activation: str = "relu") -> tuple[np.ndarray, np.ndarray]:
+    """Per-row cross-entropy ``(K, n)`` and whether each row is classified right ``(K, n)``.
+
+    The loss of a row is ``log(sum(exp(z))) - z[y]``, computed as ``m + log(sum(exp(z - m)))
+    - z[y]`` with ``m = max(z)`` so nothing overflows.
+    """
+    k, n = params.shape[0], len(y)
+    losses, right = np.empty((k, n)), np.empty((k, n), dtype=bool)
+    # in chunks of rows: the (K, rows, width) activations then stay in the CPU cache
+    chunk = max(16, 8192 // max(k, 1))
+    for s in range(0, n, chunk):
+        z, _ = forward(layout, params, X[s:s + chunk], activation)
+        yy = y[s:s + chunk]
+        m = z.max(axis=-1, keepdims=True)
+        lse = m[..., 0] + np.log(np.exp(z - m).sum(axis=-1))
+        losses[:, s:s + chunk] = lse - z[:, np.arange(len(yy)), yy]
+        right[:, s:s + chunk] = z.argmax(axis=-1) == yy[None, :]
+    return losses, right
+
+
+def evaluate(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarray,
+             activation: str = "relu", chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """Mean loss ``(K,)`` and accuracy ``(K,)`` over a whole set (no gradient)."""
+    if len(y) == 0:
+        k = params.shape[0]
+        return np.full(k, np.nan), np.full(k, np.nan)
+    total = np.zeros(params.shape[0])
+    correct = np.zeros(params.shape[0])
+    for s in range(0, len(y), chunk):
+        losses, right = row_losses(layout, params, X[s:s + chunk], y[s:s + chunk], activation)
+        total += losses.sum(axis=1)
+        correct += right.sum(axis=1)
+    return total / len(y), correct / len(y)

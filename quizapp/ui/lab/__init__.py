@@ -1,0 +1,1 @@
+"""The training lab page: live training of a small network, K optimizers at once."""
