@@ -394,11 +394,13 @@ def read_gift(text: str) -> list[MoodleQuestion]:
                 part = part[1:] if part.startswith("=") else part
                 shown, _ = _with_format(part.split("#", 1)[0].strip(), fmt)
                 q.answers.append((shown, weight, ""))
-        else:
+        elif "=" in answer and "->" in answer:
+            q.qtype = "match"      # quizapp's matching items: not compared further here
+        elif answer.split("#", 1)[0].strip() in ("T", "TRUE", "F", "FALSE"):
             q.qtype = "truefalse"
-            word = answer.split("#", 1)[0].strip()
-            assert word in ("T", "TRUE", "F", "FALSE"), answer
-            q.truth = word in ("T", "TRUE")
+            q.truth = answer.split("#", 1)[0].strip() in ("T", "TRUE")
+        else:
+            q.qtype = "shortanswer"  # quizapp's short items: not compared further here
         questions.append(q)
     return questions
 

@@ -64,10 +64,16 @@ def _check_answer(problems: list[str], where: str, shown: str, intervals: list[t
 def gift_problems(bank, variants: int) -> list[str]:
     exported = export_gift(bank, variants=variants)
     questions = moodle.read_gift(exported.text)
-    expected = list(concrete_questions(bank.items.values(), bank, variants))
+    # GIFT has no ordering question, and cannot escape '->' in a matching entry: left out
+    expected = [q for q in concrete_questions(bank.items.values(), bank, variants)
+                if q.kind in ("numeric", "choice", "true_false", "multiple", "short")
+                or (q.kind == "matching" and not any("->" in x for pair in q.pairs or [] for x in pair))]
     assert len(questions) == len(expected) == exported.questions
     problems: list[str] = []
     for mq, q in zip(questions, expected):
+        if q.kind not in ("numeric", "choice", "true_false"):  # kinds checked by their own tests
+            assert mq.idnumber == q.id
+            continue
         where = f"GIFT {q.title}"
         assert mq.name == q.title and mq.idnumber == q.id
         assert mq.tags == list(q.item.tags)
@@ -102,6 +108,8 @@ def xml_problems(bank, variants: int) -> list[str]:
         if mq.qtype != "calculated":
             item_id, _, seed = mq.name.partition("#")
             item = bank.items[item_id]
+            if item.kind not in ("numeric", "choice", "computed_choice", "true_false"):
+                continue  # select-all, matching, short, ordering: checked by their own tests
             inst = bank.instance(item_id, int(seed or 0))
             where = f"XML {mq.name}"
             assert mq.idnumber == (f"{item_id}.v{seed}" if seed else item_id)
