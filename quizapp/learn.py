@@ -10,14 +10,15 @@ allowed, and inline math is written ``$...$`` (a literal dollar is ``\\$``).
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-try:  # Python 3.11+
+if sys.version_info >= (3, 11):
     import tomllib as _toml
-except ImportError:  # pragma: no cover - Python 3.10
-    _toml = None
+else:  # Python 3.10
+    import tomli as _toml
 
 KNOWN_PRESETS = (
     "valley-race", "lr-too-large", "lr-too-small", "adagrad-vs-rmsprop",
@@ -164,15 +165,9 @@ def load_chapter(path: str | Path | None = None) -> list[Section]:
 
 
 def _parse_toml(raw: str, path: Path) -> dict[str, Any]:
-    if _toml is not None:
-        try:
-            return _toml.loads(raw)
-        except _toml.TOMLDecodeError as exc:
-            raise ValueError(f"{path}: invalid TOML: {exc}") from None
-    import tomlkit  # pragma: no cover - Python 3.10
-    try:  # pragma: no cover
-        return tomlkit.parse(raw).unwrap()
-    except Exception as exc:  # pragma: no cover
+    try:
+        return _toml.loads(raw)
+    except _toml.TOMLDecodeError as exc:
         raise ValueError(f"{path}: invalid TOML: {exc}") from None
 
 

@@ -120,11 +120,9 @@ class Preset:
 def _load_toml(text: str) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
-
-        return tomllib.loads(text)
-    import tomlkit  # pragma: no cover - Python 3.10
-
-    return tomlkit.loads(text).unwrap()  # pragma: no cover
+    else:  # Python 3.10
+        import tomli as tomllib
+    return tomllib.loads(text)
 
 
 def default_path() -> Path:

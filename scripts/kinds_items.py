@@ -4,10 +4,14 @@ that is already there. Kept so the wording can be re-generated and reviewed in o
 from __future__ import annotations
 
 import sys
-import tomllib
 from pathlib import Path
 
 from quizapp.bank.tomlwrite import item_text
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 BANK = Path(__file__).resolve().parents[1] / "question_bank"
 

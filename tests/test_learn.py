@@ -1,6 +1,7 @@
 """The Learn page's chapter loads, is complete, and its math renders; split_math round-trips."""
 import io
 import re
+import sys
 import textwrap
 
 import pytest
@@ -79,7 +80,10 @@ def test_every_formula_renders_with_mathtext(chapter):
 
 
 def test_try_presets_exist_in_the_shipped_presets(chapter):
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10
+        import tomli as tomllib
     from quizapp.resources import assets_dir
     presets_file = assets_dir() / "presets.toml"
     shipped = {p["id"] for p in tomllib.loads(presets_file.read_text(encoding="utf-8"))["preset"]}

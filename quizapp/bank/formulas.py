@@ -27,6 +27,7 @@ Safety limits (each broken limit is a :class:`FormulaError` with a plain message
 from __future__ import annotations
 
 import ast
+import decimal
 import inspect
 import math
 import operator as op
@@ -259,13 +260,21 @@ def _f1(fname: str, fn: Callable[[float], Any]) -> Callable:
 
 
 def _round(x, n=None):
+    """Halves go away from zero, judged on the number as written (2.5 -> 3, -0.5 -> -1,
+    round(2.675, 2) -> 2.68): the rule of PHP's round(), so Moodle computes the same."""
     x = _real("round", x)
-    if n is None:
-        return round(x)
-    if isinstance(n, bool) or not isinstance(n, int) or abs(n) > MAX_ROUND_DIGITS:
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or abs(n) > MAX_ROUND_DIGITS):
         raise FormulaError(f"round(x, n): n must be a whole number between "
                            f"-{MAX_ROUND_DIGITS} and {MAX_ROUND_DIGITS}, got {n!r}")
-    return round(x, n)
+    if isinstance(x, float) and not math.isfinite(x):
+        return round(x, n) if n is not None else round(x)  # raises like Python does for round(nan)
+    exact = decimal.Decimal(x if isinstance(x, int) else repr(x))
+    context = decimal.Context(prec=len(str(abs(int(x)))) + 2 * MAX_ROUND_DIGITS + 20,
+                              rounding=decimal.ROUND_HALF_UP)
+    rounded = exact.quantize(decimal.Decimal(1).scaleb(-(n or 0)), context=context)
+    if n is None or isinstance(x, int):
+        return int(rounded)
+    return float(rounded)
 
 
 def _minmax(fname: str, fn: Callable) -> Callable:

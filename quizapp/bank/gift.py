@@ -1,14 +1,18 @@
 """GIFT, Moodle's plain-text question format: a writer for the bank and a reader into items.
 
 Writing (:func:`export_gift`): multiple choice (``choice`` and ``computed_choice``),
-true/false, numeric, select-all, matching and short-answer items. GIFT has no formulas, so a parameterised item becomes N
-concrete variants (seeds 0..N-1, identical variants dropped). Each topic gets a
-``$CATEGORY:`` line; each question a title ``::id::`` (``::id#seed::`` for a
-variant) and ``//`` comments that carry what GIFT cannot say (``[id:...]``,
-``[tag:...]``, ``[category:...]``, ``[difficulty:...]``, ``[tolerance:...]``, ...), so
-that reading the file back gives the same items. Numeric answers are written
-``{#value:tolerance}`` with the absolute tolerance the item accepts; the explanation is
-the general feedback (``####``); ``$...$`` math becomes ``\\(...\\)`` for MathJax.
+true/false, numeric, select-all, matching and short-answer items. GIFT has no formulas,
+so a parameterised item becomes up to N concrete variants (seeds 0..N-1, identical variants written once; the header counts
+the items that gave fewer). Each topic gets a ``$CATEGORY:`` line; each question a title
+``::id::`` (``::id#seed::`` for a variant) and ``//`` comments that carry what GIFT
+cannot say (``[id:...]`` and ``[tag:...]``, which Moodle reads too, ``[category:...]``,
+``[difficulty:...]``, ``[tolerance:...]``, ...), so that reading the file back gives the
+same items. A numeric answer is written as the item displays it, ``{#0.004264:t}``; when
+that is rounded, the exact value follows as a second full-credit answer,
+``{#=0.004264:t1 =0.004264014326930391:t}``, so Moodle shows the first and accepts
+exactly the app's interval. The explanation is the general feedback (``####``);
+``$...$`` math becomes ``\\(...\\)`` for MathJax; a question with `code`, **bold** or
+*italic* is written ``[html]``, the markup as tags.
 
 Select-all-that-apply (``multiple``) items are written with Moodle's multiple-response
 weights (``~%50%right ~%-50%wrong``), matching items as ``=left -> right`` pairs (an
@@ -22,7 +26,8 @@ skipped with their line and type, and non-fatal notes. Read: multiple choice wit
 correct answer, multiple response with ``~%n%`` weights (no answer at 100 %) into
 ``multiple``, matching (``=a -> b``) into ``matching``, short answer (only ``=``
 answers) into ``short``, true/false (with feedback), numerical (``value:tolerance``,
-``min..max``, several answers of which the full-credit one is kept), ``$CATEGORY:``,
+``min..max``, several answers of which one full-credit one is kept: the one matching
+``[tolerance:...]`` if any, else the first), ``$CATEGORY:``,
 titles, ``//`` comments with ``[id:...]`` and ``[tag:...]``, the escapes ``\\~ \\= \\#
 \\{ \\} \\: \\\\ \\n``, ``[html]``/``[moodle]``/``[plain]``/``[markdown]`` markers,
 multi-line questions and missing-word questions (the blank becomes ``_____``).
@@ -32,6 +37,7 @@ one question, and malformed questions.
 """
 from __future__ import annotations
 
+import decimal
 import html
 import math
 import re
@@ -71,6 +77,11 @@ class Concrete:
     truth: bool | None = None
     value: float | None = None
     tolerance: float | None = None     # absolute
+    shown: str = ""                    # the answer as the app displays it (numeric)
+
+    def numeric_answers(self) -> list[tuple[str, str]]:
+        """``(answer, tolerance)`` texts for Moodle: see :func:`moodle_answers`."""
+        return moodle_answers(float(self.value), float(self.tolerance), self.shown)
     keys: list[int] | None = None      # multiple: the right choices, 1-based as written
     pairs: list[tuple[str, str]] | None = None  # matching, as written
     extras: list[str] | None = None    # matching: right-hand options that match nothing
@@ -85,10 +96,10 @@ def _render_choices(item, inst) -> tuple[list[str], int]:
             texts = [t.render(inst.params) for t in ans.choices]
         else:
             from quizapp.bank.formulas import evaluate
-            from quizapp.bank.render import format_value
+            from quizapp.bank.render import format_value, scientific
 
             unit = f" {ans.unit}" if ans.unit else ""
-            texts = [format_value(float(evaluate(f, inst.params)), ans.display) + unit
+            texts = [scientific(format_value(float(evaluate(f, inst.params)), ans.display)) + unit
                      for f in ans.formulas]
         if sorted(texts) == sorted(inst.choices or []):
             return texts, ans.correct
@@ -128,6 +139,7 @@ def _concrete(item, inst, seed: int | None) -> Concrete:
     if inst.kind == "numeric":
         q.value = float(inst.answer)
         q.tolerance = float(item.answer.tolerance.bound(q.value))
+        q.shown = inst.answer_display
     elif inst.kind == "true_false":
         q.kind = "true_false"
         q.truth = bool(inst.answer)
@@ -166,6 +178,66 @@ def number_text(value: float) -> str:
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(value)
+
+
+def shown_number(shown: str) -> str | None:
+    """The app's display of a number (``0.004264``, ``1,234.5``, ``96.5%``) as a plain number
+    Moodle reads (``0.004264``, ``1234.5``, ``0.965``); None if it is not a number."""
+    text = shown.strip().replace(",", "").replace("_", "")
+    percent = text.endswith("%")
+    if percent:
+        text = text[:-1].strip()
+    try:
+        exact = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        return None
+    if not exact.is_finite():
+        return None
+    if percent:
+        return _decimal_text(exact.scaleb(-2))
+    return text
+
+
+def _decimal_text(d: decimal.Decimal) -> str:
+    """A Decimal as short plain text (no exponent unless it is very large or small)."""
+    if d == 0:
+        return "0"
+    if -6 <= d.adjusted() < 16:
+        text = format(d, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return format(d.normalize(), "e").replace("E", "e")
+
+
+def _floor_sig(x: float, digits: int = 6) -> str:
+    """``x`` >= 0 cut (never rounded up) to ``digits`` significant digits."""
+    if x <= 0:
+        return "0"
+    d = decimal.Decimal(x)
+    return _decimal_text(d.quantize(decimal.Decimal(1).scaleb(d.adjusted() - digits + 1),
+                                    rounding=decimal.ROUND_DOWN))
+
+
+def moodle_answers(value: float, bound: float, shown: str) -> list[tuple[str, str]]:
+    """``(answer, tolerance)`` texts that make Moodle show what the app shows and accept
+    exactly what the app accepts, ``[value - bound, value + bound]``.
+
+    The first answer is the displayed number (with the most digits needed to lie inside the
+    interval); when it differs from ``value``, its tolerance is the part of the interval
+    around it, and a second full-credit answer holds the exact value and bound, so the two
+    together accept the whole interval. Moodle shows the first as the right answer.
+    """
+    text = shown_number(shown) if shown else None
+    if text is None or abs(float(text) - value) > bound:
+        text = next(t for t in (_tidy_g(value, k) for k in range(1, 18))
+                    if abs(float(t) - value) <= bound or float(t) == value)
+    if float(text) == value:
+        return [(text, number_text(bound))]
+    inner = _floor_sig(bound - abs(float(text) - value))
+    return [(text, inner), (number_text(value), number_text(bound))]
+
+
+def _tidy_g(value: float, digits: int) -> str:
+    return format(value, f".{digits}g")
 
 
 # ====================================================================== text helpers
@@ -220,6 +292,64 @@ def mathjax_to_dollars(text: str) -> str:
     return text
 
 
+# The app's inline markup (quizapp.ui.shared.mathtext draws the same): `code`, **bold**, *italic*.
+_CODE = re.compile(r"`([^`\n]+)`")
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.S)
+_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])", re.S)
+_SLOT_RE = re.compile("\x00(\\d+)\x00")
+
+
+def has_markup(text: str) -> bool:
+    """Whether the text outside ``$...$`` math holds `code`, **bold** or *italic*."""
+    from quizapp.learn import split_math
+
+    prose = " ".join(piece for piece, is_math in split_math(text) if not is_math)
+    return any(r.search(prose) for r in (_CODE, _BOLD, _ITALIC))
+
+
+def text_html(text: str, fields: list[str] | None = None, escape_braces: bool = False) -> str:
+    """The app's text as the HTML Moodle should show: escaped, `code` / **bold** / *italic*
+    as ``<code>`` / ``<strong>`` / ``<em>``, line breaks as ``<br>``, ``$...$`` as
+    ``\\(...\\)`` for MathJax (no markup inside math).
+
+    ``fields`` fills ``\\x00N\\x00`` markers in ``text`` with ready HTML, last (Moodle
+    wildcards and ``{=...}`` expressions). ``escape_braces`` writes every other ``{`` as
+    ``&#123;``, so that Moodle's calculated questions, which replace ``{name}`` and
+    ``{=...}`` anywhere in their text, leave LaTeX groups such as ``\\sqrt{k}`` alone (the
+    browser turns the entity back into a brace before MathJax reads it).
+    """
+    from quizapp.learn import split_math
+
+    if not fields:
+        text = text.replace("\x00", "").replace("\x01", "")
+    fields = fields or []
+    slots: list[str] = []
+
+    def slot(html_text: str) -> str:
+        slots.append(html_text)
+        return f"\x00{len(fields) + len(slots) - 1}\x00"
+
+    parts = []
+    text = text.strip().replace("\r\n", "\n").replace("\r", "\n")
+    for piece, is_math in split_math(text):
+        if is_math:
+            parts.append(slot("\\(" + html.escape(piece[1:-1], quote=False) + "\\)"))
+        else:
+            parts.append(piece)
+    out = html.escape("".join(parts), quote=False)
+    out = _CODE.sub(lambda m: slot("<code>" + m.group(1) + "</code>"), out)
+    out = _BOLD.sub(r"<strong>\1</strong>", out)
+    out = _ITALIC.sub(r"<em>\1</em>", out)
+    out = out.replace("\n", "<br>")
+    everything = fields + slots
+    while _SLOT_RE.search(out):  # slots may hold other slots (a field inside math or code)
+        out = _SLOT_RE.sub(lambda m: everything[int(m.group(1))] if int(m.group(1)) >= len(fields)
+                           else "\x01" + m.group(1) + "\x01", out)
+    if escape_braces:
+        out = out.replace("{", "&#123;")
+    return re.sub("\x01(\\d+)\x01", lambda m: fields[int(m.group(1))], out)
+
+
 def escape(text: str) -> str:
     """Escape for GIFT: ``~ = # { } :`` and backslash get a backslash; newlines become ``\\n``."""
     out = []
@@ -236,10 +366,9 @@ def escape(text: str) -> str:
 
 
 def _gift_text(text: str, html_mode: bool = False) -> str:
-    text = dollars_to_mathjax(text.strip())
     if html_mode:
-        text = html.escape(text, quote=False).replace("\r\n", "\n").replace("\n", "<br>")
-    return escape(text)
+        return escape(text_html(text))
+    return escape(dollars_to_mathjax(text.strip()))
 
 
 def slugify(text: str, max_len: int = 100) -> str:
@@ -250,12 +379,18 @@ def slugify(text: str, max_len: int = 100) -> str:
     return slug[:max_len].rstrip("-._")
 
 
-_META_ESCAPES = {"%": "%25", "[": "%5B", "]": "%5D", "\n": "%0A", "\r": "%0D"}
+_META_ESCAPES = {"]": "\\]", "\n": "%0A", "\r": "%0D"}
+_HEX_AFTER = re.compile(r"%(?=[0-9A-Fa-f]{2})")
 
 
 def _meta(key: str, value: Any) -> str:
-    """``[key:value]`` for a ``//`` comment; ``% [ ]`` and line breaks percent-encoded."""
-    return f"[{key}:{''.join(_META_ESCAPES.get(ch, ch) for ch in str(value))}]"
+    """``[key:value]`` for a ``//`` comment, written as Moodle reads ``[id:...]`` and
+    ``[tag:...]``: ``]`` as ``\\]``; line breaks (and a ``%`` before two hex digits) are
+    percent-encoded for quizapp's reader."""
+    text = _HEX_AFTER.sub("%25", str(value))  # a "%41" must not read back as "A"
+    if text.endswith("\\"):
+        text += " "  # so the closing ] is not escaped (readers strip the space)
+    return f"[{key}:{''.join(_META_ESCAPES.get(ch, ch) for ch in text)}]"
 
 
 # ====================================================================== writer
@@ -280,13 +415,11 @@ def export_gift(bank, variants: int = 5, items: Iterable[Any] | None = None,
     for item in chosen:
         by_topic.setdefault(item.topic, []).append(item)
     source = " ".join(source.split())
-    blocks = [f"// Questions exported by quizapp{(' from ' + source) if source else ''}.\n"
-              "// The [key:value] comments let `quizapp bank import` rebuild the items; "
-              "Moodle ignores them."]
+    body: list[str] = []
     count = 0
     for topic, topic_items in by_topic.items():
         title = bank.topics.get(topic, topic)
-        blocks.append(f"// {_meta('title', title)}\n$CATEGORY: $course$/top/{topic}")
+        body.append(f"// {_meta('title', title)}\n$CATEGORY: $course$/top/{topic}")
         for q in concrete_questions(topic_items, bank, variants, notes):
             if q.kind == "ordering":
                 notes.append(f"{q.id}: GIFT has no ordering question; left out (the Moodle XML "
@@ -295,9 +428,22 @@ def export_gift(bank, variants: int = 5, items: Iterable[Any] | None = None,
             if q.kind == "matching" and any("->" in t for pair in q.pairs or [] for t in pair):
                 notes.append(f"{q.id}: a matching entry holds '->', which GIFT cannot escape; left out")
                 continue
-            blocks.append(_gift_question(q))
+            body.append(_gift_question(q))
             count += 1
-    return GiftExport("\n\n".join(blocks) + "\n", count, len(chosen), notes)
+    fewer = sum(1 for n in notes if "distinct variant(s) out of" in n)
+    seeds = "seed 0" if variants == 1 else f"seeds 0-{variants - 1}"
+    header = [
+        f"// Questions exported by quizapp{(' from ' + source) if source else ''}: "
+        f"{count} question(s) from {len(chosen)} item(s).",
+        f"// GIFT has no formulas: a parameterised item became up to {variants} fixed variant(s) "
+        f"({seeds}), identical draws written once"
+        + (f" ({fewer} item(s) gave fewer)." if fewer else "."),
+        "// Moodle keeps [id:...] as each question's ID number and [tag:...] as its tags; the other",
+        "// [key:value] comments are for `quizapp bank import`, which rebuilds the items from them.",
+        "// A numerical answer shown rounded is followed by the exact value, so that Moodle accepts",
+        "// the same interval as quizapp.",
+    ]
+    return GiftExport("\n\n".join(["\n".join(header)] + body) + "\n", count, len(chosen), notes)
 
 
 def _gift_question(q: Concrete) -> str:
@@ -327,7 +473,11 @@ def _gift_question(q: Concrete) -> str:
         lines.append("// " + " ".join(_meta("tag", t) for t in item.tags))
     # Moodle takes a multiple-choice answer block holding "->" for a matching question;
     # such a question is written as [html] with ">" as "&gt;" (the reader undoes both).
-    as_html = q.kind == "choice" and any("->" in t for t in [q.explanation, *(q.choices or [])])
+    # Text with `code`, **bold** or *italic* is [html] too, so Moodle shows the markup
+    # (Moodle's own [markdown] would eat the backslashes of \(...\) math).
+    texts = [q.prompt, q.explanation, *(q.choices or [])]
+    as_html = ((q.kind == "choice" and any("->" in t for t in texts[1:]))
+               or any(has_markup(t) for t in texts))
     text = (lambda t: _gift_text(t, html_mode=True)) if as_html else _gift_text
     prompt = text(q.prompt)
     if as_html:
@@ -338,7 +488,12 @@ def _gift_question(q: Concrete) -> str:
     feedback = text(q.explanation)
     general = f"####{feedback}" if feedback else ""
     if q.kind == "numeric":
-        lines.append(f"{head} {{#{number_text(q.value)}:{number_text(q.tolerance)}{general}}}")
+        answers = q.numeric_answers()
+        if len(answers) == 1:
+            block = f"{answers[0][0]}:{answers[0][1]}"
+        else:  # the shown answer first (Moodle displays it), then the exact one
+            block = " ".join(f"={a}:{tol}" for a, tol in answers)
+        lines.append(f"{head} {{#{block}{general}}}")
     elif q.kind == "true_false":
         lines.append(f"{head} {{{'TRUE' if q.truth else 'FALSE'}{general}}}")
     elif q.kind == "short":
@@ -491,7 +646,7 @@ _UNESC = {v: ("\n" if k == "n" else k) for k, v in _ESC.items()}
 _PUA = re.compile("[\ue000-\ue007]")
 _ESCAPE_RE = re.compile(r"\\([\\~=#{}:n])")
 _FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.I)
-_META = re.compile(r"\[([A-Za-z][A-Za-z_-]{0,20})\s*:([^\]\n]{0,300})\]")
+_META = re.compile(r"\[([A-Za-z][A-Za-z_-]{0,20})\s*:((?:\\\]|[^\]\n]){0,300})\]")
 _WEIGHT = re.compile(r"^\s*%\s*(-?\d+(?:\.\d*)?|-?\.\d+)\s*%")
 _NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _RANGE = re.compile(rf"^\s*({_NUM})\s*\.\.\s*({_NUM})\s*$")
@@ -537,7 +692,7 @@ def _metadata(comments: list[str]) -> dict[str, list[str]]:
     meta: dict[str, list[str]] = {}
     for c in comments:
         for m in _META.finditer(c):
-            meta.setdefault(m.group(1).lower(), []).append(unquote(m.group(2)).strip())
+            meta.setdefault(m.group(1).lower(), []).append(unquote(m.group(2).replace("\\]", "]")).strip())
     return meta
 
 
@@ -546,6 +701,10 @@ def _clean_text(raw: str, fmt: str | None) -> str:
     text = _unprotect(raw)
     if fmt == "html":
         text = re.sub(r"(?i)<br\s*/?>|</p\s*>", "\n", text)
+        # the markup the app draws: `code`, **bold**, *italic*
+        text = re.sub(r"(?is)<code>([^<>`\n]+)</code>", r"`\1`", text)
+        text = re.sub(r"(?is)<(strong|b)>([^<>]+)</\1>", r"**\2**", text)
+        text = re.sub(r"(?is)<(em|i)>([^<>*]+)</\1>", r"*\2*", text)
         text = _TAG.sub("", text)
         text = html.unescape(text)
     text = mathjax_to_dollars(text)
@@ -964,7 +1123,7 @@ def _numeric(text: str, fmt: str | None, notes: list[str],
         lead, answers = "", [("=", body)]
     if lead.strip():
         raise _Skip("malformed", f"text before the first numerical answer: {_unprotect(lead.strip())[:40]!r}")
-    chosen = None
+    full = []
     dropped = 0
     otherwise: list[str] = []
     for mark, part in answers:
@@ -981,12 +1140,19 @@ def _numeric(text: str, fmt: str | None, notes: list[str],
         if parsed is None:
             raise _Skip("malformed", f"cannot read {_unprotect(number).strip()[:40]!r} as a number, "
                                      "value:tolerance or min..max")
-        if weight >= 100 - 1e-9 and chosen is None:
-            chosen = (parsed, fb)
+        if weight >= 100 - 1e-9:
+            full.append((parsed, fb))
         else:
             dropped += 1
-    if chosen is None:
+    if not full:
         raise _Skip("malformed", "no full-credit numerical answer ('=' or '=%100%')")
+    # quizapp writes a rounded answer first and the exact one (matching [tolerance:...]) after
+    # it; keep the exact one, and count only answers that accept something it does not
+    chosen = next((c for c in full if _meta_tolerance(c[0][0], c[0][1], meta)), full[0])
+    (cv, ct), _ = chosen
+    for (v, tol), _fb in full:
+        if (v, tol) != (cv, ct) and not (cv - ct <= v - tol and v + tol <= cv + ct):
+            dropped += 1
     if dropped:
         notes.append(f"kept the full-credit answer; {dropped} other numerical answer(s) dropped")
     (value, tol), fb = chosen
@@ -1034,6 +1200,11 @@ def _tidy(x: float) -> float | int:
 
 def _tolerance(value: float, tol: float, meta: dict[str, list[str]]) -> dict[str, Any]:
     """The absolute tolerance read, or the item's own kind from ``[tolerance:...]`` when it agrees."""
+    return _meta_tolerance(value, tol, meta) or {"absolute": tol}
+
+
+def _meta_tolerance(value: float, tol: float, meta: dict[str, list[str]]) -> dict[str, Any] | None:
+    """The ``[tolerance:...]`` comment's tolerance if it gives ``tol`` around ``value``."""
     from quizapp.bank.model import Tolerance
 
     spec = (meta.get("tolerance") or [""])[-1]
@@ -1045,7 +1216,7 @@ def _tolerance(value: float, tol: float, meta: dict[str, list[str]]) -> dict[str
                 bound = Tolerance(kind, amount).bound(float(value))
                 if math.isclose(bound, float(tol), rel_tol=1e-9, abs_tol=1e-300):
                     return {kind: amount}
-    return {"absolute": tol}
+    return None
 
 
 def _display_ok(spec: str) -> bool:

@@ -12,7 +12,7 @@ import math
 import os
 import re
 import stat
-import tomllib
+import sys
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -22,6 +22,11 @@ from quizapp.bank.model import (
     ANSWER_KINDS, CATEGORIES, PRESETS, Answer, Bank, Item, Param, Tolerance,
 )
 from quizapp.bank.render import Template, TemplateError, format_value, parse_template
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 MAX_FILE_BYTES = 1024 * 1024      # 1 MB per file
 MAX_NESTING = 16                  # tables/arrays inside each other

@@ -24,12 +24,24 @@
 * other parameterised items -> N concrete variants of their type.
 
 The XML is built with :mod:`xml.etree.ElementTree` (escaping is its job); text is
-HTML (escaped, newlines as ``<br>``, ``$...$`` as ``\\(...\\)`` for MathJax).
+HTML (escaped, newlines as ``<br>``, the app's `code` / **bold** / *italic* as tags,
+``$...$`` as ``\\(...\\)`` for MathJax).
+
+What Moodle shows is what the app shows (tests/bank/test_moodle_render.py renders every
+question the way Moodle does and compares): in a calculated question's text a placeholder
+is a wildcard only when its stored value reads as the app displays it, else
+``{=round(expression, n)}`` (or a significant-figures round, or a ``*_shown`` wildcard
+holding the displayed values when PHP's rounding might not agree; ``*_mantissa`` and
+``*_exponent`` wildcards for a number shown with a power of ten), and every literal ``{``
+is ``&#123;`` so that Moodle substitutes nothing else; the right answer is displayed as
+the item's ``display`` rounds it, while the accepted interval stays the app's (two
+full-credit answers for a rounded numerical one; a ``sigfigs`` tolerance becomes one
+nominal tolerance, or numerical variants when the answers differ in size).
 """
 from __future__ import annotations
 
 import ast
-import html
+import decimal
 import inspect
 import math
 import re
@@ -37,7 +49,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from quizapp.bank.gift import Concrete, concrete_questions, dollars_to_mathjax, number_text
+from quizapp.bank.gift import Concrete, concrete_questions, number_text, shown_number, text_html
 
 __all__ = ["export_moodle_xml", "MoodleExport", "translate", "Untranslatable", "CLOSED_FORMS"]
 
@@ -368,9 +380,7 @@ def _comment(text: str) -> ET.Element:
 
 
 def _html(text: str) -> str:
-    text = dollars_to_mathjax(text.strip())
-    text = html.escape(text, quote=False).replace("\r\n", "\n").replace("\n", "<br>")
-    return _clean(text)
+    return _clean(text_html(text))
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -490,10 +500,13 @@ def _concrete_xml(quiz: ET.Element, q: Concrete) -> None:
             _sub(a, "text", word)
             _empty_feedback(a)
     else:
-        a = _sub(q_el, "answer", fraction="100", format="moodle_auto_format")
-        _sub(a, "text", number_text(q.value))
-        _empty_feedback(a)
-        _sub(a, "tolerance", number_text(q.tolerance))
+        # the answer as the app shows it; if that is rounded, the exact one follows, so the
+        # two together accept the app's interval (Moodle shows the first as the right answer)
+        for text, tol in q.numeric_answers():
+            a = _sub(q_el, "answer", fraction="100", format="moodle_auto_format")
+            _sub(a, "text", text)
+            _empty_feedback(a)
+            _sub(a, "tolerance", tol)
         _units(q_el, item.answer.unit)
     _tags(q_el, item.tags)
 
@@ -508,6 +521,8 @@ def _answer_format(display: str) -> tuple[int, int]:
         digits, kind = int(m.group(1)), m.group(2).lower()
         if kind == "f":
             return 1, min(digits, 9)
+        if kind == "%":  # 96.5% is the answer 0.965: two more decimals than shown
+            return 1, min(digits + 2, 9)
         if kind == "e":
             return 2, min(digits + 1, 9)
         return 2, max(1, min(digits, 9))
@@ -516,14 +531,22 @@ def _answer_format(display: str) -> tuple[int, int]:
     return 2, 4
 
 
-def _tolerance(tol) -> tuple[str, str, str]:
-    """(tolerance, tolerancetype, note): 1 = relative, 2 = nominal (absolute)."""
+def _tolerance(tol, answers: Iterable[float]) -> tuple[str, str, str]:
+    """(tolerance, tolerancetype, note): 1 = relative, 2 = nominal (absolute).
+
+    Moodle has no significant-figures tolerance: when every dataset answer has the same
+    magnitude, the app's bound is one absolute tolerance; otherwise :class:`_Fallback`.
+    """
     if tol.kind == "relative":
         return number_text(tol.amount), "1", ""
     if tol.kind == "absolute":
         return number_text(tol.amount), "2", ""
-    rel = 0.5 * 10 ** (1 - int(tol.amount))
-    return number_text(rel), "1", f"{tol.describe()} exported as relative {number_text(rel)}"
+    bounds = {tol.bound(a) for a in answers}
+    if len(bounds) != 1:
+        raise _Fallback(f"its tolerance ({tol.describe()}) is a different interval for answers of "
+                        "different sizes, which a Moodle tolerance cannot say")
+    bound = bounds.pop()
+    return number_text(bound), "2", f"{tol.describe()} exported as ±{number_text(bound)}"
 
 
 def _decimals(values: list[float]) -> int:
@@ -558,10 +581,6 @@ def _calculated(item, bank, variants: int, notes: list[str]) -> tuple[ET.Element
         raise _Fallback(str(exc)) from None
     if not ctx.wildcards:
         raise _Fallback("its answer formula uses no drawn parameter")
-    # the texts: placeholders -> wildcards, {=expression} or literal values
-    text_parts = {}
-    for field_name, template in (("prompt", item.prompt), ("explanation", item.explanation)):
-        text_parts[field_name] = _template_html(template, params, ctx, formula)
     instances = []
     for seed in range(variants):
         try:
@@ -570,6 +589,14 @@ def _calculated(item, bank, variants: int, notes: list[str]) -> tuple[ET.Element
             notes.append(f"{item.id}: seed {seed}: cannot draw an instance ({exc}); left out")
     if not instances:
         raise _Fallback("no instance could be drawn")
+    tol, tol_type, tol_note = _tolerance(ans.tolerance, [float(inst.answer) for inst in instances])
+    # the texts: placeholders -> wildcards, {=round(expression, n)} or literal values, each
+    # showing what the app shows for every dataset item
+    shown: dict[str, list[str]] = {}   # wildcards that hold the displayed values themselves
+    text_parts = {}
+    for field_name, template in (("prompt", item.prompt), ("explanation", item.explanation)):
+        text_parts[field_name] = _template_html(template, params, ctx, formula, instances, shown,
+                                                ans.display)
     datasets = []
     for name in ctx.wildcards:
         values = []
@@ -578,7 +605,9 @@ def _calculated(item, bank, variants: int, notes: list[str]) -> tuple[ET.Element
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise _Fallback(f"parameter {name} has the non-numeric value {v!r}")
             values.append(v)
-        datasets.append((name, values))
+        datasets.append((name, values, [number_text(v) for v in values]))
+    for name, texts in shown.items():
+        datasets.append((name, [float(x) for x in texts], texts))
 
     q_el = ET.Element("question", type="calculated")
     _header(q_el, item.id, item.id, text_parts["prompt"], text_parts["explanation"])
@@ -588,7 +617,6 @@ def _calculated(item, bank, variants: int, notes: list[str]) -> tuple[ET.Element
     _sub(q_el, "shuffleanswers", "0")
     a = _sub(q_el, "answer", fraction="100", format="moodle_auto_format")
     _sub(a, "text", formula)
-    tol, tol_type, tol_note = _tolerance(ans.tolerance)
     _sub(a, "tolerance", tol)
     _sub(a, "tolerancetype", tol_type)
     fmt, length = _answer_format(ans.display)
@@ -597,29 +625,32 @@ def _calculated(item, bank, variants: int, notes: list[str]) -> tuple[ET.Element
     _empty_feedback(a)
     _units(q_el, ans.unit)
     defs = _sub(q_el, "dataset_definitions")
-    for name, values in datasets:
-        p = params[name]
+    for name, values, texts in datasets:
+        p = params.get(name)
         dd = _sub(defs, "dataset_definition")
         _sub(_sub(dd, "status"), "text", "private")
         _sub(_sub(dd, "name"), "text", name)
         _sub(dd, "type", "calculated")
-        lo, hi = _bounds(p, values)
-        _sub(_sub(dd, "distribution"), "text", "loguniform" if p.kind == "loguniform" else "uniform")
+        lo, hi = _bounds(p, values) if p is not None else (min(values), max(values))
+        loguniform = p is not None and p.kind == "loguniform"
+        _sub(_sub(dd, "distribution"), "text", "loguniform" if loguniform else "uniform")
         _sub(_sub(dd, "minimum"), "text", number_text(lo))
         _sub(_sub(dd, "maximum"), "text", number_text(hi))
         _sub(_sub(dd, "decimals"), "text", str(_decimals(values + [lo, hi])))
         _sub(dd, "itemcount", str(len(values)))
         items_el = _sub(dd, "dataset_items")
-        for n, v in enumerate(values, 1):
+        for n, text in enumerate(texts, 1):
             di = _sub(items_el, "dataset_item")
             _sub(di, "number", str(n))
-            _sub(di, "value", number_text(v))
+            _sub(di, "value", text)
         _sub(dd, "number_of_items", str(len(values)))
     _tags(q_el, item.tags)
     data = sorted(ctx.data_wildcards & set(ctx.wildcards))
     comment = f"quizapp item {item.id}: calculated, {len(instances)} dataset item(s)"
     if data:
         comment += f"; {', '.join(data)} given as data (derived in quizapp)"
+    if shown:
+        comment += f"; {', '.join(shown)} hold values as quizapp displays them"
     if tol_note:
         comment += f"; {tol_note}"
     return _comment(comment), q_el
@@ -635,49 +666,196 @@ def _bounds(p, values: list[float]) -> tuple[float, float]:
     return min(values), max(values)
 
 
-def _template_html(template, params: dict[str, Any], ctx: _Context, answer_formula: str) -> str:
-    """A prompt or explanation for a calculated question: literal text as HTML, placeholders as
-    ``{x}`` (wildcards), ``{=...}`` (derived values, the answer) or the constant's value."""
-    from quizapp.bank.render import TemplateError, format_value
+def _template_html(template, params: dict[str, Any], ctx: _Context, answer_formula: str,
+                   instances: list, shown: dict[str, list[str]], answer_display: str = "") -> str:
+    """A prompt or explanation for a calculated question, as Moodle should show it for every
+    dataset item: literal text as HTML (every literal ``{`` as ``&#123;``, so that Moodle
+    substitutes nothing in it), placeholders as ``{x}`` (a wildcard), ``{=round(expr, n)}``
+    (rounded as the app displays it) or the constant's value."""
+    from quizapp.bank.render import TemplateError, format_value, scientific
 
-    out = []
+    out: list[str] = []
+    fields: list[str] = []
+    dollars = 0  # as the app renders: a placeholder after an odd number of $ is inside math
     for literal, name, spec in template.parts:
-        out.append(literal)
+        out.append(literal.replace("\x00", "").replace("\x01", ""))
+        dollars += len(_DOLLAR.findall(literal))
+        in_math = dollars % 2 == 1
         if name is None:
             continue
-        if name == "answer":
-            out.append("\x00{=" + answer_formula + "}\x00")
-            continue
         p = params.get(name)
-        if p is None:
+        if name != "answer" and p is None:
             raise _Fallback(f"placeholder {{{name}}} names no parameter")
-        if p.kind == "const":
+        if p is not None and p.kind == "const":
             try:
-                out.append(format_value(p.value, spec, name))
+                out.append(scientific(format_value(p.value, spec, name), math=in_math))
             except TemplateError as exc:
                 raise _Fallback(str(exc)) from None
             continue
-        if p.kind == "derived" and name not in ctx.data_wildcards:
+        if p is not None and p.kind == "choice" and any(isinstance(v, (str, bool)) for v in p.values):
+            raise _Fallback(f"parameter {name} takes text or true/false values")
+        try:
+            if name == "answer":
+                raw = [float(inst.answer) for inst in instances]
+                targets = [format_value(inst.answer_display, spec, name) for inst in instances]
+            else:
+                raw = [inst.params[name] for inst in instances]
+                targets = [format_value(v, spec, name) for v in raw]
+        except (TemplateError, KeyError) as exc:
+            raise _Fallback(f"placeholder {{{name}}}: {exc}") from None
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in raw):
+            raise _Fallback(f"placeholder {{{name}}} shows a value that is not a number")
+        powers = [_E_NUMBER.match(target) for target in targets]
+        if any(powers):  # the app writes 2.5e-05 as 2.5 x 10^-5: Moodle's numbers cannot
+            fields.append(_powers_of_ten(name, params, ctx, shown, powers, in_math))
+            out.append(f"\x00{len(fields) - 1}\x00")
+            continue
+        expr = None
+        if name == "answer":
+            expr = answer_formula
+        elif p.kind == "derived" and name not in ctx.data_wildcards:
             try:
-                expr = _tr(p.formula.tree, ctx)
+                expr = "(" + _tr(p.formula.tree, ctx) + ")"
             except Untranslatable:
                 ctx.data_wildcards.add(name)
-                out.append("\x00" + ctx.use(name) + "\x00")
+        if expr is None:  # a drawn parameter, or a derived one given as data: a wildcard
+            expr = ctx.use(name)
+            if all(_same_number(number_text(v), target) for v, target in zip(raw, targets)):
+                fields.append(expr)
+                out.append(f"\x00{len(fields) - 1}\x00")
                 continue
-            out.append("\x00{=" + expr + "}\x00")
-            continue
-        if p.kind == "choice" and any(isinstance(v, (str, bool)) for v in p.values):
-            raise _Fallback(f"parameter {name} takes text or true/false values")
-        out.append("\x00" + ctx.use(name) + "\x00")
-    # math first (over the whole text, so a $...$ pair may hold a field), then HTML-escape
-    # the literal text only; the markers \x00 around the Moodle fields are dropped
-    pieces = dollars_to_mathjax("".join(out).strip()).split("\x00")
-    return _clean("".join(_html_literal(piece) if i % 2 == 0 else piece
-                          for i, piece in enumerate(pieces)))
+        display = spec if (spec or name != "answer") else answer_display
+        field_text = _rounded_field(expr, [float(v) for v in raw], targets, display)
+        if field_text is None:  # no one rounding shows every item as the app does
+            field_text = _shown_wildcard(name, params, ctx, shown, targets)
+        fields.append(field_text)
+        out.append(f"\x00{len(fields) - 1}\x00")
+    return _clean(text_html("".join(out), fields, escape_braces=True))
 
 
-def _html_literal(text: str) -> str:
-    return html.escape(text, quote=False).replace("\r\n", "\n").replace("\n", "<br>")
+_DOLLAR = re.compile(r"(?<!\\)\$")
+_E_NUMBER = re.compile(r"^([-+]?\d+(?:\.\d+)?)[eE]([-+]?)0*(\d+)$")  # as quizapp.bank.render
+
+
+def _powers_of_ten(name: str, params: dict[str, Any], ctx: _Context, shown: dict[str, list[str]],
+                   powers: list, in_math: bool) -> str:
+    """A number the app shows as ``2.5 \\times 10^{-5}`` (``2.5×10⁻⁵`` outside math) for
+    every dataset item: wildcards holding the shown mantissas and exponents."""
+    if not all(powers):
+        raise _Fallback(f"placeholder {{{name}}} is shown with a power of ten for some draws only")
+    mantissas = [m.group(1) for m in powers]
+    exponents = [("-" if m.group(2) == "-" else "") + m.group(3) for m in powers]
+    ones = {"1": "", "+1": "", "-1": "-"}
+    if any(x in ones for x in mantissas):  # the app writes 1e-05 as 10^{-5}
+        if len({ones.get(x) for x in mantissas}) != 1:
+            raise _Fallback(f"placeholder {{{name}}} is shown as 10^n for some draws only")
+        head = ones[mantissas[0]]
+    else:
+        head = "{" + _data_wildcard(f"{name}_mantissa", params, ctx, shown, mantissas) + "}"
+        head += " \\times " if in_math else "×"
+    power = "{" + _data_wildcard(f"{name}_exponent", params, ctx, shown, exponents) + "}"
+    return f"{head}10^&#123;{power}}}" if in_math else f"{head}10<sup>{power}</sup>"
+
+
+def _data_wildcard(base: str, params: dict[str, Any], ctx: _Context, shown: dict[str, list[str]],
+                   texts: list[str]) -> str:
+    """The name of a wildcard whose dataset holds ``texts`` (a new one unless one already does)."""
+    for existing, values in shown.items():
+        if values == texts:
+            return existing
+    new, k = base, 2
+    while new in params or new in ctx.wildcards or new in shown:
+        new, k = f"{base}{k}", k + 1
+    shown[new] = texts
+    return new
+
+
+def _same_number(a: str, b: str) -> bool:
+    x, y = shown_number(a), shown_number(b)
+    return x is not None and y is not None and float(x) == float(y)
+
+
+def _php_text(x: float) -> str:
+    """How PHP writes a float in text (its default precision, 14 significant digits)."""
+    return format(x, ".14g")
+
+
+def _rounded_field(expr: str, raw: list[float], targets: list[str], display: str = "") -> str | None:
+    """A ``{=round(...)}`` that Moodle shows as ``targets`` (one per dataset item), or None.
+
+    ``round(expr, n)`` when one number of decimals shows every item as the app does;
+    otherwise, for a significant-figures display (``.4g``, ``.2e``, or the app's plain one),
+    ``round(expr, N - 1 - floor(log10(abs(expr))))``, which rounds to N significant figures
+    for any value Moodle draws. Moodle's ``round`` is PHP's (halves away from zero), as is
+    the app's formula ``round``.
+    """
+    from quizapp.bank.formulas import _round as php_round
+
+    percent = all(t.strip().endswith("%") for t in targets)
+    suffix = "%" if percent else ""
+    if percent:
+        targets = [t.strip()[:-1] for t in targets]
+        raw = [v * 100 for v in raw]
+        expr = f"({expr}) * 100"
+    exact = []
+    for target in targets:
+        text = shown_number(target)
+        if text is None:
+            return None
+        exact.append(decimal.Decimal(text))
+    if not all(math.isfinite(v) for v in raw):
+        return None
+
+    def rounds_to(v: float, n: int, target: str) -> bool:
+        # PHP's round() first rounds to 15 significant digits (up to PHP 8.3); the app's rounds
+        # the shortest text of the value: only where both agree is the field safe
+        pre = float(decimal.Decimal(format(v, ".14e")).quantize(
+            decimal.Decimal(1).scaleb(-n), rounding=decimal.ROUND_HALF_UP))
+        ours = php_round(v, n)
+        return pre == ours and _same_number(_php_text(ours), target)
+
+    def shows_targets(places: Callable[[float], int]) -> bool:
+        return all(-15 <= places(v) <= 15 and rounds_to(v, places(v), t) for v, t in zip(raw, targets))
+
+    n = max(-d.as_tuple().exponent for d in exact)
+    if shows_targets(lambda v: n):
+        return "{=round(" + expr + f", {n})}}" + suffix
+    digits = _significant_digits(display, exact)
+    if digits is None:
+        return None
+
+    def sig_places(v: float) -> int:
+        return digits - 1 - math.floor(math.log10(abs(v) + (v == 0)))
+
+    if shows_targets(sig_places):
+        e = f"({expr})"
+        return ("{=round(" + e + f", {digits - 1} - floor(log10(abs({e}) + ({e} == 0))))}}" + suffix)
+    return None
+
+
+def _significant_digits(display: str, shown: list[decimal.Decimal]) -> int | None:
+    """N for a display that shows N significant figures (``.4g`` 4, ``.2e`` 3; the app's plain
+    display: as many as the values shown have), else None."""
+    m = re.fullmatch(r".*?\.(\d+)([gGeE])", display or "")
+    if m:
+        digits = int(m.group(1))
+        return max(digits, 1) if m.group(2) in "gG" else digits + 1
+    if not display:
+        return max(len(d.normalize().as_tuple().digits) for d in shown)
+    return None
+
+
+def _shown_wildcard(name: str, params: dict[str, Any], ctx: _Context, shown: dict[str, list[str]],
+                    targets: list[str]) -> str:
+    """A wildcard of its own whose dataset holds the values as the app displays them."""
+    texts = []
+    for target in targets:
+        text = shown_number(target.strip()[:-1] if target.strip().endswith("%") else target)
+        if text is None:
+            raise _Fallback(f"placeholder {{{name}}} shows {target!r}, which is not a number")
+        texts.append(text)
+    percent = all(t.strip().endswith("%") for t in targets)
+    return "{" + _data_wildcard(f"{name}_shown", params, ctx, shown, texts) + "}" + ("%" if percent else "")
 
 
 # ---------------------------------------------------------------------- the whole file
@@ -690,7 +868,13 @@ def export_moodle_xml(bank, variants: int = 5, items: Iterable[Any] | None = Non
     chosen = list(bank.items.values()) if items is None else list(items)
     notes: list[str] = []
     quiz = ET.Element("quiz")
-    quiz.append(_comment(f"Exported by quizapp{(' from ' + source) if source else ''}."))
+    quiz.append(_comment(f"Exported by quizapp{(' from ' + source) if source else ''}. "
+                         f"A calculated question's datasets are fixed: the values of seeds "
+                         f"0-{variants - 1}, some computed by quizapp (derived values; *_shown, "
+                         "*_mantissa and *_exponent wildcards holding displayed values); do not "
+                         "regenerate them in Moodle. "
+                         "Other parameterised items are fixed variants, identical draws written "
+                         "once."))
     by_topic: dict[str, list[Any]] = {}
     for item in chosen:
         by_topic.setdefault(item.topic, []).append(item)
@@ -704,15 +888,20 @@ def export_moodle_xml(bank, variants: int = 5, items: Iterable[Any] | None = Non
                 try:
                     comment, q_el = _calculated(item, bank, variants, notes)
                 except _Fallback as why:
+                    more: list[str] = []
+                    variants_written = list(concrete_questions([item], bank, variants, more))
                     notes.append(f"{item.id}: cannot be a Moodle calculated question ({why}); "
-                                 f"exported as {variants} numerical variant(s)")
+                                 f"exported as {len(variants_written)} numerical variant(s)")
+                    notes.extend(more)
                 else:
                     quiz.append(comment)
                     quiz.append(q_el)
                     count += 1
                     calculated += 1
                     continue
-            for q in concrete_questions([item], bank, variants, notes):
+            else:
+                variants_written = list(concrete_questions([item], bank, variants, notes))
+            for q in variants_written:
                 _concrete_xml(quiz, q)
                 count += 1
             if item.kind == "ordering":

@@ -24,12 +24,17 @@ import math
 import os
 import re
 import tempfile
-import tomllib
+import sys
 from pathlib import Path
 from typing import Any
 
 import tomlkit
 from tomlkit.items import AoT, InlineTable, Table
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 __all__ = [
     "ITEM_KEY_ORDER", "ANSWER_KEY_ORDER", "item_text", "document_text", "save_item",

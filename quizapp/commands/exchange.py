@@ -22,9 +22,10 @@ def register_bank_commands(bank_sub: argparse._SubParsersAction) -> None:
     e = bank_sub.add_parser(
         "export", help="export items as GIFT or Moodle XML",
         description=("Write the bank's items in a format Moodle imports. GIFT holds multiple "
-                     "choice, true/false and numeric questions; a parameterised item becomes N "
-                     "concrete variants (seeds 0..N-1). Moodle XML turns parameterised numeric "
-                     "items into 'calculated' questions whose formula and datasets travel along "
+                     "choice, true/false and numeric questions; a parameterised item becomes up "
+                     "to N concrete variants (seeds 0..N-1; identical draws written once). Moodle "
+                     "XML turns parameterised numeric items into 'calculated' questions whose "
+                     "formula and N fixed dataset items (seeds 0..N-1) travel along "
                      "(or into N numerical variants when Moodle cannot compute the formula; "
                      "stderr says which)."))
     e.add_argument("--format", choices=FORMATS, default="gift", help="gift (default) or moodle-xml")

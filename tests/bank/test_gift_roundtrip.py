@@ -86,7 +86,8 @@ def test_export_text_follows_gift_conventions(bank):
     assert "::exchange.specials::" in text
     assert "::other.step-size\\#1::" in text          # a variant title, '#' escaped
     assert "// [id:exchange.specials]" in text
-    assert "// [tag:escapes] [tag:odd %5D tag %25] [tag:unicode-β]" in text
+    # written as Moodle reads tags: "]" escaped with a backslash, "%" as it is
+    assert "// [tag:escapes] [tag:odd \\] tag %] [tag:unicode-β]" in text
     assert "{#0.21:0.0042" in text                     # relative 2 % of 0.21 as an absolute tolerance
     assert "{#-1.5:0.01" in text
     assert "{TRUE####" in text and "{FALSE####" in text

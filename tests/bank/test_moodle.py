@@ -324,11 +324,32 @@ def test_calculated_text_uses_wildcards_and_expressions(fixture_xml):
     assert q.find("answer/tolerance").text == "0.01" and q.find("answer/tolerancetype").text == "1"
 
 
-def test_sigfigs_tolerance_is_noted(fixture_bank):
-    from quizapp.bank.moodle import _tolerance
+def test_sigfigs_tolerance_is_exact_or_not_calculated(fixture_bank):
+    from quizapp.bank.model import Tolerance
+    from quizapp.bank.moodle import _Fallback, _tolerance
 
-    tol, kind, note = _tolerance(fixture_bank.items["exchange.sigfigs-tiny"].answer.tolerance)
-    assert (tol, kind) == ("0.05", "1") and "significant figures" in note
+    # answers of one magnitude: the app's bound is one absolute (nominal) tolerance
+    tol, kind, note = _tolerance(Tolerance("sigfigs", 3), [9.87, 1.234, 5.0])
+    assert (tol, kind) == ("0.005", "2") and "significant figures" in note
+    # 9.87 and 12.3 at 3 figures accept +-0.005 and +-0.05: no Moodle tolerance says that
+    with pytest.raises(_Fallback, match="significant figures"):
+        _tolerance(Tolerance("sigfigs", 3), [9.87, 12.3])
+
+
+def test_sigfigs_item_of_mixed_sizes_becomes_numerical_variants_with_a_note():
+    from quizapp.bank import load_text
+
+    bank = load_text('topic = "t"\n[[item]]\nid = "t.sig"\ncategory = "calculation"\n'
+                     'prompt = "{a} times 3?"\nexplanation = "{answer}"\n'
+                     '[item.params]\na = { choice = [3.29, 4.1, 33.3, 41.0] }\n'
+                     '[item.answer]\nkind = "numeric"\nvalue = "a * 3"\n'
+                     'tolerance = { sigfigs = 3 }\ndisplay = ".3g"\n')
+    assert bank.errors == []
+    result = export_moodle_xml(bank, variants=8)
+    assert result.calculated == 0
+    assert any("significant figures" in n and "numerical variant" in n for n in result.notes)
+    for q in _questions(result.xml)[1:]:
+        assert q.get("type") == "numerical"
 
 
 def test_shipped_bank_exports_and_every_calculated_answer_reproduces():

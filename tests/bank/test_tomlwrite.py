@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import shutil
-import tomllib
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,11 @@ from quizapp.bank.tomlwrite import (
 )
 
 from tests.bank.test_gift_helpers import ROUNDTRIP_BANK
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 EDITED = '''# Header comment that must survive.
 topic = "demo"

@@ -2,7 +2,7 @@
 form and reads back unchanged; edits typed in the form give a valid item."""
 from __future__ import annotations
 
-import tomllib
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,11 @@ from PySide6.QtCore import Qt
 
 from quizapp.bank import load_text
 from quizapp.bank.tomlwrite import document_text
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 DATA = Path(__file__).resolve().parents[1] / "bank" / "data" / "kinds.toml"
 TABLES = tomllib.loads(DATA.read_text(encoding="utf-8"))["item"]

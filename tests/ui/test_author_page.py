@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,11 @@ from PySide6.QtWidgets import QAbstractSpinBox, QApplication
 
 from quizapp.bank import load_bank
 from quizapp.ui.author import dialogs
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,13 +12,18 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from quizapp.bank.loader import ID_RE, MAX_FILE_BYTES
 from quizapp.bank.model import CATEGORIES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 PARAM_KINDS = ("constant", "choice", "range", "loguniform", "randint", "derived")
 #: what the values field of a parameter row holds, per kind (placeholder text)
