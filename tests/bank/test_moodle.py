@@ -15,119 +15,12 @@ from quizapp.bank.moodle import (
     CLOSED_FORMS, MOODLE, PYTHON, Untranslatable, _Context, export_moodle_xml, translate,
 )
 
+from tests.bank import moodle_sim as moodle
 from tests.bank.test_gift_helpers import ROUNDTRIP_BANK
 
-# ---------------------------------------------------------------------- a tiny evaluator of Moodle
-# formulas (PHP expression syntax), written for the test so the emitted text is checked
-# independently of the translator.
-
-_TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)"
-                    r"|(==|!=|<=|>=|[-+*/%(),?:<>!]))")
-_FUNCS = {"pow": math.pow, "sqrt": math.sqrt, "exp": math.exp, "log10": math.log10, "abs": abs,
-          "sin": math.sin, "cos": math.cos, "tan": math.tan, "floor": math.floor, "ceil": math.ceil,
-          "min": min, "max": max, "pi": lambda: math.pi, "round": lambda x, n=0: round(x, int(n)),
-          "log": lambda x, b=None: math.log(x) if b is None else math.log(x, b)}
-
-
-def moodle_eval(text: str, values: dict[str, float]) -> float:
-    text = re.sub(r"\{([A-Za-z][A-Za-z0-9_]*)\}", lambda m: f"({values[m.group(1)]!r})", text)
-    tokens = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        assert m and m.end() > pos, f"cannot read {text[pos:pos + 20]!r}"
-        tokens.append(m.group(1) or m.group(2) or m.group(3))
-        pos = m.end()
-        while pos < len(text) and text[pos] == " ":
-            pos += 1
-    toks = [t for t in tokens if t]
-    i = 0
-
-    def peek():
-        return toks[i] if i < len(toks) else None
-
-    def take(expected=None):
-        nonlocal i
-        tok = toks[i]
-        assert expected is None or tok == expected, (tok, expected, text)
-        i += 1
-        return tok
-
-    def ternary():
-        cond = equality()
-        if peek() == "?":
-            take("?")
-            a = ternary()
-            take(":")
-            b = ternary()
-            return a if cond else b
-        return cond
-
-    def equality():
-        v = relational()
-        while peek() in ("==", "!="):
-            op = take()
-            w = relational()
-            v = (v == w) if op == "==" else (v != w)
-        return v
-
-    def relational():
-        v = additive()
-        while peek() in ("<", "<=", ">", ">="):
-            op = take()
-            w = additive()
-            v = {"<": v < w, "<=": v <= w, ">": v > w, ">=": v >= w}[op]
-        return v
-
-    def additive():
-        v = term()
-        while peek() in ("+", "-"):
-            op = take()
-            w = term()
-            v = v + w if op == "+" else v - w
-        return v
-
-    def term():
-        v = unary()
-        while peek() in ("*", "/", "%"):
-            op = take()
-            w = unary()
-            v = v * w if op == "*" else (v / w if op == "/" else math.fmod(v, w))
-        return v
-
-    def unary():
-        if peek() == "-":
-            take()
-            return -unary()
-        if peek() == "+":
-            take()
-            return unary()
-        if peek() == "!":
-            take()
-            return not unary()
-        return primary()
-
-    def primary():
-        tok = take()
-        if tok == "(":
-            v = ternary()
-            take(")")
-            return v
-        if tok in _FUNCS:
-            take("(")
-            args = []
-            if peek() != ")":
-                args.append(ternary())
-                while peek() == ",":
-                    take(",")
-                    args.append(ternary())
-            take(")")
-            return _FUNCS[tok](*args)
-        return float(tok)
-
-    value = ternary()
-    assert i == len(toks), f"left over: {toks[i:]}"
-    return float(value)
+# Moodle formulas (PHP expression syntax) are evaluated by the test's own small PHP
+# evaluator (tests/bank/moodle_sim.py), independently of the translator.
+moodle_eval = moodle.php_eval
 
 
 # ---------------------------------------------------------------------- closed forms vs helpers
@@ -169,7 +62,7 @@ def test_closed_form_matches_the_engine_helper(helper):
         for n in names:
             values[n] = _draw(n, rng, values)
         expected = evaluate(formula, values)
-        ns = {**_FUNCS, "pi": math.pi, **values}
+        ns = {**moodle.PHP_FUNCS, "pi": math.pi, **values}
         got_python = eval(python_text, {"__builtins__": {}}, ns)  # noqa: S307 - our own test text
         got_moodle = moodle_eval(moodle_text, values)
         for got in (got_python, got_moodle):
