@@ -134,6 +134,32 @@ class PreviewPanel(QGroupBox):
         self.set_note("")
         self.setEnabled(True)
         self.prompt.setText(inst.prompt)
+        # the choice rows are rebuilt only when they change (most keystrokes touch the prompt)
+        rows_key = (inst.kind, tuple(inst.choices or ()), inst.correct_choice,
+                    tuple(inst.answer) if inst.kind == "multiple" else None,
+                    tuple(getattr(inst, "targets", None) or ()), str(OK_COLOR))
+        if rows_key != getattr(self, "_rows_key", None):
+            self._rows_key = rows_key
+            self._show_rows(inst)
+        self.choices_box.setVisible(inst.choices is not None)
+        answer = html.escape(inst.answer_text)
+        extra = ""
+        if inst.kind == "short" and len(inst.accepted or []) > 1:
+            extra = " (also accepted: " + html.escape(", ".join(inst.accepted[1:])) + ")"
+        if inst.kind == "numeric":
+            tol = item.answer.tolerance.describe() if item is not None else ""
+            extra = f" (accepted {html.escape(tol)}; exact value {inst.answer!r})"
+        self.answer.setText(f"<b>Answer:</b> <span style='color:{OK_COLOR}'><b>{answer}</b></span>{extra}")
+        if inst.params:
+            values = " · ".join(f"{k} = {_short(v)}" for k, v in inst.params.items())
+            self.values.setText(f"Drawn values (seed {inst.seed}): {values}")
+        else:
+            self.values.setText(f"No parameters (seed {inst.seed} only changes the choice order)")
+        self.explanation.setText(inst.explanation)
+        self._preset = item.preset if item is not None else None
+        self.preset_button.setVisible(bool(self._preset))
+
+    def _show_rows(self, inst) -> None:
         for w in self._choice_labels:
             w.setParent(None)
             w.deleteLater()
@@ -161,23 +187,6 @@ class PreviewPanel(QGroupBox):
             label.setAccessibleName(f"Option {chr(ord('a') + i)}: {text}")
             self.choices_lay.addWidget(label)
             self._choice_labels.append(label)
-        self.choices_box.setVisible(inst.choices is not None)
-        answer = html.escape(inst.answer_text)
-        extra = ""
-        if inst.kind == "short" and len(inst.accepted or []) > 1:
-            extra = " (also accepted: " + html.escape(", ".join(inst.accepted[1:])) + ")"
-        if inst.kind == "numeric":
-            tol = item.answer.tolerance.describe() if item is not None else ""
-            extra = f" (accepted {html.escape(tol)}; exact value {inst.answer!r})"
-        self.answer.setText(f"<b>Answer:</b> <span style='color:{OK_COLOR}'><b>{answer}</b></span>{extra}")
-        if inst.params:
-            values = " · ".join(f"{k} = {_short(v)}" for k, v in inst.params.items())
-            self.values.setText(f"Drawn values (seed {inst.seed}): {values}")
-        else:
-            self.values.setText(f"No parameters (seed {inst.seed} only changes the choice order)")
-        self.explanation.setText(inst.explanation)
-        self._preset = item.preset if item is not None else None
-        self.preset_button.setVisible(bool(self._preset))
 
     def set_note(self, text: str, error: bool = False) -> None:
         self.note.setText(text)

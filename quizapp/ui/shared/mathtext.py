@@ -406,6 +406,8 @@ class MathLabel(QTextBrowser):
     # -------------------------------------------------------------- public
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt naming)
+        if (text or "") == getattr(self, "_source", None) and getattr(self, "_html", None) is not None:
+            return  # the same text again (a live preview re-shows most of its labels): nothing to do
         self._source = text or ""
         self.setAccessibleName(plain_text(self._source) if not self._display
                                else math_to_text(self._source))
