@@ -1,6 +1,6 @@
 """Progress store benchmark: every progress query, and recording one attempt, on a big file.
 
-A store with 100,000 attempts over 100 items and 5 learners (200 days of study each, the
+A store with 200,000 attempts (--attempts) over 100 items and 5 learners (200 days of study each, the
 review state, sessions, 100 notebook runs per learner). Each query is timed on it, and
 again on a copy of the same file with the store's indexes dropped (what the queries would
 cost without them), in the same run. Targets: each query <= 50 ms, recording <= 5 ms.
