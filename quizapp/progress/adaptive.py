@@ -318,10 +318,13 @@ class Model:
         if item is not None:
             self.topics[item.topic].asked_this_session += 1
 
-    def next_steps(self, limit: int = 3) -> list[str]:
-        """Plain sentences for the summary: where the next session will go, and why."""
+    def next_steps(self, limit: int = 3, topics: Sequence[str] | None = None) -> list[str]:
+        """Plain sentences for the summary: where the next session will go, and why
+        (within ``topics`` when the session was limited to some)."""
         lines: list[str] = []
-        unsettled = [t for t in self.order if not self.topics[t].known]
+        chosen = set(topics) if topics else None
+        unsettled = [t for t in self.order
+                     if (chosen is None or t in chosen) and not self.topics[t].known]
         for topic in unsettled[:limit]:
             lines.append(describe(self.topics[topic], self.title(topic), frontier=topic == unsettled[0]))
         if not unsettled:

@@ -314,7 +314,7 @@ class StudySession:
                 answered=len(self._answers), correct=sum(1 for a in self._answers if a[1]),
                 seconds=round(self._seconds, 3), items=list(self._answers),
                 review_next=wrong, unlocked=unlocked,
-                next_steps=self.model.next_steps() if self.model is not None else [])
+                next_steps=self.model.next_steps(topics=self.opts.topics) if self.model is not None else [])
         return self._summary
 
 

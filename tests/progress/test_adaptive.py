@@ -193,3 +193,12 @@ def test_a_broken_item_is_skipped_in_an_adaptive_session(store, shipped, monkeyp
     asked = walk(sess)
     assert len(asked) == 2 and sess.skipped[0][1] == "constraints never met"
     assert broken.isdisjoint(i.item_id for i in asked)
+
+
+def test_the_summary_stays_within_the_sessions_topics(store, shipped):
+    learner = store.add_learner("topics")
+    sess = StudySession(store, shipped, learner.id, SessionOptions(length=3, topics=["adam", "adamw"], seed=9))
+    walk(sess, right=lambda inst: False)
+    lines = sess.finish().next_steps
+    titles = {shipped.topics["adam"], shipped.topics["adamw"]}
+    assert lines and all(any(line.startswith(t) for t in titles) for line in lines), lines
