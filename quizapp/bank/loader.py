@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable
 
+from quizapp import files as _files
 from quizapp.bank.errors import BankProblem, FormulaError
 from quizapp.bank.formulas import Formula, RESERVED_NAMES, shown as _shown
 from quizapp.bank.model import (
@@ -430,48 +431,41 @@ class _Loader:
         self.where[item.id] = (shown, line)
 
 
-class NotRegularFile(OSError):
+class NotRegularFile(_files.NotRegularFile):
     """The path leads to a device, a FIFO, a socket or a folder, not a regular file."""
 
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.args = (f"not a regular file ({kind}); only regular .toml files are read",)
 
-class TooLarge(ValueError):
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class TooLarge(_files.TooLarge):
     """The file is larger than the limit."""
+
+    def __str__(self) -> str:
+        if self.size is not None:
+            return f"file is {self.size:,} bytes; the limit is {self.limit:,} (1 MB): split it"
+        return f"file is larger than {self.limit:,} bytes (1 MB)"
 
 
 def read_regular(path: str | os.PathLike, limit: int | None = None) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes (default MAX_FILE_BYTES).
-
-    Opened without blocking, so a FIFO put in place of the file cannot make the app wait
-    forever; anything but a regular file is refused (:class:`NotRegularFile`), and no
-    more than ``limit + 1`` bytes are ever read (:class:`TooLarge`)."""
+    """The bytes of a regular .toml file of at most ``limit`` bytes (default MAX_FILE_BYTES),
+    read without blocking (:func:`quizapp.files.read_regular`): a FIFO put in place of the
+    file cannot make the app wait, and no more than ``limit + 1`` bytes are read."""
     limit = MAX_FILE_BYTES if limit is None else limit
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotRegularFile(_not_regular(info.st_mode))
-        if info.st_size > limit:
-            raise TooLarge(f"file is {info.st_size:,} bytes; the limit is {limit:,} (1 MB): split it")
-        chunks, total = [], 0
-        while total <= limit:
-            chunk = os.read(fd, limit + 1 - total)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    finally:
-        os.close(fd)
-    if total > limit:
-        raise TooLarge(f"file is larger than {limit:,} bytes (1 MB)")
-    return b"".join(chunks)
+        return _files.read_regular(path, limit)
+    except _files.NotRegularFile as exc:
+        raise NotRegularFile(exc.kind) from None
+    except _files.TooLarge as exc:
+        raise TooLarge(exc.limit, exc.size) from None
 
 
 def _not_regular(mode: int) -> str:
-    kind = ("a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
-            "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
-            "a socket" if stat.S_ISSOCK(mode) else
-            "a folder" if stat.S_ISDIR(mode) else "a special file")
-    return f"not a regular file ({kind}); only regular .toml files are read"
+    return f"not a regular file ({_files.kind_of(mode)}); only regular .toml files are read"
 
 
 def _with_location(item: Item, source: str, line: int, title: str) -> Item:

@@ -186,36 +186,17 @@ def _import(args) -> int:
 def _read_source(name: str) -> bytes:
     """The GIFT file's bytes: a regular file only (a FIFO or a device is refused, never
     waited on), at most MAX_INPUT_BYTES."""
-    import os
-    import stat
+    from quizapp import files
 
     try:
-        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        return files.read_regular(name, MAX_INPUT_BYTES)
     except FileNotFoundError:
         raise CommandError(f"{name}: no such file") from None
+    except files.NotRegularFile as exc:
+        if exc.kind == "a folder":
+            raise CommandError(f"{name}: is a folder; give a .gift file") from None
+        raise CommandError(f"{name}: not a regular file ({exc.kind})") from None
+    except files.TooLarge:
+        raise CommandError(f"{name}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB; split it") from None
     except OSError as exc:
         raise CommandError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise CommandError(f"{name}: is a folder; give a .gift file")
-        if not stat.S_ISREG(info.st_mode):
-            kind = ("a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else
-                    "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else "a socket or other special file")
-            raise CommandError(f"{name}: not a regular file ({kind})")
-        if info.st_size > MAX_INPUT_BYTES:
-            raise CommandError(f"{name}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB; split it")
-        chunks, total = [], 0
-        while total <= MAX_INPUT_BYTES:
-            chunk = os.read(fd, MAX_INPUT_BYTES + 1 - total)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    except OSError as exc:
-        raise CommandError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
-    if total > MAX_INPUT_BYTES:
-        raise CommandError(f"{name}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB; split it")
-    return b"".join(chunks)

@@ -55,7 +55,6 @@ import hashlib
 import json
 import math
 import os
-import stat
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -64,6 +63,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from quizapp import files
 from quizapp.progress import clock, queries
 
 FORMAT = "quizapp-progress"
@@ -215,7 +215,7 @@ def export_to_file(store, learner_id: int, path: str | os.PathLike,
             os.replace(tmp, path)
         else:
             _place_new(tmp, path)
-        _sync_folder(folder)
+        files.sync_folder(folder)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -287,7 +287,7 @@ def write_export(path: str | os.PathLike, doc: dict, force: bool = False) -> Pat
             os.replace(tmp, path)
         else:
             _place_new(tmp, path)
-        _sync_folder(folder)
+        files.sync_folder(folder)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -321,21 +321,6 @@ def _place_new(tmp: str, path: Path) -> None:
         if path.exists():
             raise FileExistsError(f"{path} already exists; add --force to replace it") from None
         os.replace(tmp, path)
-
-
-def _sync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # ---------------------------------------------------------------------- reading
@@ -529,36 +514,21 @@ def _reject_constant(name: str):
 
 
 def _read_regular(path: Path) -> bytes:
-    """The bytes of a regular file (at most MAX_BYTES + 1); a pipe, device or socket is
-    refused before it is read, so it cannot hang or flood the reader."""
+    """The bytes of a regular file (at most MAX_BYTES); a pipe, device or socket is refused
+    before it is read, so it cannot hang or flood the reader."""
     try:
-        st = os.stat(path)
+        return files.read_regular(path, MAX_BYTES)
     except FileNotFoundError:
         raise ValueError("no such file") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise ValueError("is a folder, not a progress file")
-    if not stat.S_ISREG(st.st_mode):
-        raise ValueError("not a regular file (a pipe, device or socket); not read")
-    if st.st_size > MAX_BYTES:
-        raise ValueError(f"too large ({st.st_size / 2**20:.1f} MB; a progress file may have at "
-                         f"most {MAX_BYTES // 2**20} MB)")
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for something else meanwhile
-            raise ValueError("not a regular file (a pipe, device or socket); not read")
-        chunks, total = [], 0
-        while total <= MAX_BYTES:
-            chunk = os.read(fd, min(1 << 20, MAX_BYTES + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
-    if len(data) > MAX_BYTES:  # it grew while we looked
-        raise ValueError(f"too large (more than {MAX_BYTES // 2**20} MB)")
-    return data
+    except files.NotRegularFile as exc:
+        if exc.kind == "a folder":
+            raise ValueError("is a folder, not a progress file") from None
+        raise ValueError("not a regular file (a pipe, device or socket); not read") from None
+    except files.TooLarge as exc:
+        if exc.size is None:  # it grew while we read
+            raise ValueError(f"too large (more than {MAX_BYTES // 2**20} MB)") from None
+        raise ValueError(f"too large ({exc.size / 2**20:.1f} MB; a progress file may have at "
+                         f"most {MAX_BYTES // 2**20} MB)") from None
 
 
 def _gunzip(data: bytes) -> bytes:

@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quizapp import files
+
 try:  # POSIX; elsewhere a single process is assumed to use a journal at a time
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -53,7 +55,7 @@ class Taken:
             os.unlink(self.path)
         except FileNotFoundError:
             pass
-        _sync_folder(self.path.parent)
+        files.sync_folder(self.path.parent)
 
     def release(self) -> None:
         if self.fd >= 0:
@@ -112,7 +114,7 @@ class Journal:
             finally:
                 os.close(fd)
             if created:
-                _sync_folder(self.path.parent)
+                files.sync_folder(self.path.parent)
             return
 
     def take(self, wait: float = 2.0) -> Taken | None:
@@ -185,16 +187,3 @@ def _lock(fd: int, wait: float | None) -> bool:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.01)
-
-
-def _sync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
