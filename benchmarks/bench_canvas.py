@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.startup import BARE, time_to_shown  # noqa: E402  (the baseline bench_ui uses too)
+
 TMP = tempfile.mkdtemp(prefix="quizapp-bench-")
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["QUIZAPP_DB"] = os.path.join(TMP, "progress.db")
@@ -35,23 +36,6 @@ os.environ["XDG_CONFIG_HOME"] = os.path.join(TMP, "config")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 LRS = {"sgd": 0.5, "momentum": 0.5, "nesterov": 0.05, "adagrad": 0.5, "rmsprop": 0.05,
        "adam": 0.3, "adamw": 0.3}
-
-BARE = r"""
-import sys, time
-from PySide6.QtWidgets import QApplication, QMainWindow
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
-app = QApplication(sys.argv[:1])
-win = QMainWindow()
-fig = Figure()
-fig.add_subplot().plot([0, 1, 2], [0, 1, 4])
-win.setCentralWidget(FigureCanvasQTAgg(fig))
-win.resize(1280, 800)
-win.show()
-for _ in range(3):
-    app.processEvents()
-print("shown", flush=True)
-"""
 
 QUIZAPP = r"""
 import sys
@@ -147,26 +131,14 @@ def bench_recompute(app, repeat: int, steps: int) -> None:
     page.close()
 
 
-def time_to_shown(code: str) -> float:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
-    line = proc.stdout.readline()
-    elapsed = time.perf_counter() - t
-    proc.wait(timeout=60)
-    if line.strip() != "shown":
-        raise SystemExit(f"the child process did not show its window (rc {proc.returncode})")
-    return elapsed
-
-
 def bench_startup(repeat: int) -> None:
-    time_to_shown(BARE)  # warm the file caches for both
-    time_to_shown(QUIZAPP)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    time_to_shown(BARE, env)  # warm the file caches for both
+    time_to_shown(QUIZAPP, env)
     bare, ours = [], []
     for _ in range(repeat):
-        bare.append(time_to_shown(BARE))
-        ours.append(time_to_shown(QUIZAPP))
+        bare.append(time_to_shown(BARE, env) / 1000.0)  # ms() takes seconds
+        ours.append(time_to_shown(QUIZAPP, env) / 1000.0)
     b, q = statistics.median(bare), statistics.median(ours)
     print(f"time to a shown window, bare PySide6 + 1 canvas: {ms(b)} median of {repeat}")
     print(f"time to a shown window, quizapp main window:     {ms(q)} median of {repeat}")

@@ -40,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.startup import BARE, time_to_shown  # noqa: E402  (the baseline bench_canvas uses too)
 
 DB_VERSION = "v1"  # bump when the generated history changes
 CACHE = Path(tempfile.gettempdir()) / f"quizapp-bench-ui-{DB_VERSION}"
@@ -268,23 +269,6 @@ win.close()
 print("RESULT " + json.dumps(out), flush=True)
 """
 
-BARE = r"""
-import sys, time
-from PySide6.QtWidgets import QApplication, QMainWindow
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
-app = QApplication(sys.argv[:1])
-win = QMainWindow()
-fig = Figure()
-fig.add_subplot().plot([0, 1, 2], [0, 1, 4])
-win.setCentralWidget(FigureCanvasQTAgg(fig))
-win.resize(1280, 800)
-win.show()
-for _ in range(3):
-    app.processEvents()
-print("shown", flush=True)
-"""
-
 QUIZAPP = r"""
 import sys
 from quizapp.ui.app import MainWindow, create_app
@@ -308,18 +292,6 @@ def set_last_page(tmp: Path, key: str | None) -> None:
     ini = tmp / "config" / "quizapp" / "quizapp.ini"
     ini.parent.mkdir(parents=True, exist_ok=True)
     ini.write_text("" if key is None else f"[window]\npage={key}\n", encoding="utf-8")
-
-
-def time_to_shown(code: str, env: dict) -> float:
-    t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
-    first = proc.stdout.readline()
-    elapsed = time.perf_counter() - t
-    proc.wait(timeout=120)
-    if first.strip() != "shown":
-        raise SystemExit(f"the child process did not show its window (rc {proc.returncode})")
-    return elapsed * 1000.0
 
 
 # ---------------------------------------------------------------------- conditions
