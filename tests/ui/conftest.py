@@ -70,3 +70,30 @@ def window(qtbot, ctx):
     win.show()
     qtbot.waitExposed(win)
     return win
+
+
+@pytest.fixture(scope="module")
+def bank():
+    """The shipped bank (a module overrides this fixture to practise on another one)."""
+    from quizapp.bank import load_bank
+
+    return load_bank()
+
+
+@pytest.fixture
+def practice(qtbot, ctx, bank):
+    """The Practice page on ``bank``, shown and active (keys reach shortcuts only in the
+    active window)."""
+    from PySide6.QtWidgets import QApplication
+
+    from quizapp.ui.practice.page import PracticePage
+
+    page = PracticePage(ctx, bank=bank)
+    qtbot.addWidget(page)
+    page.resize(1100, 760)
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page, timeout=3000)
+    assert page.ready
+    return page

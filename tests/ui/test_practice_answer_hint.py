@@ -7,26 +7,6 @@ from PySide6.QtCore import Qt
 from quizapp.progress.session import SessionOptions
 
 
-@pytest.fixture(scope="module")
-def bank():
-    from quizapp.bank import load_bank
-
-    return load_bank()
-
-
-@pytest.fixture
-def practice(qtbot, ctx, bank):
-    from quizapp.ui.practice.page import PracticePage
-
-    page = PracticePage(ctx, bank=bank)
-    qtbot.addWidget(page)
-    page.resize(1000, 700)
-    page.show()
-    qtbot.waitExposed(page)
-    assert page.ready
-    return page
-
-
 def _accepted(item, inst, text: str) -> bool:
     from quizapp.bank import read_number
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from quizapp.progress.session import SessionOptions
 
@@ -21,20 +20,6 @@ def bank():
     b = load_bank(DATA)
     assert not b.errors, b.errors
     return b
-
-
-@pytest.fixture
-def practice(qtbot, ctx, bank):
-    from quizapp.ui.practice.page import PracticePage
-
-    page = PracticePage(ctx, bank=bank)
-    qtbot.addWidget(page)
-    page.resize(1000, 760)
-    page.show()
-    qtbot.waitExposed(page)
-    page.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is page, timeout=3000)
-    return page
 
 
 def stored(ctx) -> list[tuple]:

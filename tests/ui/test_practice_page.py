@@ -4,33 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from quizapp.progress.session import SessionOptions
-
-
-@pytest.fixture(scope="module")
-def bank():
-    from quizapp.bank import load_bank
-
-    return load_bank()
-
-
-@pytest.fixture
-def practice(qtbot, ctx, bank):
-    from quizapp.ui.practice.page import PracticePage
-
-    page = PracticePage(ctx, bank=bank)
-    qtbot.addWidget(page)
-    page.resize(1100, 760)
-    page.show()
-    qtbot.waitExposed(page)
-    page.activateWindow()  # keys reach shortcuts only in the active window
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is page, timeout=3000)
-    assert page.ready
-    return page
 
 
 def attempts(ctx) -> list[tuple]:

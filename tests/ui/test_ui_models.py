@@ -6,7 +6,6 @@ import threading
 from dataclasses import replace
 from datetime import datetime, timezone
 
-import pytest
 
 from quizapp.progress import Store
 from quizapp.progress.clock import ManualClock
@@ -85,13 +84,6 @@ def test_a_store_in_memory_is_read_on_the_calling_thread():
     reader = StoreReader(lambda: store)
     future = reader.submit(lambda s: (threading.current_thread(), load_data(s, ann.id).attempts))
     assert future.done() and future.result() == (threading.current_thread(), 4)
-
-
-@pytest.fixture(scope="module")
-def bank():
-    from quizapp.bank import load_bank
-
-    return load_bank()
 
 
 def test_practice_flow_from_start_to_summary(bank):
