@@ -13,11 +13,11 @@ import html
 import time
 import uuid
 
-from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton, QAbstractItemView, QApplication, QComboBox, QFrame, QGridLayout, QGroupBox,
-    QHBoxLayout, QLabel, QMenu, QPushButton, QScrollArea, QSizePolicy, QSplitter, QStackedWidget, QStyle,
+    QHBoxLayout, QLabel, QMenu, QScrollArea, QSizePolicy, QSplitter, QStackedWidget, QStyle,
     QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -30,6 +30,7 @@ from quizapp.ui.lab.canvas import (
 from quizapp.ui.lab.model import LabLane, LabRun, LabState, Series
 from quizapp.ui.lab.panels import LabNotebookPanel, SetupPanel, SymptomPanel
 from quizapp.ui.lab.worker import TrainThread
+from quizapp.ui.shared.buttons import add_all, transport_button
 from quizapp.ui.shared.keys import KeyForwarder
 from quizapp.ui.shared.a11y import quiet_scroll
 from quizapp.ui.simulator import model as sim_model
@@ -134,22 +135,16 @@ class LabPage(QWidget):
         style = self.style()
         self._icon_play = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
         self._icon_pause = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
-        self.start_button = QPushButton(self._icon_play, "Train")
-        self.start_button.setAccessibleName("Train, pause or resume")
-        self.start_button.setToolTip("Train / pause / resume (Space)")
-        self.start_button.clicked.connect(self.toggle)
-        self.stop_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaStop), "Stop")
-        self.stop_button.setAccessibleName("Stop the run")
-        self.stop_button.setToolTip("Stop the run and record it in the notebook (Esc)")
-        self.stop_button.clicked.connect(self.stop)
-        self.again_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "")
-        self.again_button.setAccessibleName("Train again from the start")
-        self.again_button.setToolTip("Train again from the start with the settings on the left (Ctrl+R)")
-        self.again_button.clicked.connect(self.restart)
-        for b in (self.start_button, self.stop_button, self.again_button):
-            b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-            b.setIconSize(QSize(16, 16))
-            bar.addWidget(b)
+        self.start_button = transport_button(
+            self._icon_play, "Train", "Train, pause or resume",
+            "Train / pause / resume (Space)", self.toggle)
+        self.stop_button = transport_button(
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaStop), "Stop", "Stop the run",
+            "Stop the run and record it in the notebook (Esc)", self.stop)
+        self.again_button = transport_button(
+            style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "", "Train again from the start",
+            "Train again from the start with the settings on the left (Ctrl+R)", self.restart)
+        add_all(bar, self.start_button, self.stop_button, self.again_button)
         self.pace_combo = QComboBox()
         self.pace_combo.setAccessibleName("Training pace")
         self.pace_combo.setToolTip("How fast the steps come (slower is easier to watch)")

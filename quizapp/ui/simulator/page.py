@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_qtagg import NavigationToolbar2QT
-from PySide6.QtCore import QEvent, QObject, QRunnable, QSignalBlocker, QSize, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QRunnable, QSignalBlocker, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractItemView, QApplication, QComboBox, QFileDialog, QFrame, QGroupBox,
-    QHBoxLayout, QLabel, QMenu, QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSplitter, QStyle, QTabWidget,
-    QToolButton, QVBoxLayout, QWidget,
+    QAbstractButton, QAbstractItemView, QComboBox, QFileDialog, QFrame, QGroupBox, QHBoxLayout,
+    QLabel, QMenu, QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSplitter, QStyle,
+    QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
 from quizapp import optim
@@ -28,6 +28,7 @@ from quizapp.ui.simulator.controls import ArrowKeySlider, LaneEditor, LaneList, 
 from quizapp.ui.simulator.model import Lane, SimState
 from quizapp.ui.simulator.panels import NotebookPanel, StatePanel
 from quizapp.ui.shared import wheel
+from quizapp.ui.shared.buttons import add_all, transport_button
 from quizapp.ui.shared.keys import KeyForwarder
 from quizapp.ui.shared.a11y import focus_ring, keyboard_toolbar, quiet_scroll, tab_into
 from quizapp.ui.shared.theme import ERROR_COLOR
@@ -192,26 +193,19 @@ class SimulatorPage(QWidget):
         style = self.style()
         self._icon_play = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
         self._icon_pause = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
-        self.play_button = QPushButton(self._icon_play, "Play")
-        self.play_button.setAccessibleName("Play or pause")
-        self.play_button.setToolTip("Play / pause (Space)")
-        self.play_button.clicked.connect(self.toggle_play)
-        self.step_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward), "Step")
-        self.step_button.setAccessibleName("Single step")
-        self.step_button.setToolTip("One step forward (Right arrow or .)")
-        self.step_button.clicked.connect(self.single_step)
-        self.end_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "End")
-        self.end_button.setAccessibleName("Run to the end")
-        self.end_button.setToolTip("Show every step at once (End)")
-        self.end_button.clicked.connect(lambda: self.run_to_end())  # clicked(bool) is no 'record'
-        self.reset_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward), "Reset")
-        self.reset_button.setAccessibleName("Reset to step 0")
-        self.reset_button.setToolTip("Back to the start (R)")
-        self.reset_button.clicked.connect(self.reset)
-        for b in (self.play_button, self.step_button, self.end_button, self.reset_button):
-            b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-            b.setIconSize(QSize(16, 16))
-            bar.addWidget(b)
+        self.play_button = transport_button(
+            self._icon_play, "Play", "Play or pause",
+            "Play / pause (Space)", self.toggle_play)
+        self.step_button = transport_button(
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward), "Step", "Single step",
+            "One step forward (Right arrow or .)", self.single_step)
+        self.end_button = transport_button(
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "End", "Run to the end",
+            "Show every step at once (End)", self.run_to_end)
+        self.reset_button = transport_button(
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward), "Reset", "Reset to step 0",
+            "Back to the start (R)", self.reset)
+        add_all(bar, self.play_button, self.step_button, self.end_button, self.reset_button)
         for b in (self.step_button, self.end_button, self.reset_button):
             b.setText("")  # icon only: the name is in the tooltip and the accessible name
         self.speed_slider = ArrowKeySlider(Qt.Orientation.Horizontal)
