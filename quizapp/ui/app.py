@@ -17,6 +17,7 @@ from quizapp.ui.context import AppContext
 from quizapp.ui.pages import DEFAULT_PAGE, PAGES, PageSpec
 from quizapp.ui.shared.settings import open_settings
 from quizapp.ui.shared import wheel
+from quizapp.ui.shared.warm import Slices
 from quizapp.ui.shared.theme import (
     SETTINGS_KEY as THEME_KEY, THEME_TITLES, THEMES, app_icon, apply_theme, current_mode,
 )
@@ -25,7 +26,7 @@ from quizapp.ui.achievements.toast import ToastManager
 APP_NAME = "quizapp"
 DEFAULT_SIZE = QSize(1280, 800)
 STORE_AFTER_MS = 150  # after the first paint: the progress file is opened
-MATH_AFTER_MS = 300  # then mathtext is warmed on a worker thread
+MATH_AFTER_MS = 300  # then the warm-up: mathtext, files and page modules (see _warm_up)
 
 
 def versions() -> dict[str, str]:
@@ -129,10 +130,11 @@ class MainWindow(QMainWindow):
         ctx.achievementsUnlocked.connect(self._on_unlocked)
         self.restore_settings()
         # work the first paint does not need, done while the window sits idle after it:
-        # opening the progress file (its connection belongs to this thread), then the
-        # math renderer's grammar and fonts (on a worker thread)
+        # opening the progress file (its connection belongs to this thread), then what
+        # the other pages need when first shown (see _warm_up)
+        self._warming: Slices | None = None
         QTimer.singleShot(STORE_AFTER_MS, self._open_store_when_idle)
-        QTimer.singleShot(MATH_AFTER_MS, self._warm_math)
+        QTimer.singleShot(MATH_AFTER_MS, self._warm_up)
 
     # ------------------------------------------------------------------ menus
 
@@ -266,11 +268,33 @@ class MainWindow(QMainWindow):
     def _open_store_when_idle(self) -> None:
         self.ctx.store  # noqa: B018 - opens it (or records why it cannot be opened)
 
-    @staticmethod
-    def _warm_math() -> None:
+    def _warm_up(self) -> None:
+        """Ahead of the first visit to each page, while the window is idle: files read and
+        math drawn on the warm-up thread (:mod:`quizapp.ui.shared.warm`), page modules
+        imported here a few at a time (each import is a short slice, so a key pressed
+        meanwhile waits at most one of them)."""
         from quizapp.ui.shared.mathtext import warm_up
 
-        warm_up()
+        warm_up()  # the math grammar and fonts first: most pages draw math
+        if self._warming is None:
+            self._warming = Slices(self, self._warm_steps())
+
+    def _warm_steps(self):
+        settings = open_settings()
+        for spec in self.specs:
+            if spec.key in self.pages:
+                continue
+            cls = spec.load()  # the import: the slice
+            yield
+            warm = getattr(cls, "warm_up", None)  # a page's own head start (files, math)
+            if callable(warm):
+                settings.beginGroup(f"pages/{spec.key}")
+                try:
+                    warm(self.ctx, settings)
+                except Exception:  # only a head start: the page does the work itself then
+                    pass
+                settings.endGroup()
+                yield
 
     def _on_unlocked(self, unlocked: list) -> None:
         titles = ", ".join(getattr(a, "title", str(a)) for a in unlocked)

@@ -37,7 +37,7 @@ from quizapp.ui.shared import wheel
 from quizapp.ui.author.common import DEBOUNCE_MS, READ_ONLY_BANNER, esc
 from quizapp.ui.author.form import ItemForm
 from quizapp.ui.author.model import Evaluation, FileEntry, ItemEntry, evaluate
-from quizapp.ui.author.browser import BrowserMixin
+from quizapp.ui.author.browser import BrowserMixin, warm_shipped
 from quizapp.ui.author.exchange import ExchangeMixin
 from quizapp.ui.author.items import ItemsMixin
 from quizapp.ui.author.preview import MAX_SEED, PreviewPanel, ProblemsList
@@ -121,6 +121,11 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         self._restore_draft()
         if self._current is None:
             self._show_nothing()
+
+    @staticmethod
+    def warm_up(_ctx, _settings) -> None:
+        """The main window's idle head start: the shipped bank read on the warm-up thread."""
+        warm_shipped()
 
     # ------------------------------------------------------------------ layout
 

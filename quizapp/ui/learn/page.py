@@ -18,8 +18,10 @@ from PySide6.QtWidgets import (
 from quizapp import learn
 from quizapp.ui.shared.a11y import focus_ring
 from quizapp.ui.learn.model import PRACTICE_LENGTH, LearnModel  # noqa: F401  (re-exported)
-from quizapp.ui.shared.mathtext import MathLabel, plain_text
+from quizapp.ui.shared import warm
+from quizapp.ui.shared.mathtext import MathLabel, plain_text, prerenderer
 READER_MAX_WIDTH = 820  # logical pixels: long lines are hard to read
+CHAPTER_JOB = "learn-chapter"
 
 
 class LearnPage(QWidget):
@@ -32,7 +34,7 @@ class LearnPage(QWidget):
         self.load_error: str | None = None
         if sections is None:
             try:
-                sections = learn.load_chapter()
+                sections = warm.take(CHAPTER_JOB, learn.load_chapter)  # read ahead by warm_up
             except ValueError as exc:  # a broken chapter file: say so on the page
                 sections, self.load_error = [], str(exc)
         self.model = LearnModel(sections, self._load_preset_titles())
@@ -51,6 +53,23 @@ class LearnPage(QWidget):
             for w in (self.prev_button, self.next_button, self.try_button, self.lab_button, self.practice_button,
                       self.act_prev, self.act_next, self.act_try, self.act_lab, self.act_practice):
                 w.setEnabled(False)
+
+    @staticmethod
+    def warm_up(ctx, settings) -> None:
+        """The main window's idle head start: read the chapter and draw the math of the
+        section the page will open on, on the warm-up thread (the page then takes both)."""
+        wanted = settings.value("section")
+        draw = prerenderer()
+
+        def job():
+            sections = learn.load_chapter()
+            section = next((s for s in sections if s.id == wanted), sections[0] if sections else None)
+            if section is not None:
+                key_points = "\n".join(f"- {p}" for p in section.key_points)
+                draw([*section.paragraphs(), key_points], list(section.formulas))
+            return sections
+
+        warm.submit(CHAPTER_JOB, job)
 
     @property
     def sections(self) -> list[learn.Section]:
