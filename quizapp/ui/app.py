@@ -25,8 +25,7 @@ from quizapp.ui.achievements.toast import ToastManager
 
 APP_NAME = "quizapp"
 DEFAULT_SIZE = QSize(1280, 800)
-STORE_AFTER_MS = 150  # after the first paint: the progress file is opened
-MATH_AFTER_MS = 300  # then the warm-up: mathtext, files and page modules (see _warm_up)
+WARM_AFTER_MS = 150  # after the first paint: the warm-up starts (see _warm_up)
 
 
 def versions() -> dict[str, str]:
@@ -133,8 +132,7 @@ class MainWindow(QMainWindow):
         # opening the progress file (its connection belongs to this thread), then what
         # the other pages need when first shown (see _warm_up)
         self._warming: Slices | None = None
-        QTimer.singleShot(STORE_AFTER_MS, self._open_store_when_idle)
-        QTimer.singleShot(MATH_AFTER_MS, self._warm_up)
+        QTimer.singleShot(WARM_AFTER_MS, self._warm_up)
 
     # ------------------------------------------------------------------ menus
 
@@ -269,17 +267,19 @@ class MainWindow(QMainWindow):
         self.ctx.store  # noqa: B018 - opens it (or records why it cannot be opened)
 
     def _warm_up(self) -> None:
-        """Ahead of the first visit to each page, while the window is idle: files read and
-        math drawn on the warm-up thread (:mod:`quizapp.ui.shared.warm`), page modules
-        imported here a few at a time (each import is a short slice, so a key pressed
-        meanwhile waits at most one of them)."""
+        """Ahead of the first visit to each page, while the window is idle: the progress
+        file opened (its connection belongs to this thread), files read and math drawn on
+        the warm-up thread (:mod:`quizapp.ui.shared.warm`), page modules imported here one
+        per event-loop turn (so a key pressed meanwhile waits for one import at most)."""
         from quizapp.ui.shared.mathtext import warm_up
 
-        warm_up()  # the math grammar and fonts first: most pages draw math
+        warm_up()  # the math grammar and fonts first (warm-up thread): most pages draw math
         if self._warming is None:
             self._warming = Slices(self, self._warm_steps())
 
     def _warm_steps(self):
+        self._open_store_when_idle()  # SQLite's page check runs while the grammar is built
+        yield
         settings = open_settings()
         for spec in self.specs:
             if spec.key in self.pages:
