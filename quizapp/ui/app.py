@@ -2,6 +2,7 @@
 the About dialog and settings that survive a restart."""
 from __future__ import annotations
 
+import gc
 import platform
 import sys
 
@@ -17,6 +18,7 @@ from quizapp.ui.context import AppContext
 from quizapp.ui.pages import DEFAULT_PAGE, PAGES, PageSpec
 from quizapp.ui.shared.settings import open_settings
 from quizapp.ui.shared import wheel
+from quizapp.ui.shared import warm
 from quizapp.ui.shared.warm import Slices
 from quizapp.ui.shared.theme import (
     SETTINGS_KEY as THEME_KEY, THEME_TITLES, THEMES, app_icon, apply_theme, current_mode,
@@ -43,6 +45,14 @@ def versions() -> dict[str, str]:
         "NumPy": numpy.__version__,
         "matplotlib": matplotlib.__version__,
     }
+
+
+def freeze_heap() -> None:
+    """Move every object alive now (modules, pages, the bank: what lives as long as the
+    window) out of the cyclic garbage collector's reach (:func:`gc.freeze`). Its full
+    passes otherwise walk all of them, a pause of a tenth of a second in the middle of
+    whatever runs then; objects made later are collected as before."""
+    gc.freeze()
 
 
 class AboutDialog(QDialog):
@@ -87,6 +97,7 @@ class MainWindow(QMainWindow):
         self.specs = list(PAGES if pages is None else pages)
         self.pages: dict[str, QWidget] = {}
         self._current: str | None = None
+        self._warming: Slices | None = None  # the idle warm-up (see _warm_up)
         self.setWindowIcon(app_icon())
         self.setWindowTitle(APP_NAME)
         self.resize(DEFAULT_SIZE)
@@ -131,7 +142,6 @@ class MainWindow(QMainWindow):
         # work the first paint does not need, done while the window sits idle after it:
         # opening the progress file (its connection belongs to this thread), then what
         # the other pages need when first shown (see _warm_up)
-        self._warming: Slices | None = None
         QTimer.singleShot(WARM_AFTER_MS, self._warm_up)
 
     # ------------------------------------------------------------------ menus
@@ -230,6 +240,8 @@ class MainWindow(QMainWindow):
             if hasattr(page, "restore_settings"):
                 page.restore_settings(settings)
             settings.endGroup()
+            if self._warming is not None and not self._warming.active:
+                freeze_heap()  # the new page lives as long as the window
         return self.pages[key]
 
     def show_page(self, key: str, focus: bool = False) -> None:
@@ -295,6 +307,15 @@ class MainWindow(QMainWindow):
                     pass
                 settings.endGroup()
                 yield
+        self._freeze_when_warm()
+
+    def _freeze_when_warm(self) -> None:
+        """Once the warm-up thread is done too, :func:`freeze_heap` (checked every 50 ms)."""
+        if warm.idle():
+            freeze_heap()
+        else:
+            QTimer.singleShot(50, self, self._freeze_when_warm)
+
 
     def _on_unlocked(self, unlocked: list) -> None:
         titles = ", ".join(getattr(a, "title", str(a)) for a in unlocked)

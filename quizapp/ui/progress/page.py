@@ -69,8 +69,9 @@ class PlotCanvas(FigureCanvasQTAgg):
 
     Axes sit at fixed margins in points (:meth:`margins`), placed on every resize:
     matplotlib's constrained layout would double the cost of each draw. :meth:`show_data`
-    only stores the data; :meth:`render` builds and rasterises the plot, so the page can
-    draw its four plots one per event-loop turn instead of in one long block."""
+    only stores the data; :meth:`render` builds and rasterises the plot; :meth:`step` does
+    one of the two, so the page can draw its four plots a half at a time, one half per
+    event-loop turn, instead of in one long block."""
 
     TITLE = ""
     MARGINS = (40.0, 12.0, 26.0, 22.0)  # left, right, bottom, top (points)
@@ -83,6 +84,7 @@ class PlotCanvas(FigureCanvasQTAgg):
         self.colors = figure_colors()
         self.data = None
         self.stale = False  # data arrived that is not drawn yet
+        self.built = True  # the artists show the data (what is left is rasterising them)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(220, 150)
         self.setAccessibleName(name)
@@ -107,15 +109,32 @@ class PlotCanvas(FigureCanvasQTAgg):
         """Keep ``data`` for the next :meth:`render` (the page decides when)."""
         self.data = data
         self.stale = True
+        self.built = False
 
     def render(self) -> None:
         """Build the plot and rasterise it now."""
-        self.redraw()
+        self.redraw(idle=False)
         self.draw()
         self.update()
 
-    def redraw(self) -> None:
-        self.stale = False
+    def step(self) -> None:
+        """Half of :meth:`render`: build the plot if it is not built, else rasterise it."""
+        if not self.built:
+            self.redraw(idle=False)
+        else:
+            self.draw()
+            self.update()
+
+    def draw(self) -> None:
+        super().draw()
+        if self.built:
+            self.stale = False
+
+    def redraw(self, idle: bool = True) -> None:
+        """Build the plot from the data (and the palette); ``idle``: rasterise it at the next
+        event-loop turn (else the caller does, with :meth:`draw`)."""
+        self.built = True
+        self.stale = True
         self.colors = figure_colors()
         for extra in self.figure.axes[1:]:
             extra.remove()
@@ -129,7 +148,8 @@ class PlotCanvas(FigureCanvasQTAgg):
         style_figure(self.figure, self.colors)
         self.setAccessibleDescription(description or "")
         self.setToolTip(description or "")
-        self.draw_idle()
+        if idle:
+            self.draw_idle()
 
     def plot(self, ax, data) -> str:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -1192,7 +1212,7 @@ class ProgressPage(QWidget):
             return
         for canvas in self.canvases:
             if canvas.stale:
-                canvas.render()
+                canvas.step()
                 break
         self._schedule_plots()
 
@@ -1597,7 +1617,7 @@ class ProgressPage(QWidget):
     def _restyle(self) -> None:
         for canvas in getattr(self, "canvases", ()):  # a palette change may come mid-build
             if figure_colors() != canvas.colors and canvas.data is not None:
-                canvas.stale = True
+                canvas.stale, canvas.built = True, False
         self._schedule_plots()
         if self.class_panel.view is not None:
             self.class_panel._show()
