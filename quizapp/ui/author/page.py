@@ -42,7 +42,7 @@ from quizapp.ui.author.exchange import ExchangeMixin
 from quizapp.ui.author.items import ItemsMixin
 from quizapp.ui.author.preview import MAX_SEED, PreviewPanel, ProblemsList
 from quizapp.ui.author.undo import _Edit, _UndoKeys
-from quizapp.ui.shared.a11y import quiet_scroll, tab_first
+from quizapp.ui.shared.a11y import quiet_scroll, tab_first, tab_into
 from quizapp.ui.shared.theme import ERROR_COLOR
 
 
@@ -224,20 +224,11 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setAccessibleName("Item being edited")
         mv.addWidget(self.header)
-        from quizapp import presets as _presets
-
-        try:
-            preset_list = [(pid, p.title) for pid, p in _presets.load(validate=False).items()]
-        except Exception:  # the simulator page reports a broken presets file; offer the ids
-            from quizapp.bank.model import PRESETS
-
-            preset_list = [(pid, pid) for pid in PRESETS]
-        self.form = ItemForm(preset_list)
-        self.form.changed.connect(self._on_form_changed)
+        # the form (the page's largest part) is built when first needed, or in an idle
+        # turn after the page is first shown (see _build_form)
+        self._form: ItemForm | None = None
         self.undo_keys = _UndoKeys(self.undo_stack, self)
-        self.form.install_text_filter(self.undo_keys)
         scroll = QScrollArea()
-        scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -276,6 +267,33 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         self.delete_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree)
         self.delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
         self.delete_key.activated.connect(self.delete_item)
+
+    @property
+    def form(self) -> ItemForm:
+        """The item form (built on first use)."""
+        if self._form is None:
+            self._build_form()
+        return self._form
+
+    def _build_form(self) -> None:
+        from quizapp import presets as _presets
+
+        try:
+            preset_list = [(pid, p.title) for pid, p in _presets.load(validate=False).items()]
+        except Exception:  # the simulator page reports a broken presets file; offer the ids
+            from quizapp.bank.model import PRESETS
+
+            preset_list = [(pid, pid) for pid in PRESETS]
+        form = ItemForm(preset_list)
+        form.changed.connect(self._on_form_changed)
+        form.install_text_filter(self.undo_keys)
+        self._form = form
+        self.form_scroll.setWidget(form)
+        tab_into(self.tree, form)  # made after the panels beside it: Tab follows the layout
+
+    def _build_form_soon(self) -> None:
+        if self._form is None:
+            QTimer.singleShot(0, self, lambda: self.form)
 
     def _build_actions(self) -> None:
         scope = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -632,6 +650,10 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         """``ctx.navigate("author", item=ID)`` from other pages."""
         if item and not self.select_item(item, read_only=False):
             self.select_item(item)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self._build_form_soon()  # shown without an item: the form is built a turn later
 
     def activated(self) -> None:
         # Tab: the toolbar first, as it is drawn (here: moving the page into the window
