@@ -35,6 +35,7 @@ from quizapp.ui.shared.text import plural
 from quizapp.ui.practice import model
 from quizapp.ui.practice.model import PracticeFlow
 from quizapp.ui.shared import warm
+from quizapp.ui.shared.warm import AFTER_PAINT_MS
 from quizapp.ui.shared.a11y import focus_ring, quiet_scroll, tab_after
 from quizapp.ui.practice.kinds import KINDS as ANSWER_WIDGET_KINDS, answer_widget
 from quizapp.ui.shared.mathtext import MathLabel, plain_text, warm_up
@@ -214,9 +215,10 @@ class PracticePage(QWidget):
             self._on_bank(loader.bank, loader.error)
         else:
             loader.loaded.connect(self._on_bank)
-            loader.start()
+            # after the first paint: the loading thread would slow it down
+            QTimer.singleShot(AFTER_PAINT_MS, self, loader.start)
 
-        QTimer.singleShot(0, warm_up)  # mathtext's grammar and fonts, on a worker thread
+        QTimer.singleShot(AFTER_PAINT_MS, warm_up)  # mathtext's grammar and fonts (warm-up thread)
 
     @staticmethod
     def warm_up(ctx, _settings) -> None:

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from quizapp.ui.shared.a11y import focus_ring, quiet_scroll
+from quizapp.ui.shared.warm import AFTER_PAINT_MS
 from quizapp.ui.shared.text import plural, shorten
 from quizapp.ui.shared.theme import (
     ACCENT_COLOR, ERROR_COLOR, OK_COLOR, figure_colors, ink_on, style_figure,
@@ -1228,12 +1229,12 @@ class ProgressPage(QWidget):
         self._dirty = True
         self._history_stale = True
         if self.isVisible():
-            self._reload_timer.start()
+            self._reload_timer.start(0)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)
-        if self._dirty:
-            self._reload_timer.start()
+        if self._dirty:  # the first read waits for the first paint (its worker would slow it)
+            self._reload_timer.start(AFTER_PAINT_MS if self.data is None else 0)
         self._schedule_plots()
 
     def _begin(self, open_store: bool = True) -> tuple[Any, int] | None:

@@ -27,6 +27,13 @@ from PySide6.QtCore import QObject, QTimer
 
 #: work per event-loop turn in a :class:`Slices` (ms); a turn may run over by one step
 SLICE_MS = 25.0
+#: the pause between two turns (ms). Not 0: Qt runs a zero-delay timer that re-arms itself
+#: again and again inside one ``processEvents()`` call, so a caller that processes the
+#: pending events (a first paint, a test) would wait for the whole chain
+SLICE_GAP_MS = 10
+#: a page's work that its first paint does not need (its data, a worker thread's start)
+#: begins this long after it is shown, so the first paint is not slowed by it
+AFTER_PAINT_MS = 30
 
 _lock = threading.Condition()
 _queue: deque[tuple[str, Callable[[], Any]]] = deque()
@@ -142,7 +149,7 @@ class Slices(QObject):
         self._steps: Iterator[Any] | None = steps
         self._done = done
         self._budget = budget_ms / 1000.0
-        self._timer = QTimer(self, singleShot=True, interval=0)
+        self._timer = QTimer(self, singleShot=True, interval=SLICE_GAP_MS)
         self._timer.timeout.connect(self._turn)
         self._timer.start()
 
