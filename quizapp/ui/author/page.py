@@ -574,8 +574,18 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         gen, seed, topic = self._gen, self.seed, self._topic()
         self._pending_table = table
         self.eval_pool.clear()
-        self._start(self.eval_pool, lambda: evaluate(table, topic, seed, gen, check=check),
-                    self._on_evaluation)
+        draw = self.preview.prerenderer()
+
+        def job() -> Evaluation:
+            result = evaluate(table, topic, seed, gen, check=check)
+            if result.instance is not None:  # its math drawn here, not on the GUI thread
+                try:
+                    draw(result.instance)
+                except Exception:  # only a head start: the preview draws what is missing
+                    pass
+            return result
+
+        self._start(self.eval_pool, job, self._on_evaluation)
 
     def evaluate_now(self) -> None:
         """Check and draw in this thread (before saving: no stale verdict)."""
