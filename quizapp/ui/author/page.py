@@ -20,7 +20,9 @@ Moodle XML), ``undo`` (undo steps and keys), ``common`` (shared constants and he
 """
 from __future__ import annotations
 
+import atexit
 import random
+import weakref
 from pathlib import Path
 from typing import Any, Callable
 
@@ -69,6 +71,23 @@ class _Task(QRunnable):
             pass
 
 
+_PAGES: "weakref.WeakSet[AuthorPage]" = weakref.WeakSet()
+
+
+@atexit.register
+def _finish_work() -> None:
+    """Before Python shuts down: let each page's running evaluation or task end (a worker
+    thread still in Python code while the interpreter is torn down crashes the process)."""
+    for page in list(_PAGES):
+        for pool in (getattr(page, "eval_pool", None), getattr(page, "task_pool", None)):
+            try:
+                if pool is not None:
+                    pool.clear()
+                    pool.waitForDone(5000)
+            except RuntimeError:  # the page's C++ side is gone already, and its pools with it
+                pass
+
+
 class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
     """Browse, edit, check, preview and save question items."""
 
@@ -111,6 +130,7 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         self.task_pool = QThreadPool(self)
         self.task_pool.setMaxThreadCount(1)
         self._bridge = _Bridge(self)
+        _PAGES.add(self)
         self._bridge.done.connect(self._on_done)
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._evaluate_async)

@@ -18,6 +18,7 @@ Nothing here imports a page; the main window decides what to warm (ui/app.py).
 """
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from collections import deque
@@ -135,6 +136,15 @@ def wait_idle(timeout: float = 30.0) -> bool:
                 return False
             _lock.wait(left)
     return True
+
+
+@atexit.register
+def shutdown(timeout: float = 5.0) -> None:
+    """Drop the jobs not started and wait for the running one (at exit: a job still drawing
+    while Python shuts down could take the process down with it)."""
+    with _lock:
+        _queue.clear()
+    wait_idle(timeout)
 
 
 class Slices(QObject):
