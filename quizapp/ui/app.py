@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         self._current: str | None = None
         self._warming: Slices | None = None  # the idle warm-up (see _warm_up)
+        self._closed = False
         self.setWindowIcon(app_icon())
         self.setWindowTitle(APP_NAME)
         self.resize(DEFAULT_SIZE)
@@ -283,6 +284,11 @@ class MainWindow(QMainWindow):
         file opened (its connection belongs to this thread), files read and math drawn on
         the warm-up thread (:mod:`quizapp.ui.shared.warm`), page modules imported here one
         per event-loop turn (so a key pressed meanwhile waits for one import at most)."""
+        if self._closed:
+            return  # closed before the idle came: nothing to get ready for
+        if not self.isVisible():  # not shown (yet): only the store, as before the warm-up
+            self._open_store_when_idle()
+            return
         from quizapp.ui.shared.mathtext import warm_up
 
         warm_up()  # the math grammar and fonts first (warm-up thread): most pages draw math
@@ -371,6 +377,10 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._closed = True
+        if self._warming is not None:
+            self._warming.cancel()
+        warm.reset()  # what was read ahead for this window and not used yet
         for page in self.pages.values():
             if hasattr(page, "deactivated"):
                 page.deactivated()

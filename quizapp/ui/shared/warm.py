@@ -147,6 +147,14 @@ def shutdown(timeout: float = 5.0) -> None:
     wait_idle(timeout)
 
 
+def reset(timeout: float = 5.0) -> None:
+    """:func:`shutdown`, then forget every result not taken (the window that asked for them
+    is closing: a later window reads its files afresh)."""
+    shutdown(timeout)
+    with _lock:
+        _results.clear()
+
+
 class Slices(QObject):
     """Run ``steps`` (an iterator; each ``next()`` is one step) a little per event-loop turn.
 
