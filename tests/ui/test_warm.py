@@ -81,30 +81,35 @@ def test_slices_run_a_little_per_turn_and_finish_runs_the_rest(qtbot, qapp):
 def test_the_idle_warm_up_reads_ahead_for_each_page(qtbot, ctx, monkeypatch):
     """After start-up the window imports every page module and starts each page's head
     start; a page built afterwards takes what was read instead of reading it again."""
-    import sys
-
+    from quizapp.ui import pages
     from quizapp.ui.app import MainWindow
-    from quizapp.ui.author import model as author_model
+    from quizapp.ui.author import browser
 
-    for name in ("quizapp.ui.achievements.page", "quizapp.ui.author.page", "quizapp.ui.learn.page"):
-        sys.modules.pop(name, None)  # imported afresh by the warm-up
+    loaded = []
+    real_load = pages.PageSpec.load
+
+    def counting_load(spec):
+        loaded.append(spec.key)
+        return real_load(spec)
+
+    monkeypatch.setattr(pages.PageSpec, "load", counting_load)
     scans = []
-    real_scan = author_model.scan
+    real_scan = browser.scan
 
     def counting_scan(paths, read_only=False):
         if paths:
             scans.append(threading.current_thread().name)
         return real_scan(paths, read_only)
 
-    monkeypatch.setattr(author_model, "scan", counting_scan)
+    monkeypatch.setattr(browser, "scan", counting_scan)
     win = MainWindow(ctx)
     qtbot.addWidget(win)
     win.resize(1280, 800)
     win.show()
     qtbot.waitExposed(win)
     qtbot.waitUntil(lambda: win._warming is not None and not win._warming.active, timeout=10000)
-    assert {"quizapp.ui.achievements.page", "quizapp.ui.author.page",
-            "quizapp.ui.learn.page"} <= set(sys.modules)
+    assert set(loaded) == {spec.key for spec in pages.PAGES}  # every page class, once
+    assert len(loaded) == len(pages.PAGES)
     assert warm.wait_idle(20)
     assert scans == ["quizapp-warm-up"]  # the shipped bank, read once, off the GUI thread
     win.show_page("author")

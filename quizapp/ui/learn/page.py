@@ -20,8 +20,10 @@ from quizapp.ui.shared.a11y import focus_ring
 from quizapp.ui.learn.model import PRACTICE_LENGTH, LearnModel  # noqa: F401  (re-exported)
 from quizapp.ui.shared import warm
 from quizapp.ui.shared.mathtext import MathLabel, plain_text, prerenderer
+from quizapp.ui.shared.warm import Slices
 READER_MAX_WIDTH = 820  # logical pixels: long lines are hard to read
 CHAPTER_JOB = "learn-chapter"
+PRESETS_JOB = "learn-preset-titles"
 
 
 class LearnPage(QWidget):
@@ -37,16 +39,17 @@ class LearnPage(QWidget):
                 sections = warm.take(CHAPTER_JOB, learn.load_chapter)  # read ahead by warm_up
             except ValueError as exc:  # a broken chapter file: say so on the page
                 sections, self.load_error = [], str(exc)
-        self.model = LearnModel(sections, self._load_preset_titles())
+        self.model = LearnModel(sections, warm.take(PRESETS_JOB, self._load_preset_titles))
         self._pending_scroll: float | None = None
         # the text settles its height over a few layout passes after it is shown; the
         # saved scroll position follows it until then (or until the reader scrolls)
         self._drop_timer = QTimer(self, singleShot=True, interval=800)
         self._drop_timer.timeout.connect(self._drop_pending)
+        self._rendering: Slices | None = None  # the first section, a block per turn
         self._build()
         self._build_actions()
         if self.sections:
-            self.show_section(self.sections[0].id)
+            self.show_section(self.sections[0].id, sliced=True)
         else:
             self.title.setText("The chapter could not be loaded")
             self._add_block(MathLabel(self.load_error or "The chapter has no sections."))
@@ -61,15 +64,19 @@ class LearnPage(QWidget):
         wanted = settings.value("section")
         draw = prerenderer()
 
-        def job():
-            sections = learn.load_chapter()
+        def prerender() -> None:  # after the chapter: the page may take that one meanwhile
+            try:
+                sections = learn.load_chapter()
+            except ValueError:
+                return
             section = next((s for s in sections if s.id == wanted), sections[0] if sections else None)
             if section is not None:
                 key_points = "\n".join(f"- {p}" for p in section.key_points)
                 draw([*section.paragraphs(), key_points], list(section.formulas))
-            return sections
 
-        warm.submit(CHAPTER_JOB, job)
+        warm.submit(CHAPTER_JOB, learn.load_chapter)
+        warm.submit(PRESETS_JOB, LearnPage._load_preset_titles)
+        warm.run(prerender)
 
     @property
     def sections(self) -> list[learn.Section]:
@@ -254,10 +261,13 @@ class LearnPage(QWidget):
         if target is not None:
             self.show_section(target)
 
-    def show_section(self, section_id: str, scroll: float | None = None) -> None:
+    def show_section(self, section_id: str, scroll: float | None = None, sliced: bool = False) -> None:
         """Show one section; ``scroll`` (0..1) is how far down to start (default: where
-        the reader left it during this session, else the top)."""
+        the reader left it during this session, else the top). ``sliced``: its text and
+        formulas are added a few per event-loop turn (the page's first section: the
+        window keeps repainting while it is built); otherwise all at once."""
         section = self.section(section_id)
+        self.finish_rendering()
         if self.current is not None and self.current.id == section.id:
             if scroll is not None:
                 self._set_scroll(scroll)
@@ -268,7 +278,10 @@ class LearnPage(QWidget):
             self.section_list.blockSignals(True)
             self.section_list.setCurrentRow(i)
             self.section_list.blockSignals(False)
-        self._render(section)
+        if sliced:
+            self._rendering = Slices(self, self._render_steps(section))
+        else:
+            self._render(section)
         view = self.model.view(section)
         for w in (self.prev_button, self.act_prev):
             w.setEnabled(view.has_prev)
@@ -291,12 +304,27 @@ class LearnPage(QWidget):
         self.practice_button.setToolTip(view.practice_tip)
         self._set_scroll(self._scroll.get(section.id, 0.0) if scroll is None else scroll)
 
+    def finish_rendering(self) -> None:
+        """Add what a sliced render has not added yet, now."""
+        if self._rendering is not None:
+            rendering, self._rendering = self._rendering, None
+            rendering.finish()
+
+    @property
+    def rendering(self) -> bool:
+        return self._rendering is not None and self._rendering.active
+
     def _render(self, section: learn.Section) -> None:
+        for _ in self._render_steps(section):
+            pass
+
+    def _render_steps(self, section: learn.Section):
         self._new_content()
         self.title.setText(plain_text(section.title))
         self.title.setAccessibleDescription(plain_text(section.title))
         for block in section.paragraphs():
             self._add_block(MathLabel(block))
+            yield
         if section.formulas:
             head = QLabel("In formulas")
             head.setObjectName("learn-heading")
@@ -308,11 +336,12 @@ class LearnPage(QWidget):
             bv = QVBoxLayout(box)
             bv.setContentsMargins(8, 8, 8, 8)
             bv.setSpacing(10)
+            self.content_layout.addWidget(box)
             for tex in section.formulas:
                 label = MathLabel(tex, display=True)
                 bv.addWidget(label)
                 self.formula_labels.append(label)
-            self.content_layout.addWidget(box)
+                yield
         head = QLabel("Key points")
         self._heading(head)
         self.content_layout.addWidget(head)
