@@ -47,6 +47,23 @@ def versions() -> dict[str, str]:
     }
 
 
+#: Qt-free modules the pages import (the question bank, sessions, the chapter, presets):
+#: imported on the warm-up thread, so importing a page here compiles little more than itself
+MODEL_MODULES = ("quizapp.progress.store", "quizapp.bank", "quizapp.bank.numeric", "quizapp.progress.session", "quizapp.learn",
+                 "quizapp.presets", "quizapp.ui.practice.model", "quizapp.ui.progress.model",
+                 "quizapp.ui.author.model", "quizapp.ui.achievements.model", "quizapp.ui.learn.model")
+
+
+def _import_models() -> None:
+    import importlib
+
+    for name in MODEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # pragma: no cover - the page's own import reports it
+            pass
+
+
 def freeze_heap() -> None:
     """Move every object alive now (modules, pages, the bank: what lives as long as the
     window) out of the cyclic garbage collector's reach (:func:`gc.freeze`). Its full
@@ -291,28 +308,39 @@ class MainWindow(QMainWindow):
             return
         from quizapp.ui.shared.mathtext import warm_up
 
-        warm_up()  # the math grammar and fonts first (warm-up thread): most pages draw math
+        warm.submit("models", _import_models)  # the pages' Qt-free modules (and the store's)
+        warm_up()  # then the math grammar and fonts (warm-up thread): most pages draw math
         if self._warming is None:
             self._warming = Slices(self, self._warm_steps())
 
     def _warm_steps(self):
-        self._open_store_when_idle()  # SQLite's page check runs while the grammar is built
+        todo = [spec for spec in self.specs if spec.key not in self.pages]
+        for spec in todo:  # then the page modules, in the sidebar's order
+            warm.submit(f"page-class:{spec.key}", spec.load)
+        while warm.pending("models") and not warm.ready("models"):
+            yield warm.WAIT  # the store's modules among them: not imported twice at once
+        warm.take("models", _import_models)
+        self._open_store_when_idle()  # its SQLite page check runs while the pages are imported
         yield
         settings = open_settings()
-        for spec in self.specs:
-            if spec.key in self.pages:
+        for spec in todo:
+            key = f"page-class:{spec.key}"
+            while warm.pending(key) and not warm.ready(key):
+                yield warm.WAIT  # being imported: look again next turn
+            try:
+                cls = warm.take(key, spec.load)
+            except Exception:  # the page reports it when it is shown
                 continue
-            cls = spec.load()  # the import: the slice
-            yield
-            warm = getattr(cls, "warm_up", None)  # a page's own head start (files, math)
-            if callable(warm):
+            head_start = getattr(cls, "warm_up", None)  # the page's own (files, math)
+            if callable(head_start):
                 settings.beginGroup(f"pages/{spec.key}")
                 try:
-                    warm(self.ctx, settings)
+                    with warm.ahead():  # before the imports of the pages after it
+                        head_start(self.ctx, settings)
                 except Exception:  # only a head start: the page does the work itself then
                     pass
                 settings.endGroup()
-                yield
+            yield
         self._freeze_when_warm()
 
     def _freeze_when_warm(self) -> None:

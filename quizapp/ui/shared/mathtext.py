@@ -31,6 +31,7 @@ import html
 import math
 import re
 import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
@@ -142,7 +143,21 @@ def _parser():
     return MathTextParser("agg")
 
 
+_GUI_WAITING = [0]  # GUI-thread callers waiting for the lock: a worker lets them go first
+
+
 def _parse(tex: str, px: float, dpr: float) -> tuple[np.ndarray, float]:
+    if threading.current_thread() is threading.main_thread():
+        _GUI_WAITING[0] += 1
+        try:
+            with _PARSE_LOCK:
+                return _parse_locked(tex, px, dpr)
+        finally:
+            _GUI_WAITING[0] -= 1
+    # a worker drawing ahead (many formulas in a row) would otherwise take the lock again
+    # and again while the window waits for one formula
+    while _GUI_WAITING[0]:
+        time.sleep(0.001)
     with _PARSE_LOCK:
         return _parse_locked(tex, px, dpr)
 

@@ -22,6 +22,7 @@ import atexit
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 from PySide6.QtCore import QObject, QTimer
@@ -52,6 +53,7 @@ def _worker() -> None:
                 _lock.notify_all()
                 return
             key, fn = _queue.popleft()
+            _first.discard(key)
             _running.add(key)
         try:
             result: tuple[bool, Any] = (True, fn())
@@ -64,6 +66,22 @@ def _worker() -> None:
             _lock.notify_all()
 
 
+_ahead: list[bool] = []  # inside ahead()
+_first: set[str] = set()  # keys queued by ahead(), not started yet
+
+
+@contextmanager
+def ahead():
+    """Jobs submitted inside this block go before the ordinary jobs already queued (after
+    the earlier ones submitted this way): a page's own head start before the imports of
+    the pages after it."""
+    _ahead.append(True)
+    try:
+        yield
+    finally:
+        _ahead.pop()
+
+
 def submit(key: str, fn: Callable[[], Any]) -> None:
     """Run ``fn`` on the warm-up thread (after the jobs before it); once per ``key`` until
     its result is taken. ``fn`` must not touch widgets."""
@@ -71,7 +89,12 @@ def submit(key: str, fn: Callable[[], Any]) -> None:
     with _lock:
         if key in _results or key in _running or any(k == key for k, _ in _queue):
             return
-        _queue.append((key, fn))
+        if _ahead:
+            at = sum(1 for k, _ in _queue if k in _first)
+            _queue.insert(at, (key, fn))
+            _first.add(key)
+        else:
+            _queue.append((key, fn))
         if _thread is None:
             _thread = threading.Thread(target=_worker, name="quizapp-warm-up", daemon=True)
             _thread.start()
@@ -108,6 +131,7 @@ def take(key: str, fallback: Callable[[], Any]) -> Any:
         for i, (k, fn) in enumerate(_queue):
             if k == key:  # not started: run it now, on this thread
                 del _queue[i]
+                _first.discard(key)
                 fallback = fn
                 break
         else:
@@ -144,6 +168,7 @@ def shutdown(timeout: float = 5.0) -> None:
     while Python shuts down could take the process down with it)."""
     with _lock:
         _queue.clear()
+        _first.clear()
     wait_idle(timeout)
 
 
@@ -155,11 +180,16 @@ def reset(timeout: float = 5.0) -> None:
         _results.clear()
 
 
+#: what a step of :class:`Slices` yields to end its turn at once (it waits for something)
+WAIT = object()
+
+
 class Slices(QObject):
     """Run ``steps`` (an iterator; each ``next()`` is one step) a little per event-loop turn.
 
     ``Slices(parent, steps, done=None)`` starts at the next turn; ``done()`` is called after
-    the last step. :meth:`cancel` drops what is left; :meth:`finish` runs it now."""
+    the last step. A step that yields :data:`WAIT` ends its turn (it polls for something).
+    :meth:`cancel` drops what is left; :meth:`finish` runs it now."""
 
     def __init__(self, parent: QObject, steps: Iterator[Any], done: Callable[[], None] | None = None,
                  budget_ms: float = SLICE_MS):
@@ -191,11 +221,11 @@ class Slices(QObject):
     def _run(self, deadline: float | None) -> None:
         while self._steps is not None:
             try:
-                next(self._steps)
+                step = next(self._steps)
             except StopIteration:
                 self._steps = None
                 if self._done is not None:
                     self._done()
                 return
-            if deadline is not None and time.perf_counter() >= deadline:
+            if deadline is not None and (step is WAIT or time.perf_counter() >= deadline):
                 return
