@@ -80,8 +80,7 @@ class PlotCanvas(FigureCanvasQTAgg):
     def __init__(self, name: str, parent: QWidget | None = None):
         super().__init__(Figure(figsize=(5, 3)))
         self.setParent(parent)
-        self.ax = self.figure.add_subplot()
-        self.ax.set_axis_off()  # nothing to show yet: the first paint costs no ticks
+        self._ax = None  # made with the first plot: a page shown before its data costs no axes
         self.colors = figure_colors()
         self.data = None
         self.stale = False  # data arrived that is not drawn yet
@@ -91,6 +90,14 @@ class PlotCanvas(FigureCanvasQTAgg):
         self.setAccessibleName(name)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.mpl_connect("resize_event", lambda _e: self.place_axes())
+
+    @property
+    def ax(self):
+        """The plot's axes (made on first use)."""
+        if self._ax is None:
+            self._ax = self.figure.add_subplot()
+            self.place_axes()
+        return self._ax
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         return QSize(420, 260)
@@ -1269,8 +1276,13 @@ class ProgressPage(QWidget):
             wanted = getattr(self.ctx, "preferred_learner_id", None)  # checked by the job
         self._set_loading(True)
 
+        paths = list(self.ctx.bank_paths or [])
+
         def job(store):
-            return model.load_data(store, model.resolve_learner(store, wanted), bucket)
+            data = model.load_data(store, model.resolve_learner(store, wanted), bucket)
+            if data.weakest_items:  # their questions too: reading bank files is slow
+                data.item_texts = model.question_texts([i for i, _n, _c in data.weakest_items], paths)
+            return data
 
         future = self.reader.submit(job, key="overview")
         future.add_done_callback(lambda f, t=token: self._done.done.emit(t, f))
@@ -1370,7 +1382,9 @@ class ProgressPage(QWidget):
             self.weak_rows.append(row)
             self.weak_layout.addWidget(row)
         if data.weakest_items:
-            texts = self.question_texts([item for item, _n, _c in data.weakest_items])
+            texts = data.item_texts
+            if texts is None:
+                texts = self.question_texts([item for item, _n, _c in data.weakest_items])
             lines, tips = [], []
             for item, n, c in data.weakest_items:
                 text = texts.get(item)
@@ -1385,14 +1399,7 @@ class ProgressPage(QWidget):
     def question_texts(self, item_ids: list[str]) -> dict[str, str]:
         """Each item's question as one line of plain text, read from the bank files of
         those items' topics (items the bank no longer has are left out)."""
-        from quizapp.bank.loader import item_prompts
-        from quizapp.textmath import plain_text
-
-        try:
-            prompts = item_prompts(item_ids, self.ctx.bank_paths or None)
-        except Exception:  # the ids are shown instead
-            return {}
-        return {i: plain_text(p, one_line=True) for i, p in prompts.items()}
+        return model.question_texts(item_ids, self.ctx.bank_paths or None)
 
     def _fill_topics(self, titles: dict[str, str]) -> None:
         """The topic filter: the topics this learner has answered (titles from the store)."""
