@@ -169,9 +169,9 @@ class PreviewPanel(QGroupBox):
 
         from quizapp.ui.shared.mathtext import prerenderer
 
-        def for_label(label):
-            return prerenderer(font=label.font(), color=label.palette().color(QPalette.ColorRole.WindowText),
-                               dpr=label.devicePixelRatioF())
+        def for_label(label):  # the colour it has once enabled (the panel may be dimmed now)
+            color = label.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText)
+            return prerenderer(font=label.font(), color=color, dpr=label.devicePixelRatioF())
 
         prompt, body = for_label(self.prompt), for_label(self.explanation)
 
