@@ -409,6 +409,7 @@ class Trainer:
         self.batches: list[np.ndarray] = []
         offsets = self.layout.offsets()
         self._weight_slices = [slice(w0, b0) for w0, b0, _ in offsets]
+        self._ratio = np.empty((k, len(offsets)))  # scratch: one step's update ratios
         self._train_X = self.data.X[self.data.train_idx]
         self._train_y = self.data.y[self.data.train_idx]
         self._val_X = self.data.X[self.data.val_idx]
@@ -518,12 +519,13 @@ class Trainer:
         return new
 
     def _record_ratios(self, t: int, old: np.ndarray, new: np.ndarray, act: np.ndarray) -> None:
-        ratios = self.history.update_ratio
+        d = new - old  # one subtraction for every layer (the biases' few numbers come along)
+        ratio = self._ratio
         for l, sl in enumerate(self._weight_slices):
-            d = new[:, sl] - old[:, sl]
-            w = old[:, sl]
-            ratio = np.sqrt(np.einsum("kp,kp->k", d, d) / np.einsum("kp,kp->k", w, w))
-            ratios[act, t, l] = ratio[act]  # act: a lane mask, or slice(None) for all
+            dl, w = d[:, sl], old[:, sl]
+            ratio[:, l] = np.einsum("kp,kp->k", dl, dl) / np.einsum("kp,kp->k", w, w)
+        np.sqrt(ratio, out=ratio)
+        self.history.update_ratio[act, t] = ratio[act]  # act: a lane mask, or slice(None) for all
 
     def _end_epoch(self, epoch: int) -> list[tuple[int, str]]:
         h = self.history
