@@ -18,6 +18,7 @@ pre-activations. The input ``X`` is shared by all lanes, shape ``(B, in)``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -162,34 +163,68 @@ def loss_and_grad(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarr
       ``da = dz @ W``
     * relu: ``dz = da * (a > 0)``; tanh: ``dz = da * (1 - a**2)``, with ``a`` the
       layer's output
+
+    In a row of ``params`` a layer's ``W.T`` (``(in, out)``) is followed by its bias
+    ``(out,)``: together one ``(in + 1, out)`` block whose last row is the bias. Each
+    layer's input gets a column of ones, so one product ``[a, 1] @ block`` gives
+    ``a @ W.T + b`` and one product ``[a, 1].T @ dz`` gives the gradient of the whole
+    block, ``dW.T`` and ``db`` (the sum of ``dz`` over the rows) together. The softmax
+    runs in the column layout ``(K, classes, n)``, so its reductions over the classes
+    are vectorised over the rows.
     """
-    logits, inputs = forward(layout, params, X, activation)
-    n = X.shape[0]
-    rows = np.arange(n)
-    shifted = logits - logits.max(axis=-1, keepdims=True)
+    k, n = params.shape[0], X.shape[0]
+    blocks = _blocks(layout.sizes)
+    a = np.empty((n, X.shape[1] + 1))  # the input, shared by the lanes, with its column of ones
+    a[:, :-1] = X
+    a[:, -1] = 1.0
+    inputs = [a]
+    last = len(blocks) - 1
+    for start, end, i, o in blocks[:last]:
+        nxt = np.empty((k, n, o + 1))
+        nxt[..., o] = 1.0
+        h = nxt[..., :o]
+        np.matmul(a, params[:, start:end].reshape(k, i + 1, o), out=h)
+        _act_(h, activation)
+        a = nxt
+        inputs.append(a)
+    start, end, i, o = blocks[last]
+    block = params[:, start:end].reshape(k, i + 1, o)
+    shifted = np.matmul(block.transpose(0, 2, 1), a.T if a.ndim == 2 else a.transpose(0, 2, 1))
+    shifted -= shifted.max(axis=1, keepdims=True)  # logits (K, classes, n) minus their max
     e = np.exp(shifted)
-    total = e.sum(axis=-1, keepdims=True)
+    total = e.sum(axis=1)
+    rows = np.arange(n)
     # loss = mean of -log_softmax[y] = mean of log(sum exp) - shifted[y]
-    loss = (np.log(total[..., 0]) - shifted[:, rows, y]).mean(axis=1)
-    dz = e / total  # softmax
-    dz[:, rows, y] -= 1.0
+    loss = (np.log(total) - shifted[:, y, rows]).mean(axis=1)
+    dz = np.divide(e, total[:, None, :], out=e)  # softmax
+    dz[:, y, rows] -= 1.0
     dz /= n
+    dz = dz.transpose(0, 2, 1)  # (K, n, classes), a view
     grads = np.empty_like(params) if out is None else out
-    gviews = layout.t_views(grads)
-    pviews = layout.t_views(params)
-    for l in range(layout.layers - 1, -1, -1):
-        a = inputs[l]  # X (B, in) for the first layer
-        dWt, db = gviews[l]  # the gradient of W.T: a.T @ dz, shape (K, in, out)
-        np.matmul(a.T if a.ndim == 2 else a.transpose(0, 2, 1), dz, out=dWt)
-        np.sum(dz, axis=1, out=db)
+    for l in range(last, -1, -1):
+        start, end, i, o = blocks[l]
+        a = inputs[l]
+        np.matmul(a.T if a.ndim == 2 else a.transpose(0, 2, 1), dz, out=grads[:, start:end].reshape(k, i + 1, o))
         if l == 0:
             break
-        da = np.matmul(dz, pviews[l][0].transpose(0, 2, 1))  # dz @ W
+        W = params[:, start:start + i * o].reshape(k, i, o).transpose(0, 2, 1)  # (K, out, in)
+        dz = np.matmul(dz, W)  # da
+        h = a[..., :i]  # the layer's input is the activation below
         if activation == "relu":
-            dz = da * (a > 0)
+            dz *= h > 0
         else:
-            dz = da * (1.0 - a * a)
+            dz *= 1.0 - h * h
     return loss, grads
+
+
+@lru_cache(maxsize=64)
+def _blocks(sizes: tuple[int, ...]) -> tuple[tuple[int, int, int, int], ...]:
+    """Per layer ``(start, end, in, out)``: where its ``(in + 1, out)`` block lies in a row."""
+    out, pos = [], 0
+    for i, o in zip(sizes[:-1], sizes[1:]):
+        out.append((pos, pos + (i + 1) * o, i, o))
+        pos += (i + 1) * o
+    return tuple(out)
 
 
 def predict_proba(layout: Layout, params: np.ndarray, X: np.ndarray, activation: str = "relu") -> np.ndarray:
