@@ -332,6 +332,7 @@ class _Group:
         else:
             self.rows = self.index
         self.all_lanes = False
+        self.lane = lanes[0] if len(lanes) == 1 else None  # a lone lane gets its rate as a float
         hypers = [specs[k].full_hyper() for k in lanes]
         hyper: dict[str, Any] = {"lr": _same_or_array([specs[k].base_lr() for k in lanes])}
         for key in hypers[0]:
@@ -487,7 +488,7 @@ class Trainer:
                 else:
                     h.clip_coef[sel, t] = 1.0
                 old = self.params
-                new = self._update(grads, old, lr[:, None])
+                new = self._update(grads, old, lr)
                 if not isinstance(sel, slice):  # stopped lanes keep their weights
                     new[~act] = old[~act]
                 self._record_ratios(t, old, new, sel)
@@ -508,14 +509,18 @@ class Trainer:
         return self
 
     def _update(self, grads: np.ndarray, params: np.ndarray, lr: np.ndarray) -> np.ndarray:
+        """The optimizers' step for every group; ``lr`` holds the K rates. A group of one
+        lane gets its rate as a Python float (cheaper arithmetic, the same numbers)."""
         if len(self._groups) == 1:
             g = self._groups[0]
-            new, g.state = g.opt.update(grads, g.state, params, lr)
+            rate = float(lr[g.lane]) if g.lane is not None else lr[:, None]
+            new, g.state = g.opt.update(grads, g.state, params, rate)
             return new
         new = np.empty_like(params)
         for g in self._groups:
             rows = g.rows
-            new[rows], g.state = g.opt.update(grads[rows], g.state, params[rows], lr[rows])
+            rate = float(lr[g.lane]) if g.lane is not None else lr[rows, None]
+            new[rows], g.state = g.opt.update(grads[rows], g.state, params[rows], rate)
         return new
 
     def _record_ratios(self, t: int, old: np.ndarray, new: np.ndarray, act: np.ndarray) -> None:
