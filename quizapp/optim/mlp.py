@@ -203,7 +203,9 @@ def loss_and_grad(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarr
     dz -= onehot
     dz /= n
     dz = dz.transpose(0, 2, 1)  # (K, n, classes), a view
-    grads = np.empty_like(params) if out is None else out
+    grads = np.empty((k, params.shape[1])) if out is None else out
+    if grads.strides[1] != grads.itemsize:  # the block views below must be views, not copies
+        raise ValueError("out must have contiguous rows")
     for l in range(last, -1, -1):
         start, end, i, o = blocks[l]
         a = inputs[l]
