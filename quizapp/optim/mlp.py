@@ -238,38 +238,36 @@ def predict_proba(layout: Layout, params: np.ndarray, X: np.ndarray, activation:
     return np.exp(log_softmax(logits))
 
 
-def row_losses(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarray,
-               activation: str = "relu") -> tuple[np.ndarray, np.ndarray]:
+def row_losses(layout: Layout, params: np.ndarray, X: np.ndarray | None, y: np.ndarray,
+               activation: str = "relu", *, XT1: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-row cross-entropy ``(K, n)`` and whether each row is classified right ``(K, n)``.
 
     The loss of a row is ``log(sum(exp(z))) - z[y]``, computed as ``m + log(sum(exp(z - m)))
     - z[y]`` with ``m = max(z)`` so nothing overflows.
 
     Evaluation runs in the column layout: activations ``(K, width, rows)``, one row of
-    the data per column. The first layer of all lanes is then one matrix product
-    ``W1 (K*width, in) @ X.T`` (the input is shared), and the softmax reductions run
-    over the class axis with the rows contiguous (fast, vectorised), instead of over
-    short rows of 10 numbers.
+    the data per column. The first layer of all lanes, biases included, is then one
+    matrix product ``[W1, b1] (K*width, in + 1) @ [X.T; 1]`` (the input is shared), and
+    the softmax reductions run over the class axis with the rows contiguous (vectorised)
+    instead of over short rows of 10 numbers. ``XT1``: :func:`columns_with_ones` of
+    ``X``, for a caller that evaluates the same rows again and again (then ``X`` is not read).
     """
     k, n = params.shape[0], len(y)
     losses, right = np.empty((k, n)), np.empty((k, n), dtype=bool)
     if n == 0:
         return losses, right
-    views = layout.views(params)  # W (K, out, in): torch's layout
-    W0, b0 = views[0]
-    width0 = W0.shape[1]
-    W0 = W0.reshape(k * width0, W0.shape[2])  # all lanes' first layers stacked (a copy)
-    b0 = b0.reshape(k * width0, 1)
-    rest = [(W, b[:, :, None]) for W, b in views[1:]]
-    XT = X.T  # (in, n), a view
+    if XT1 is None:
+        XT1 = columns_with_ones(X)
+    start, end, i, width0 = _blocks(layout.sizes)[0]
+    # all lanes' first [W, b] stacked, in torch's (out, in + 1) layout (a copy)
+    W0 = params[:, start:end].reshape(k, i + 1, width0).transpose(0, 2, 1).reshape(k * width0, i + 1)
+    rest = [(W, b[:, :, None]) for W, b in layout.views(params)[1:]]
     # in chunks of rows, so the (K, width, rows) activations stay small
     chunk = max(16, _EVAL_NUMBERS // (k * max(layout.sizes[1:])))
     for s in range(0, n, chunk):
-        xt = XT[:, s:s + chunk]
+        xt = XT1[:, s:s + chunk]
         c = xt.shape[1]
-        z = np.matmul(W0, xt)
-        z += b0
-        z = z.reshape(k, width0, c)
+        z = np.matmul(W0, xt).reshape(k, width0, c)
         for W, b in rest:
             z = np.matmul(W, _act_(z, activation))
             z += b
@@ -281,6 +279,16 @@ def row_losses(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarray,
         np.subtract(lse, picked, out=losses[:, s:s + chunk])
         np.equal(z.argmax(axis=1), yy, out=right[:, s:s + chunk])
     return losses, right
+
+
+def columns_with_ones(X: np.ndarray) -> np.ndarray:
+    """``X.T`` with a row of ones below it, ``(in + 1, n)``: the input :func:`row_losses`
+    multiplies by every lane's first weights and bias at once."""
+    X = np.asarray(X, dtype=float)
+    XT1 = np.empty((X.shape[1] + 1, X.shape[0]))
+    XT1[:-1] = X.T
+    XT1[-1] = 1.0
+    return XT1
 
 
 _EVAL_NUMBERS = 1 << 19  # activations per evaluation chunk (4 MiB of doubles)

@@ -415,7 +415,8 @@ class Trainer:
         self._train_y = self.data.y[self.data.train_idx]
         self._val_X = self.data.X[self.data.val_idx]
         self._val_y = self.data.y[self.data.val_idx]
-        self._eval_X = np.concatenate([self._train_X, self._val_X])
+        # the epoch evaluation's input: training then validation rows, in the column layout
+        self._eval_XT1 = _mlp.columns_with_ones(np.concatenate([self._train_X, self._val_X]))
         self._eval_y = np.concatenate([self._train_y, self._val_y])
 
     # ------------------------------------------------------------- state
@@ -537,8 +538,8 @@ class Trainer:
         act = self.active
         e = epoch - 1
         # one forward pass over the training and validation rows together
-        losses, right = _mlp.row_losses(self.layout, self.params, self._eval_X, self._eval_y,
-                                        self.spec.activation)
+        losses, right = _mlp.row_losses(self.layout, self.params, None, self._eval_y,
+                                        self.spec.activation, XT1=self._eval_XT1)
         n = len(self._train_y)
         train_loss = losses[:, :n].mean(axis=1)
         if len(self._val_y):
