@@ -253,13 +253,13 @@ class LearnPage(QWidget):
         return self.model.index(section_id)
 
     def _on_row(self, row: int) -> None:
-        if 0 <= row < len(self.sections):
-            self.show_section(self.sections[row].id)
+        if 0 <= row < len(self.sections):  # chosen in the list: built a few blocks per turn
+            self.show_section(self.sections[row].id, sliced=True)
 
     def step_section(self, delta: int) -> None:
         target = self.model.neighbour(delta)
         if target is not None:
-            self.show_section(target)
+            self.show_section(target, sliced=True)
 
     def show_section(self, section_id: str, scroll: float | None = None, sliced: bool = False) -> None:
         """Show one section; ``scroll`` (0..1) is how far down to start (default: where
@@ -278,8 +278,10 @@ class LearnPage(QWidget):
             self.section_list.blockSignals(True)
             self.section_list.setCurrentRow(i)
             self.section_list.blockSignals(False)
-        if sliced:
-            self._rendering = Slices(self, self._render_steps(section))
+        if sliced:  # the title and the first paragraph now, the rest over the next turns
+            steps = self._render_steps(section)
+            next(steps, None)
+            self._rendering = Slices(self, steps)
         else:
             self._render(section)
         view = self.model.view(section)
