@@ -45,6 +45,7 @@ from quizapp.ui.author.items import ItemsMixin
 from quizapp.ui.author.preview import MAX_SEED, PreviewPanel, ProblemsList
 from quizapp.ui.author.undo import _Edit, _UndoKeys
 from quizapp.ui.shared.a11y import quiet_scroll, tab_first, tab_into
+from quizapp.ui.shared.warm import AFTER_PAINT_MS
 from quizapp.ui.shared.theme import ERROR_COLOR
 
 
@@ -312,8 +313,8 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         tab_into(self.tree, form)  # made after the panels beside it: Tab follows the layout
 
     def _build_form_soon(self) -> None:
-        if self._form is None:
-            QTimer.singleShot(0, self, lambda: self.form)
+        if self._form is None:  # in a turn of its own, after the page's first paint
+            QTimer.singleShot(AFTER_PAINT_MS, self, lambda: self.form)
 
     def _build_actions(self) -> None:
         scope = Qt.ShortcutContext.WidgetWithChildrenShortcut
