@@ -26,6 +26,7 @@ from quizapp.ui.shared.theme import (
 from quizapp.ui.achievements.toast import ToastManager
 
 APP_NAME = "quizapp"
+HELP_TITLE = "&Help"
 DEFAULT_SIZE = QSize(1280, 800)
 WARM_AFTER_MS = 150  # after the first paint: the warm-up starts (see _warm_up)
 
@@ -205,7 +206,7 @@ class MainWindow(QMainWindow):
         if hasattr(hints, "colorSchemeChanged"):  # Qt 6.5+: the desktop switched light/dark
             hints.colorSchemeChanged.connect(self._on_color_scheme)
 
-        self.help_menu = bar.addMenu("&Help")
+        self.help_menu = bar.addMenu(HELP_TITLE)
         self.act_about = QAction(f"&About {APP_NAME}", self)
         self.act_about.setShortcut(QKeySequence("F1"))
         self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
@@ -251,7 +252,7 @@ class MainWindow(QMainWindow):
             self.pages[key] = page
             menu = page.menu() if hasattr(page, "menu") else None
             if menu is not None:
-                self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+                self.menuBar().insertMenu(self._help_action(), menu)
                 self._page_menus[key] = menu
             settings = open_settings()
             settings.beginGroup(f"pages/{key}")
@@ -261,6 +262,15 @@ class MainWindow(QMainWindow):
             if self._warming is not None and not self._warming.active:
                 freeze_heap()  # the new page lives as long as the window
         return self.pages[key]
+
+    def _help_action(self) -> QAction | None:
+        """The Help menu's entry in the menu bar, looked up afresh: the Python wrapper of the
+        Help menu kept from when it was made goes stale once the Author page has been shown
+        (PySide invalidates it although the menu lives on), so it is not used here."""
+        for action in self.menuBar().actions():
+            if action.text() == HELP_TITLE:
+                return action
+        return None
 
     def show_page(self, key: str, focus: bool = False) -> None:
         i = self._index(key)
