@@ -60,13 +60,19 @@ def test_typed_start_point(page):
     assert page.runs[1].path[0] == pytest.approx([-5.0, 2.5])
 
 
-def test_add_duplicate_remove_optimizers(page):
+def settle(page, qtbot) -> None:
+    """Wait until the lanes computed off the GUI thread have arrived and are drawn."""
+    qtbot.waitUntil(lambda: not page.busy and not page._pending, timeout=10000)
+
+
+def test_add_duplicate_remove_optimizers(page, qtbot):
     page.add_lane("rmsprop")
     assert [lane.optimizer for lane in page.state.lanes] == ["sgd", "momentum", "adam", "rmsprop"]
     colors = [lane.color for lane in page.state.lanes]
     assert len(set(colors)) == 4
     assert page.current == 3 and page.editor.optimizer.currentData() == "rmsprop"
     assert set(page.editor.hyper_fields) == set(optim.defaults("rmsprop"))
+    settle(page, qtbot)  # the new lane is computed on a worker
     assert page.runs[3] is not None
     page.duplicate_lane()
     assert len(page.state.lanes) == 5
@@ -181,12 +187,13 @@ def test_a_frame_is_blitted_not_redrawn(page, monkeypatch):
 
 
 @pytest.mark.parametrize("preset_id", list(presets.load()))
-def test_each_preset_loads_and_replays_its_story(page, preset_id):
+def test_each_preset_loads_and_replays_its_story(page, qtbot, preset_id):
     preset = presets.get(preset_id)
     page.load_preset(preset_id)
     assert page.state.preset == preset_id and page.step == 0
     assert [lane.label for lane in page.state.lanes] == [lane.label for lane in preset.lanes]
     assert preset.title in page.caption.text()
+    settle(page, qtbot)  # the lanes arrive from a worker thread
     for lane, run in zip(preset.lanes, page.runs):
         np.testing.assert_array_equal(run.path, presets.run_lane(preset, lane).path)
     page.run_to_end()
@@ -395,21 +402,21 @@ def test_notebook_without_a_store_keeps_runs_in_memory(qtbot, tmp_path):
     assert "newer quizapp" in page.notebook_panel.status.text()
 
 
-def test_lr_sweep_uses_one_batched_call_per_optimizer(page, monkeypatch, qtbot):
+def test_lr_sweep_runs_every_lane_and_rate_in_one_loop(page, monkeypatch, qtbot):
     calls = []
-    real = optim.sweep
+    real = sim_model.sweep_many
 
-    def counting(*args, **kwargs):
-        calls.append((args[1], len(kwargs["lrs"])))
-        return real(*args, **kwargs)
+    def counting(many, **kwargs):
+        calls.append([(c["optimizer"], len(c["hyper"]["lr"])) for c in many])
+        return real(many, **kwargs)
 
-    monkeypatch.setattr(optim, "sweep", counting)
+    monkeypatch.setattr(sim_model, "sweep_many", counting)
     page.show_sweep()
     # off the GUI thread: the page says it is busy and offers to cancel meanwhile
     assert page.sweep_results is None and "Cancel" in page.sweep_button.text()
     qtbot.waitUntil(lambda: page.sweep_results is not None, timeout=10000)
     assert page.sweep_button.text() == "Run s&weep" and page.sweep_progress.isHidden()
-    assert calls == [("sgd", 40), ("momentum", 40), ("adam", 40)]
+    assert calls == [[("sgd", 40), ("momentum", 40), ("adam", 40)]]
     results = page.sweep_results
     sgd = results[0]
     assert sgd[4][-1] and not sgd[4][0]  # the largest rates diverge, the smallest do not
@@ -424,13 +431,13 @@ def test_a_running_lr_sweep_can_be_cancelled(page, monkeypatch, qtbot):
     import threading
 
     gate = threading.Event()
-    real = optim.sweep
+    real = sim_model.sweep_many
 
     def slow(*args, **kwargs):
         gate.wait(5)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(optim, "sweep", slow)
+    monkeypatch.setattr(sim_model, "sweep_many", slow)
     page.show_sweep()
     assert page.sweep_progress.isVisible()
     qtbot.mouseClick(page.sweep_button, Qt.MouseButton.LeftButton)  # the button cancels
