@@ -522,9 +522,14 @@ def test_a_new_race_is_drawn_at_step_0_after_a_finished_one(page, qtbot):
     qtbot.keyClick(page.canvas, Qt.Key.Key_End)
     assert page.step == page.state.steps and drawn_points(page) == page.state.steps + 1
     # a new race loaded the way another page does it (Learn's Try it, Practice's Show)
+    sim_model._RUNS.clear()  # the new race is computed, not taken from an earlier test's cache
     page.open_with(preset="lr-too-large")
+    assert page.busy  # its lanes are on a worker thread: nothing of the old race is drawn meanwhile
     assert page.step == 0 and "Step 0 of" in page.status.text()
     assert page.canvas.step == 0
+    assert all(drawn_points(page, i) == 0 for i in range(len(page.state.lanes)))
+    settle(page, qtbot)
+    assert page.canvas.step == 0 and "Step 0 of" in page.status.text()
     assert drawn_points(page) == 1  # only the start, not the old run's 80 steps
     assert page.canvas.cursor.get_xdata()[0] == 0
     # switching to a custom formula after a finished race: map and status agree

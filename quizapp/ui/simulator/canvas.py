@@ -388,9 +388,11 @@ class RaceCanvas(_Canvas):
         dx, dy = x1 - x0, y1 - y0
         log = self.surface is None or self.surface.min_value is not None
         for i, ((lane, run), arts) in enumerate(zip(self.lanes, self._lane_artists)):
-            if run is None or not lane.visible:
+            if run is None or not lane.visible:  # hidden, or its run is still being computed
                 for artist in vars(arts).values():
                     artist.set_visible(False)
+                for artist in (arts.path, arts.head, arts.loss):
+                    artist.set_data([], [])  # nothing of an older run stays behind
                 continue
             n = min(step, run.steps)
             path = _finite_path(run.path[: n + 1])
