@@ -319,16 +319,33 @@ def cached_run(key: str) -> optim.Run | None:
 
 def run_lane_tasks(tasks: list[LaneTask], stop=None) -> dict[str, optim.Run]:
     """Run the lanes (one loop for all of them, see :func:`simulate_many`) and cache each
-    run under its key. ``stop``: see :func:`simulate_many` (then returns {} when stopped)."""
+    run under its key; {} when ``stop`` stopped it (see :func:`drive`)."""
+    return drive(iter_lane_tasks(tasks), stop) or {}
+
+
+def iter_lane_tasks(tasks: list[LaneTask]):
+    """:func:`run_lane_tasks` one step at a time: a generator of (step, steps) whose
+    return value is the runs by key (see :func:`drive`)."""
     todo: dict[str, LaneTask] = {}
     for task in tasks:
         todo.setdefault(task.key, task)
-    batches = simulate_many([t.call for t in todo.values()], record_state=True, stop=stop)
-    if batches is None:
-        return {}
+    batches = yield from iter_many([t.call for t in todo.values()], record_state=True)
     runs = {key: batch.row(0) for key, batch in zip(todo, batches)}
     store_runs(runs)
     return runs
+
+
+def drive(work, stop=None):
+    """Run a generator of (step, steps) to its end and give its return value; None when
+    ``stop(step, steps)`` returns True (checked at every step)."""
+    try:
+        while True:
+            step, steps = next(work)
+            if stop is not None and stop(step, steps):
+                work.close()
+                return None
+    except StopIteration as end:
+        return end.value
 
 
 def store_runs(runs: dict[str, optim.Run]) -> None:
@@ -394,26 +411,28 @@ def simulate_many(calls: list[dict[str, Any]], record_state: bool = False,
     per step, each surface's gradient is one call for every row on it, then each call's
     own noise, clipping and optimizer update, then one divergence test for all rows.
     Calls out of the ordinary (several starts, per-row noise...) go to the engine.
-
-    ``stop``: called every few steps; when it returns True the work is dropped and the
-    result is None (a cancelled recompute or sweep).
+    ``stop``: see :func:`drive` (then the result is None).
     """
+    return drive(iter_many(calls, record_state), stop)
+
+
+def iter_many(calls: list[dict[str, Any]], record_state: bool = False, keep_path: bool = True):
+    """:func:`simulate_many` (or, without ``keep_path``, :func:`sweep_many`) as a generator
+    of (step, steps), so a caller can run it in slices between other work."""
     preps = [_prepare(c) for c in calls]
     fused = [i for i, p in enumerate(preps) if not p["fallback"]]
-    steps = {preps[i]["steps"] for i in fused}
-    if len(steps) > 1:  # one loop needs one length
+    if fused:  # one loop needs one length
         keep = preps[fused[0]]["steps"]
         fused = [i for i in fused if preps[i]["steps"] == keep]
-    out: list[optim.BatchRun | None] = [None] * len(calls)
+    out: list = [None] * len(calls)
     for i, call in enumerate(calls):
         if i not in fused:
-            out[i] = optim.simulate_batch(**call, record_state=record_state)
+            batch = optim.simulate_batch(**call, record_state=record_state)
+            out[i] = batch if keep_path else (batch.final_loss(), batch.diverged_at)
     if fused:
-        batches = _fused_loop([preps[i] for i in fused], record_state, stop)
-        if batches is None:
-            return None
-        for i, batch in zip(fused, batches):
-            out[i] = batch
+        results = yield from _fused_loop([preps[i] for i in fused], record_state, keep_path)
+        for i, result in zip(fused, results):
+            out[i] = result
     return out
 
 
@@ -421,31 +440,14 @@ def sweep_many(calls: list[dict[str, Any]], stop=None) -> list[tuple[np.ndarray,
     """LR sweeps (``simulate_batch`` keyword arguments with ``hyper["lr"]`` an array) in one
     loop, keeping only what the sweep plot needs: per call, the final loss of each rate (at
     its divergence point for a diverged row) and ``diverged_at`` (-1: never). None if stopped."""
-    preps = [_prepare(c) for c in calls]
-    fused = [i for i, p in enumerate(preps) if not p["fallback"]]
-    if fused:
-        keep = preps[fused[0]]["steps"]
-        fused = [i for i in fused if preps[i]["steps"] == keep]
-    out: list = [None] * len(calls)
-    for i, call in enumerate(calls):
-        if i not in fused:
-            batch = optim.simulate_batch(**call)
-            out[i] = (batch.final_loss(), batch.diverged_at)
-    if fused:
-        results = _fused_loop([preps[i] for i in fused], False, stop, keep_path=False)
-        if results is None:
-            return None
-        for i, result in zip(fused, results):
-            out[i] = result
-    return out
+    return drive(iter_many(calls, keep_path=False), stop)
 
 
 _LIMIT = 1e10  # the engine's divergence limit (quizapp.optim.simulate.DIVERGENCE_LIMIT)
 _CLIP_EPS = 1e-6  # added to the norm, as torch's clip_grad_norm_ does
 
 
-def _fused_loop(preps: list[dict[str, Any]], record_state: bool, stop,
-                keep_path: bool = True) -> list[optim.BatchRun] | list[tuple] | None:
+def _fused_loop(preps: list[dict[str, Any]], record_state: bool, keep_path: bool = True):
     """The loop of :func:`simulate_many`. Without ``keep_path`` (a sweep) no trajectory is
     kept: each call gives (final loss, diverged_at) per row, as ``BatchRun.final_loss()``
     and ``BatchRun.diverged_at`` would give them."""
@@ -498,8 +500,7 @@ def _fused_loop(preps: list[dict[str, Any]], record_state: bool, stop,
     all_active = True
     with np.errstate(all="ignore"):
         for t in range(steps):
-            if stop is not None and t % 50 == 0 and stop(t, steps):
-                return None
+            yield t, steps
             # fresh arrays every step, as in the engine: an optimizer may keep a reference
             # (SGD's momentum buffer starts as the first gradient itself)
             if single is not None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_qtagg import NavigationToolbar2QT
-from PySide6.QtCore import QEvent, QObject, QRunnable, QSignalBlocker, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton, QAbstractItemView, QComboBox, QFileDialog, QFrame, QGroupBox, QHBoxLayout,
@@ -55,81 +55,101 @@ class _RaceToolbar(NavigationToolbar2QT):
         return self._page.export_figure()
 
 
-class _JobSignals(QObject):
+SLICE_S = 0.010  # the longest a slice of computing keeps the event loop waiting
+
+
+class _Slices(QObject):
+    """Long work on the GUI thread in slices of at most ``SLICE_S``, between other events.
+
+    ``work`` is a generator of (step, steps) (see :func:`sim_model.drive`); a 0 ms timer
+    runs it slice by slice, so the window paints and takes keys between slices, and
+    nothing competes with painting for Python's interpreter lock (a worker thread
+    would: every Qt call the GUI thread makes must win the lock back from it).
+    :meth:`cancel` drops the work; :meth:`finish` runs the rest at once. ``done`` carries
+    the generator's return value."""
+
     progress = Signal(int)  # per cent of the steps done
     done = Signal(object)
 
+    def __init__(self, work, parent: QObject):
+        super().__init__(parent)
+        self.work = work
+        self.result = None
+        self.finished = False
+        self._timer = QTimer(self, interval=0)
+        self._timer.timeout.connect(self._turn)
 
-class _RaceJob(QRunnable):
-    """A recompute's missing lanes on a worker thread, in one loop (no Qt inside).
+    def start(self) -> None:
+        self._timer.start()
 
-    ``tasks``: lane index -> :class:`sim_model.LaneTask` (plain data: the page may go on
-    editing meanwhile). Reports ``(runs by key, failures by lane index)``."""
+    def cancel(self) -> None:
+        self._timer.stop()
+        if not self.finished:
+            self.finished = True
+            self.work.close()
 
-    def __init__(self, tasks: dict):
-        super().__init__()
-        self.tasks = tasks
-        self.cancelled = False
-        self.signals = _JobSignals()
-        self.setAutoDelete(False)  # the page keeps it while it may still report
+    def finish(self) -> None:
+        self._run(None)
 
-    def run(self) -> None:
-        out = compute_lanes(self.tasks, stop=lambda _t, _n: self.cancelled)
-        if not self.cancelled:
-            self.signals.done.emit(out)
+    def _turn(self) -> None:
+        self._run(time.perf_counter() + SLICE_S)
+
+    def _run(self, deadline: float | None) -> None:
+        if self.finished:
+            return
+        step = steps = 0
+        try:
+            while True:
+                step, steps = next(self.work)
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
+        except StopIteration as end:
+            self._timer.stop()
+            self.finished = True
+            self.result = end.value
+            self.done.emit(end.value)
+            return
+        self.progress.emit(int(100 * step / max(steps, 1)))
 
 
-def compute_lanes(tasks: dict, stop=None) -> tuple[dict, dict]:
-    """Run lane tasks; one failing lane never takes the others (or the window) down."""
-    runs, failures = {}, {}
+def _race_work(tasks: dict):
+    """Compute lane tasks (lane index -> :class:`sim_model.LaneTask`), all in one loop;
+    returns (runs by key, failures by lane index). One lane the engine refuses never
+    takes the others (or the window) down."""
     try:
-        runs = sim_model.run_lane_tasks(list(tasks.values()), stop=stop)
+        runs = yield from sim_model.iter_lane_tasks(list(tasks.values()))
+        return runs, {}
     except Exception:  # find which lane it was: each alone
+        runs, failures = {}, {}
         for i, task in tasks.items():
             try:
-                runs.update(sim_model.run_lane_tasks([task], stop=stop))
-            except Exception as exc:  # an engine refusal, reported in the status line
+                runs.update((yield from sim_model.iter_lane_tasks([task])))
+            except Exception as exc:  # reported in the status line
                 failures[i] = str(exc)
-    return runs, failures
+        return runs, failures
 
 
-class _SweepJob(QRunnable):
-    """The LR sweep on a worker thread: every lane's rates in one loop (no Qt inside)."""
-
-    def __init__(self, tasks: list, lrs: np.ndarray, base: float | None):
-        super().__init__()
-        self.tasks = tasks
-        self.lrs = lrs
-        self.base = base
-        self.cancelled = False
-        self.signals = _JobSignals()
-        self.setAutoDelete(False)  # the page keeps it while it may still report
-
-    def _stop(self, step: int, steps: int) -> bool:
-        if not self.cancelled:
-            self.signals.progress.emit(int(100 * step / max(steps, 1)))
-        return self.cancelled
-
-    def run(self) -> None:
-        results, failures = [], []
-        shift = self.base if self.base is not None else 0.0
-        try:
-            finals = sim_model.sweep_many([call for _i, _lane, call in self.tasks], stop=self._stop)
-        except Exception:  # find which lane it was: each alone
-            finals = []
-            for i, lane, call in self.tasks:
-                try:
-                    finals += sim_model.sweep_many([call], stop=self._stop) or [None]
-                except Exception as exc:  # reported in the status line, never raised in a thread
-                    failures.append(f"Sweep of {lane.label} failed: {exc}")
-                    finals.append(None)
-        if finals is None or self.cancelled:
-            return
-        for (i, lane, _call), out in zip(self.tasks, finals):
-            if out is not None:
-                final, diverged_at = out
-                results.append((i, lane, self.lrs, final - shift, diverged_at >= 0))
-        self.signals.done.emit((results, failures, self.lrs))
+def _sweep_work(tasks: list, lrs: np.ndarray, base: float | None):
+    """Every lane's rates in one loop, keeping final losses; returns (results, failures, lrs)."""
+    calls = [call for _i, _lane, call in tasks]
+    failures = []
+    try:
+        finals = yield from sim_model.iter_many(calls, keep_path=False)
+    except Exception:  # find which lane it was: each alone
+        finals = []
+        for _i, lane, call in tasks:
+            try:
+                finals += (yield from sim_model.iter_many([call], keep_path=False))
+            except Exception as exc:
+                failures.append(f"Sweep of {lane.label} failed: {exc}")
+                finals.append(None)
+    shift = base if base is not None else 0.0
+    results = []
+    for (i, lane, _call), out in zip(tasks, finals):
+        if out is not None:
+            final, diverged_at = out
+            results.append((i, lane, lrs, final - shift, diverged_at >= 0))
+    return results, failures, lrs
 
 
 class SimulatorPage(QWidget):
@@ -159,8 +179,8 @@ class SimulatorPage(QWidget):
         self.view3d = None
         self.sweep_canvas = None
         self.sweep_results = None
-        self._sweep_job: _SweepJob | None = None
-        self._race_job: _RaceJob | None = None
+        self._sweep_job: _Slices | None = None
+        self._race_job: _Slices | None = None
         self._failures: list[str] = []
 
         self.timer = QTimer(self)
@@ -486,19 +506,19 @@ class SimulatorPage(QWidget):
         if self._pending:
             self.recompute(self._pending_surface, wait=True)
         elif self._race_job is not None:
-            self.recompute(wait=True)  # what the worker finished is cached; the rest here
+            self._race_job.finish()  # the rest of the work, now
 
     @property
     def busy(self) -> bool:
-        """True while lanes are being computed off the GUI thread."""
+        """True while lanes are being computed (in slices, between other events)."""
         return self._race_job is not None
 
     def recompute(self, surface: bool = False, wait: bool = False) -> None:
         """Compute every valid lane and redraw; invalid values keep the last run.
 
-        Cached lanes are drawn at once; the others are computed on a worker (``wait``:
-        here and now) and drawn when they arrive. Until then a lane being recomputed
-        keeps its previous run on screen (a new race starts with none)."""
+        Cached lanes are drawn at once; the others are computed in slices between other
+        events (``wait``: here and now) and drawn when they are in. Until then a lane
+        being recomputed keeps its previous run on screen (a new race starts with none)."""
         self._pending = False
         self._pending_surface = False
         self._cancel_race()
@@ -536,20 +556,21 @@ class SimulatorPage(QWidget):
             else:
                 tasks[i] = task
         if tasks and wait:
-            self._take_runs(tasks, *compute_lanes(tasks))
+            self._take_runs(tasks, *sim_model.drive(_race_work(tasks)))
             tasks = {}
         self._show_runs()
-        if tasks:  # after the drawing above: the worker then has the processor to itself
-            job = _RaceJob(tasks)
-            job.signals.done.connect(lambda out, j=job: self._on_race_done(j, out))
+        if tasks:
+            job = _Slices(_race_work(tasks), self)
+            job.tasks = tasks
+            job.done.connect(lambda out, j=job: self._on_race_done(j, out))
             self._race_job = job
             self._busy_timer.start()
-            QThreadPool.globalInstance().start(job)
+            job.start()
 
     def _cancel_race(self) -> None:
         job, self._race_job = self._race_job, None
         if job is not None:
-            job.cancelled = True
+            job.cancel()
         self._busy_timer.stop()
         self.canvas.unsetCursor()
 
@@ -560,7 +581,7 @@ class SimulatorPage(QWidget):
                 if i in failures:
                     self._failures.append(f"{self.state.lanes[i].label}: {failures[i]}")
 
-    def _on_race_done(self, job: "_RaceJob", out) -> None:
+    def _on_race_done(self, job: _Slices, out) -> None:
         if job is not self._race_job:  # dropped: a newer edit started newer work
             return
         self._cancel_race()
@@ -958,7 +979,7 @@ class SimulatorPage(QWidget):
         """Final loss for each learning rate, for every shown lane: all lanes and rates in
         one loop over the steps (:func:`sim_model.sweep_many`), keeping only final losses.
 
-        It runs on a worker thread while the page stays live: the button turns into
+        It runs in slices between other events while the page stays live: the button turns into
         *Cancel* and a bar shows the share of the steps done; the plot shows the result
         when it is in (a new sweep or Cancel drops the running one)."""
         self._ensure_sweep()
@@ -991,10 +1012,11 @@ class SimulatorPage(QWidget):
                 continue
             call["hyper"] = dict(call["hyper"], lr=lrs)
             tasks.append((i, lane, call))  # the worker reads only the call (plain data)
-        job = _SweepJob(tasks, lrs, base)
+        job = _Slices(_sweep_work(tasks, lrs, base), self)
         job.failures = failures
-        job.signals.progress.connect(self._on_sweep_progress)
-        job.signals.done.connect(lambda out, j=job: self._on_sweep_done(j, out))
+        job.base = base
+        job.progress.connect(self._on_sweep_progress)
+        job.done.connect(lambda out, j=job: self._on_sweep_done(j, out))
         self._sweep_job = job
         self.sweep_button.setText("Cancel s&weep")
         self.sweep_button.setAccessibleName("Cancel the running learning-rate sweep")
@@ -1002,12 +1024,12 @@ class SimulatorPage(QWidget):
         self.sweep_progress.setValue(0)
         self.sweep_progress.show()
         self._set_status(f"Sweeping {len(lrs)} rates for {len(tasks)} optimizer(s)…")
-        QThreadPool.globalInstance().start(job)
+        job.start()
 
     def cancel_sweep(self) -> None:
         job, self._sweep_job = self._sweep_job, None
         if job is not None:
-            job.cancelled = True
+            job.cancel()
             self._sweep_idle()
             self._set_status("Sweep cancelled.")
 
@@ -1020,7 +1042,7 @@ class SimulatorPage(QWidget):
         if self._sweep_job is not None:
             self.sweep_progress.setValue(done)
 
-    def _on_sweep_done(self, job: "_SweepJob", out) -> None:
+    def _on_sweep_done(self, job: _Slices, out) -> None:
         if job is not self._sweep_job:  # cancelled, or replaced by a newer sweep
             return
         self._sweep_job = None
