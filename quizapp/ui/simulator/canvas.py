@@ -457,13 +457,14 @@ class RaceCanvas(_Canvas):
             arrow.set_color(color)
             arrow.set_visible(True)
 
-    def redraw(self, step: int | None = None) -> None:
+    def redraw(self, step: int | None = None, static: bool = True) -> None:
         """Show new runs at ``step`` (default: the current one): a full draw only when axes,
-        limits or legend changed."""
+        limits or legend changed. ``static=False``: never a full draw (while runs are still
+        being computed: the one full draw comes with them), only the lanes and previews."""
         if step is not None:
             self.step = max(0, min(int(step), self.steps))
         key = self._static_signature()
-        if key != self._static_key or not self.blitter.ready:
+        if static and key != self._static_key or not self.blitter.ready:
             self.full_redraw()
             return
         self.show_step(self.step, blit=False)

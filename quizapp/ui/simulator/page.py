@@ -558,7 +558,7 @@ class SimulatorPage(QWidget):
         if tasks and wait:
             self._take_runs(tasks, *sim_model.drive(_race_work(tasks)))
             tasks = {}
-        self._show_runs()
+        self._show_runs(light=bool(tasks))
         if tasks:
             job = _Slices(_race_work(tasks), self)
             job.tasks = tasks
@@ -596,19 +596,23 @@ class SimulatorPage(QWidget):
             self._set_status(f"Computing {n} optimizer{'s' if n > 1 else ''}…")
             self.canvas.setCursor(Qt.CursorShape.BusyCursor)
 
-    def _show_runs(self) -> None:
-        """Draw the runs there are (the page's step is the one truth: a new race starts at 0)."""
+    def _show_runs(self, light: bool = False) -> None:
+        """Draw the runs there are (the page's step is the one truth: a new race starts at 0).
+
+        ``light`` (more runs are coming): lanes and step at once, but the axes, legend
+        and limits only with the runs, so one load or edit costs one full draw."""
         failures = self._failures
         self.step = min(self.step, self.state.steps)
         self.canvas.selected = self.current
         self.canvas.set_runs(self._pairs(), self.state.steps)
-        self.canvas.redraw(self.step)  # the page's step is the one truth (a new race starts at 0)
-        # the new trajectories first; the state panel's HTML on the next turn
-        self._last_panel = time.perf_counter()
-        self._panel_stale = True
-        self._panel_timer.start()
-        if self.view3d is not None and self.tabs.currentWidget() is self.tab3d:
-            self.view3d.set_runs(self._pairs(), self.step)
+        self.canvas.redraw(self.step, static=not light)
+        if not light:
+            # the new trajectories first; the state panel's HTML on the next turn
+            self._last_panel = time.perf_counter()
+            self._panel_stale = True
+            self._panel_timer.start()
+            if self.view3d is not None and self.tabs.currentWidget() is self.tab3d:
+                self.view3d.set_runs(self._pairs(), self.step)
         self.lane_list.set_lanes(self.state.lanes, self.current, self.errors)
         self._update_lanes_title()
         if failures:
