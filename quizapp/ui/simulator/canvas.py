@@ -217,11 +217,16 @@ class RaceCanvas(_Canvas):
 
     # ------------------------------------------------------------------ surface
 
-    def set_surface(self, surface: optim.Surface, view=None) -> None:
-        """Draw the contour map (log-spaced levels) and mark the minima."""
-        self.surface = surface
-        self.view = tuple(view or surface.view)
+    def set_surface(self, surface: optim.Surface, view=None, force: bool = False) -> None:
+        """Draw the contour map (log-spaced levels) and mark the minima (nothing to do when
+        that map is already shown, unzoomed: a new race on the same surface)."""
+        view = tuple(view or surface.view)
         ax = self.ax
+        if (not force and surface is self.surface and view == self.view and self._static
+                and tuple(ax.get_xlim()) == view[:2] and tuple(ax.get_ylim()) == view[2:]):
+            return
+        self.surface = surface
+        self.view = view
         for artist in self._static:
             artist.remove()
         self._static = []
@@ -486,7 +491,7 @@ class RaceCanvas(_Canvas):
         style_figure(self.figure, self.colors)
         self.cursor.set_color(self.colors.text)
         if self.surface is not None:
-            self.set_surface(self.surface, self.view)
+            self.set_surface(self.surface, self.view, force=True)
             self._legend_key = None
             self.set_runs(self.lanes, self.steps)
         self.full_redraw()

@@ -311,6 +311,7 @@ class SimulatorPage(QWidget):
         self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         cap_row.addWidget(self.caption_toggle, 0, Qt.AlignmentFlag.AlignTop)
         cap_row.addWidget(self.caption, 1)
+        self.caption.installEventFilter(self)  # its height follows its width (_fit_caption)
         cv.addLayout(cap_row)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Views")
@@ -441,23 +442,58 @@ class SimulatorPage(QWidget):
         self.caption_toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         self._show_caption()
 
+    OWN_RACE = ("Your own race.",
+                "Click the map to choose a start point, add optimizers on the left, then press "
+                "Play (Space). Change one knob at a time and compare runs in the Notebook tab.")
+    CHANGED = " <i>(changed by you: the story describes the original)</i>"
+
+    def _caption_text(self, title: str, body: str, expanded: bool) -> str:
+        return f"<b>{title}</b> {body}" if expanded else f"<b>{title}</b>"
+
     def _show_caption(self) -> None:
         expanded = self.caption_toggle.isChecked()
         preset = self.presets.get(self.state.preset) if self.state.preset else None
         with QSignalBlocker(self.preset_combo):
             self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findData(self.state.preset)))
         if preset is None:
-            title = "Your own race."
-            body = ("Click the map to choose a start point, add optimizers on the left, then "
-                    "press Play (Space). Change one knob at a time and compare runs in the "
-                    "Notebook tab.")
+            title, body = self.OWN_RACE
         else:
             title = f"{preset.title}."
             if self.state.modified:
-                title += " <i>(changed by you: the story describes the original)</i>"
+                title += self.CHANGED
             body = preset.caption
         self.caption.setToolTip(body)
-        self.caption.setText(f"<b>{title}</b> {body}" if expanded else f"<b>{title}</b>")
+        self.caption.setText(self._caption_text(title, body, expanded))
+        self._fit_caption()
+
+    def _fit_caption(self) -> None:
+        """Give the caption the height of the longest story at its width, so loading
+        another story never resizes the map (a resize costs a whole redraw of it)."""
+        width = self.caption.width()
+        expanded = self.caption_toggle.isChecked()
+        key = (width, expanded, self.caption.font().key())
+        if width <= 0 or key == getattr(self, "_caption_fit", None):
+            return
+        self._caption_fit = key
+        measure = getattr(self, "_caption_measure", None)
+        if measure is None:
+            measure = self._caption_measure = QLabel()
+            measure.setWordWrap(True)
+            measure.setTextFormat(Qt.TextFormat.RichText)
+            measure.setMargin(self.caption.margin())
+        measure.setFont(self.caption.font())
+        stories = [self.OWN_RACE] + [(f"{p.title}.{self.CHANGED}", p.caption)
+                                     for p in self.presets.values()]
+        height = 0
+        for title, body in stories:
+            measure.setText(self._caption_text(title, body, expanded))
+            height = max(height, measure.heightForWidth(width))
+        self.caption.setMinimumHeight(height)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if obj is self.caption and event.type() == QEvent.Type.Resize:
+            self._fit_caption()
+        return super().eventFilter(obj, event)
 
     def load_preset(self, preset_id: str) -> None:
         """Replace the race by one of the chapter's stories (at step 0, ready to play)."""
@@ -558,7 +594,9 @@ class SimulatorPage(QWidget):
         if tasks and wait:
             self._take_runs(tasks, *sim_model.drive(_race_work(tasks)))
             tasks = {}
-        self._show_runs(light=bool(tasks))
+        if not tasks or any(self.runs[i] is None for i in tasks) or surface:
+            self._show_runs(light=bool(tasks))
+        # else (an edit of lanes that are on screen): they stay until their new runs are in
         if tasks:
             job = _Slices(_race_work(tasks), self)
             job.tasks = tasks
