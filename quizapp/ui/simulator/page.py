@@ -80,6 +80,8 @@ class _Slices(QObject):
         self._timer.timeout.connect(self._turn)
 
     def start(self) -> None:
+        """Run slices from the next event-loop turn on (the drawing of the runs, when
+        they are in, then gets a turn of its own)."""
         self._timer.start()
 
     def cancel(self) -> None:
@@ -594,7 +596,8 @@ class SimulatorPage(QWidget):
         if tasks and wait:
             self._take_runs(tasks, *sim_model.drive(_race_work(tasks)))
             tasks = {}
-        if not tasks or any(self.runs[i] is None for i in tasks) or surface:
+        shown = not tasks or any(self.runs[i] is None for i in tasks) or surface
+        if shown:
             self._show_runs(light=bool(tasks))
         # else (an edit of lanes that are on screen): they stay until their new runs are in
         if tasks:
