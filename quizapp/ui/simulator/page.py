@@ -311,6 +311,7 @@ class SimulatorPage(QWidget):
         self.caption.setTextFormat(Qt.TextFormat.RichText)
         self.caption.setMargin(2)
         self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         cap_row.addWidget(self.caption_toggle, 0, Qt.AlignmentFlag.AlignTop)
         cap_row.addWidget(self.caption, 1)
         self.caption.installEventFilter(self)  # its height follows its width (_fit_caption)
@@ -647,13 +648,12 @@ class SimulatorPage(QWidget):
         self.canvas.selected = self.current
         self.canvas.set_runs(self._pairs(), self.state.steps)
         self.canvas.redraw(self.step, static=not light)
-        if not light:
-            # the new trajectories first; the state panel's HTML on the next turn
-            self._last_panel = time.perf_counter()
-            self._panel_stale = True
-            self._panel_timer.start()
-            if self.view3d is not None and self.tabs.currentWidget() is self.tab3d:
-                self.view3d.set_runs(self._pairs(), self.step)
+        # the new trajectories first; the state panel's HTML on the next turn
+        self._last_panel = time.perf_counter()
+        self._panel_stale = True
+        self._panel_timer.start()
+        if not light and self.view3d is not None and self.tabs.currentWidget() is self.tab3d:
+            self.view3d.set_runs(self._pairs(), self.step)
         self.lane_list.set_lanes(self.state.lanes, self.current, self.errors)
         self._update_lanes_title()
         if failures:
