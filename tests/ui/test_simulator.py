@@ -714,3 +714,75 @@ def test_exported_png_has_a_margin_on_every_side(page, tmp_path, monkeypatch):
     border = [(x, y) for x in range(w) for y in (0, 1, 2, h - 3, h - 2, h - 1)]
     border += [(x, y) for y in range(h) for x in (0, 1, 2, w - 3, w - 2, w - 1)]
     assert all(image.pixelColor(x, y) == background for x, y in border)
+
+
+# ------------------------------------------------- big races stay responsive
+
+
+def _big_race() -> sim_model.SimState:
+    state = sim_model.SimState(surface="valley", start=(-9.0, 3.0), steps=1500)
+    for i, (name, lr) in enumerate((("sgd", 0.05), ("momentum", 0.05), ("nesterov", 0.02),
+                                    ("adagrad", 0.5), ("rmsprop", 0.05), ("adam", 0.3),
+                                    ("adamw", 0.3), ("adam", 0.05))):
+        state.lanes.append(sim_model.Lane(optimizer=name, color=sim_model.PALETTE[i], hyper={"lr": lr}))
+    return state
+
+
+def test_a_big_race_is_computed_in_slices_while_the_window_runs(page, qtbot, monkeypatch):
+    """8 lanes x 1500 steps: loading returns at once, the work runs in many short turns
+    of the event loop (a timer of the page keeps firing meanwhile), then every lane is
+    drawn, each run exactly the engine's."""
+    from quizapp.ui.simulator import page as page_module
+
+    turns = []
+    real_turn = page_module._Slices._turn
+
+    def counting(self):
+        turns.append(1)
+        real_turn(self)
+
+    monkeypatch.setattr(page_module._Slices, "_turn", counting)
+    sim_model._RUNS.clear()
+    ticks = []
+    timer = page_module.QTimer(page, interval=1)
+    timer.timeout.connect(lambda: ticks.append(page.busy))
+    timer.start()
+    page._load_state(_big_race(), reset_step=True)
+    assert page.busy and all(run is None for run in page.runs)
+    settle(page, qtbot)
+    timer.stop()
+    assert len(turns) > 3 and ticks.count(True) >= 3  # the loop ran between slices
+    assert all(run is not None and run.steps == 1500 for run in page.runs)
+    lane = page.state.lanes[5]
+    direct = optim.simulate("valley", "adam", steps=1500, start=(-9.0, 3.0), hyper=lane.hyper,
+                            record_state=True)
+    np.testing.assert_array_equal(page.runs[5].path, direct.path)
+    np.testing.assert_array_equal(page.runs[5].states["exp_avg"], direct.states["exp_avg"])
+    assert page.canvas._ghosts[7].get_visible()  # every lane drawn (its faint preview)
+
+
+def test_flush_finishes_the_work_at_once_and_a_newer_edit_drops_the_older(page, qtbot):
+    sim_model._RUNS.clear()
+    page._load_state(_big_race(), reset_step=True)
+    assert page.busy
+    page.flush()  # what play, step, export and the notebook do before they read the runs
+    assert not page.busy and all(run is not None for run in page.runs)
+    # an edit while lanes compute: the older work is dropped, the newest values win
+    sim_model._RUNS.clear()
+    page.lane_list.list.setCurrentRow(5)
+    page.editor.set_lr(0.123)
+    qtbot.waitUntil(lambda: page.busy, timeout=2000)
+    page.editor.set_lr(0.0456)
+    settle(page, qtbot)
+    assert page.runs[5].lr[0] == pytest.approx(0.0456)
+    assert "Computing" not in page.status.text()
+
+
+def test_space_while_a_race_is_computing_plays_it(page, qtbot):
+    sim_model._RUNS.clear()
+    page.canvas.setFocus()
+    page._load_state(_big_race(), reset_step=True)
+    assert page.busy
+    qtbot.keyClick(page.canvas, Qt.Key.Key_Space)
+    assert page.playing and not page.busy and all(run is not None for run in page.runs)
+    page.pause()

@@ -682,9 +682,9 @@ class SimulatorPage(QWidget):
             self.play()
 
     def play(self) -> None:
+        self.flush()  # the runs still being computed, now
         if not any(r is not None for r in self.runs):
             return
-        self.flush()
         self._record_if_new()
         if self.step >= self.state.steps:
             self.step = 0
@@ -1126,6 +1126,7 @@ class SimulatorPage(QWidget):
         return path or None
 
     def export_trajectories(self) -> Path | None:
+        self.flush()  # every run, as the race now stands
         path = self.ask_save_path(self, "Export trajectories", "CSV (*.csv);;JSON (*.json)",
                                   f"trajectories-{self.state.surface}.csv")
         if not path:
@@ -1145,6 +1146,7 @@ class SimulatorPage(QWidget):
         return path
 
     def export_figure(self) -> Path | None:
+        self.flush()
         path = self.ask_save_path(self, "Export figure", "PNG (*.png);;SVG (*.svg);;PDF (*.pdf)",
                                   f"race-{self.state.surface}.png")
         if not path:
