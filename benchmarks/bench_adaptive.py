@@ -11,9 +11,11 @@ item difficulties are calibrated from the learners simulated before, as in a cla
 the share of right answers among the topic's last ``MASTERY_WINDOW`` answers (what the
 Progress page shows and "practise the weakest topics" uses); the adaptive engine ranks them
 by its Rasch estimate (``quizapp.progress.adaptive.Model`` fed with the learner's answers).
-Three rows are printed: the first version (its order, its ranking), its order ranked by the
-Rasch estimate (how much the estimator alone brings), and the adaptive engine. For each the
-script reports how many answers it takes until
+Four rows are printed: the first version (its order, its ranking), its order ranked by the
+Rasch estimate (how much the estimator alone brings), the adaptive engine, and a bound: an
+ideal engine that covers the topics evenly with perfectly informative questions and exact
+posteriors (``ideal_even_coverage``). For each the script reports how many answers it takes
+until
 
 * the ranking of topics matches the truth: Spearman >= 0.8 on five answers in a row;
 * the weakest topic is found: the estimated weakest is the true weakest, five in a row.
@@ -138,6 +140,47 @@ def simulate(policy: str, learners: list[tuple[str, dict]], bank, true_b: dict, 
     return results
 
 
+def ideal_even_coverage(learners: list[tuple[str, dict]], topics: list[str], max_q: int,
+                        seed: int) -> list[dict]:
+    """What a perfect engine that covers the topics evenly could do: a bound, not a policy.
+
+    It asks the topics in turn and every question at exactly the learner's current estimate
+    (a right answer is a coin toss: the most a yes/no answer can tell), it knows every
+    item's difficulty, and it keeps the exact posterior of each topic's ability on a grid
+    (prior N(0, 1.5^2)). No real session can beat it while covering topics evenly; if it
+    needs N answers for a criterion, an engine that is 2x faster than the first version on
+    that criterion needs that first version to take at least 2N.
+    """
+    import numpy as np
+
+    grid = np.linspace(-6.0, 6.0, 481)
+    results = []
+    for n, (profile, skill) in enumerate(learners):
+        rng = random.Random(f"{seed}:{n}:ideal")
+        truth = [skill[t] for t in topics]
+        weakest = min(range(len(topics)), key=lambda i: truth[i])
+        logpost = np.tile(-0.5 * (grid / 1.5) ** 2, (len(topics), 1))
+        runs, found = [0, 0], [None, None]
+        for asked in range(1, max_q + 1):
+            i = (asked - 1) % len(topics)
+            post = np.exp(logpost[i] - logpost[i].max())
+            b = float((grid * post).sum() / post.sum())  # a question right at the estimate
+            right = rng.random() < 1.0 / (1.0 + math.exp(-(truth[i] - b)))
+            chance = 1.0 / (1.0 + np.exp(-(grid - b)))
+            logpost[i] += np.log(chance if right else 1.0 - chance)
+            post_all = np.exp(logpost - logpost.max(axis=1, keepdims=True))
+            est = list((post_all * grid).sum(axis=1) / post_all.sum(axis=1))
+            runs[0] = runs[0] + 1 if adaptive.spearman(est, truth) >= 0.8 else 0
+            runs[1] = runs[1] + 1 if min(range(len(est)), key=est.__getitem__) == weakest else 0
+            for k in (0, 1):
+                if found[k] is None and runs[k] >= STREAK:
+                    found[k] = asked - STREAK + 1
+            if None not in found:
+                break
+        results.append({"profile": profile, "ideal": found})
+    return results
+
+
 def summarise(results: list[dict], ranking: str, k: int, max_q: int) -> tuple[float, float, float]:
     values = [r[ranking][k] if r[ranking][k] is not None else max_q for r in results]
     reached = sum(1 for r in results if r[ranking][k] is not None) / len(results)
@@ -171,9 +214,11 @@ def main(argv: list[str] | None = None) -> int:
         out[policy] = simulate(policy, learners, bank, true_b, args.max_questions, args.seed)
         print(f"  simulated policy {policy!r} in {time.perf_counter() - t0:.1f} s")
 
+    out["ideal"] = ideal_even_coverage(learners, topics, args.max_questions, args.seed)
     rows = [("first version (its order, share-right ranking)", "rotation", "share"),
             ("first version's order, Rasch ranking", "rotation", "rasch"),
-            ("adaptive (its order, Rasch ranking)", "adaptive", "rasch")]
+            ("adaptive (its order, Rasch ranking)", "adaptive", "rasch"),
+            ("bound: ideal engine, topics evenly (see docstring)", "ideal", "ideal")]
     ok_all = True
     for k, label in ((0, "answers until the topic ranking has Spearman >= 0.8"),
                      (1, "answers until the weakest topic is found")):
@@ -188,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         ok = ratio >= 2.0
         ok_all &= ok
         print(f"  ratio first version / adaptive: {ratio:.2f}x   target >= 2x: {'OK' if ok else 'FAIL'}")
+        bound = figures[0] / figures[3] if figures[3] else math.inf
+        print(f"  ratio first version / ideal even-coverage engine: {bound:.2f}x "
+              f"(what covering topics evenly could reach at best)")
     print("\nby profile, mean answers (first version -> adaptive): ranking; weakest")
     for profile in names:
         parts = []

@@ -103,12 +103,28 @@ def test_a_learner_who_knows_a_topic_moves_on_quickly(store, shipped):
 def test_a_weak_topic_is_named_in_the_summary(store, shipped):
     learner = store.add_learner("weak")
     first_topic = adaptive.chapter_topic_order()[0]
-    sess = StudySession(store, shipped, learner.id, SessionOptions(length=6, mode="new", seed=2))
-    walk(sess, right=lambda inst: shipped.items[inst.item_id].topic != first_topic)
-    summary = sess.finish()
+    for seed in (2, 3):  # one new question per topic per session: two sessions, two misses
+        sess = StudySession(store, shipped, learner.id, SessionOptions(length=6, mode="new", seed=seed))
+        walk(sess, right=lambda inst: shipped.items[inst.item_id].topic != first_topic)
+        summary = sess.finish()
     title = shipped.topics[first_topic]
     assert summary.next_steps and summary.next_steps[0].startswith(f"{title} next: 0 of 2 right")
     assert "needs more work" in summary.next_steps[0]
+
+
+def test_a_first_session_tours_the_chapter_even_when_every_answer_is_wrong(store, shipped):
+    # one new question per topic per session: ten questions meet ten topics, in the
+    # chapter's order, and the topics not shown come first again in the next session
+    order = adaptive.chapter_topic_order()
+    learner = store.add_learner("tour")
+    sess = StudySession(store, shipped, learner.id, SessionOptions(length=10, mode="new", seed=3))
+    asked = walk(sess, right=lambda inst: False)
+    sess.finish()
+    topics = [shipped.items[i.item_id].topic for i in asked]
+    assert len(topics) == 10 and len(set(topics)) == 10
+    assert topics == sorted(topics, key=order.index)
+    again = walk(StudySession(store, shipped, learner.id, SessionOptions(length=3, mode="new", seed=4)))
+    assert [shipped.items[i.item_id].topic for i in again] == order[:3]
 
 
 def test_no_more_than_two_of_a_category_in_a_row(store, shipped):
