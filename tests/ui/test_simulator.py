@@ -786,3 +786,19 @@ def test_space_while_a_race_is_computing_plays_it(page, qtbot):
     qtbot.keyClick(page.canvas, Qt.Key.Key_Space)
     assert page.playing and not page.busy and all(run is not None for run in page.runs)
     page.pause()
+
+
+def test_loading_another_story_never_resizes_the_map(page, qtbot):
+    """A resize redraws the whole map: the caption keeps the height of the longest story."""
+    qtbot.wait(50)
+    size = page.canvas.size()
+    for preset_id in list(presets.load()) + [None]:
+        if preset_id is None:
+            combo = page.surface_panel.combo
+            combo.setCurrentIndex(combo.findData("bowl") if combo.findData("bowl") >= 0 else 0)
+        else:
+            page.load_preset(preset_id)
+        settle(page, qtbot)
+        qtbot.wait(20)
+        assert page.canvas.size() == size, preset_id
+        assert page.caption.height() >= page.caption.heightForWidth(page.caption.width()) - 1

@@ -487,8 +487,10 @@ class SimulatorPage(QWidget):
         measure.setFont(self.caption.font())
         stories = [self.OWN_RACE] + [(f"{p.title}.{self.CHANGED}", p.caption)
                                      for p in self.presets.values()]
+        # the longest texts (by characters) are the tallest: measure only those
+        stories.sort(key=lambda tb: len(tb[0]) + (len(tb[1]) if expanded else 0), reverse=True)
         height = 0
-        for title, body in stories:
+        for title, body in stories[:2]:
             measure.setText(self._caption_text(title, body, expanded))
             height = max(height, measure.heightForWidth(width))
         self.caption.setMinimumHeight(height)
