@@ -17,7 +17,7 @@ from matplotlib.colors import LinearSegmentedColormap, LogNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 from PySide6.QtCore import QEvent, QSize, QTimer, Signal
 from PySide6.QtWidgets import QSizePolicy
 
@@ -359,6 +359,9 @@ class RaceCanvas(_Canvas):
             if axl.get_yscale() != "log":
                 axl.set_yscale("log")
                 use_plain_log_ticks(axl.yaxis)
+                # no minor marks: over up to 20 decades they are noise, and their tick
+                # objects cost a tenth of every full redraw (and more of the first)
+                axl.yaxis.set_minor_locator(NullLocator())
             pos = vals[vals > LOSS_FLOOR]
             start = np.array([self._gap(r)[0] for _, r in self.lanes if r is not None] or [1.0])
             start = start[np.isfinite(start) & (start > 0)]
