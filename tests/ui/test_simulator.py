@@ -802,3 +802,15 @@ def test_loading_another_story_never_resizes_the_map(page, qtbot):
         qtbot.wait(20)
         assert page.canvas.size() == size, preset_id
         assert page.caption.height() >= page.caption.heightForWidth(page.caption.width()) - 1
+
+
+def test_finished_or_dropped_work_leaves_nothing_behind(page, qtbot):
+    from quizapp.ui.simulator.page import _Slices
+
+    page.lane_list.list.setCurrentRow(2)
+    for k in range(12):  # edits: each starts work, the next drops it or it finishes
+        page.editor.set_lr(0.01 + 0.001 * k)
+        qtbot.wait(1)
+    settle(page, qtbot)
+    qtbot.wait(20)  # deleteLater runs on a later turn
+    assert page.findChildren(_Slices) == []

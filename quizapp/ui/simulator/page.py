@@ -89,6 +89,7 @@ class _Slices(QObject):
         if not self.finished:
             self.finished = True
             self.work.close()
+        self.deleteLater()  # one per recompute: none may pile up under the page
 
     def finish(self) -> None:
         self._run(None)
@@ -110,6 +111,7 @@ class _Slices(QObject):
             self.finished = True
             self.result = end.value
             self.done.emit(end.value)
+            self.deleteLater()
             return
         self.progress.emit(int(100 * step / max(steps, 1)))
 
