@@ -406,6 +406,22 @@ def test_backward_matches_finite_differences_for_any_shape(sizes, k, b, act, see
     np.testing.assert_allclose(loss, mlp.evaluate(layout, p, X, y, act)[0], rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("act", ["relu", "tanh"])
+def test_row_losses_in_small_chunks_equal_one_chunk_and_the_softmax(monkeypatch, act):
+    layout = mlp.Layout((5, 7, 4, 3))
+    rng = np.random.default_rng(4)
+    p = rng.standard_normal((3, layout.size))
+    X, y = rng.standard_normal((50, 5)), rng.integers(0, 3, 50)
+    whole = mlp.row_losses(layout, p, X, y, act)
+    monkeypatch.setattr(mlp, "_EVAL_NUMBERS", 3 * 7 * 16)  # 16 rows per chunk: 4 chunks
+    chunked = mlp.row_losses(layout, p, X, y, act)
+    np.testing.assert_array_equal(chunked[0], whole[0])
+    np.testing.assert_array_equal(chunked[1], whole[1])
+    logits, _ = mlp.forward(layout, p, X, act)  # (K, n, classes), the row layout
+    np.testing.assert_allclose(whole[0], -mlp.log_softmax(logits)[:, np.arange(50), y], rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(whole[1], logits.argmax(axis=-1) == y)
+
+
 def test_decision_grid_matches_predict_proba_on_moons():
     t = train(SMALL, LANES[:2])
     xs, ys, p = t.decision_grid(1, n=20)

@@ -18,6 +18,7 @@ pre-activations. The input ``X`` is shared by all lanes, shape ``(B, in)``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -162,34 +163,73 @@ def loss_and_grad(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarr
       ``da = dz @ W``
     * relu: ``dz = da * (a > 0)``; tanh: ``dz = da * (1 - a**2)``, with ``a`` the
       layer's output
+
+    In a row of ``params`` a layer's ``W.T`` (``(in, out)``) is followed by its bias
+    ``(out,)``: together one ``(in + 1, out)`` block whose last row is the bias. Each
+    layer's input gets a column of ones, so one product ``[a, 1] @ block`` gives
+    ``a @ W.T + b`` and one product ``[a, 1].T @ dz`` gives the gradient of the whole
+    block, ``dW.T`` and ``db`` (the sum of ``dz`` over the rows) together. The softmax
+    runs in the column layout ``(K, classes, n)``, so its reductions over the classes
+    are vectorised over the rows.
     """
-    logits, inputs = forward(layout, params, X, activation)
-    n = X.shape[0]
-    rows = np.arange(n)
-    shifted = logits - logits.max(axis=-1, keepdims=True)
+    k, n = params.shape[0], X.shape[0]
+    blocks = _blocks(layout.sizes)
+    a = np.empty((n, X.shape[1] + 1))  # the input, shared by the lanes, with its column of ones
+    a[:, :-1] = X
+    a[:, -1] = 1.0
+    inputs = [a]
+    last = len(blocks) - 1
+    for start, end, i, o in blocks[:last]:
+        nxt = np.empty((k, n, o + 1))
+        np.matmul(a, params[:, start:end].reshape(k, i + 1, o), out=nxt[..., :o])
+        nxt[..., o] = 1.0
+        _act_(nxt, activation)  # on the whole buffer: contiguous is faster, and relu(1) = 1
+        if activation != "relu":
+            nxt[..., o] = 1.0
+        a = nxt
+        inputs.append(a)
+    start, end, i, o = blocks[last]
+    block = params[:, start:end].reshape(k, i + 1, o)
+    shifted = np.matmul(block.transpose(0, 2, 1), a.T if a.ndim == 2 else a.transpose(0, 2, 1))
+    shifted -= shifted.max(axis=1, keepdims=True)  # logits (K, classes, n) minus their max
     e = np.exp(shifted)
-    total = e.sum(axis=-1, keepdims=True)
+    total = e.sum(axis=1)
+    rows = np.arange(n)
     # loss = mean of -log_softmax[y] = mean of log(sum exp) - shifted[y]
-    loss = (np.log(total[..., 0]) - shifted[:, rows, y]).mean(axis=1)
-    dz = e / total  # softmax
-    dz[:, rows, y] -= 1.0
+    loss = (np.log(total) - shifted[:, y, rows]).mean(axis=1)
+    onehot = np.zeros(shifted.shape[1:])  # (classes, n), the same for every lane
+    onehot[y, rows] = 1.0
+    dz = np.divide(e, total[:, None, :], out=e)  # softmax
+    dz -= onehot
     dz /= n
-    grads = np.empty_like(params) if out is None else out
-    gviews = layout.t_views(grads)
-    pviews = layout.t_views(params)
-    for l in range(layout.layers - 1, -1, -1):
-        a = inputs[l]  # X (B, in) for the first layer
-        dWt, db = gviews[l]  # the gradient of W.T: a.T @ dz, shape (K, in, out)
-        np.matmul(a.T if a.ndim == 2 else a.transpose(0, 2, 1), dz, out=dWt)
-        np.sum(dz, axis=1, out=db)
+    dz = dz.transpose(0, 2, 1)  # (K, n, classes), a view
+    grads = np.empty((k, params.shape[1])) if out is None else out
+    if grads.strides[1] != grads.itemsize:  # the block views below must be views, not copies
+        raise ValueError("out must have contiguous rows")
+    for l in range(last, -1, -1):
+        start, end, i, o = blocks[l]
+        a = inputs[l]
+        np.matmul(a.T if a.ndim == 2 else a.transpose(0, 2, 1), dz, out=grads[:, start:end].reshape(k, i + 1, o))
         if l == 0:
             break
-        da = np.matmul(dz, pviews[l][0].transpose(0, 2, 1))  # dz @ W
+        W = params[:, start:start + i * o].reshape(k, i, o).transpose(0, 2, 1)  # (K, out, in)
+        dz = np.matmul(dz, W)  # da
+        h = a[..., :i]  # the layer's input is the activation below
         if activation == "relu":
-            dz = da * (a > 0)
+            dz *= (a > 0)[..., :i]  # the mask of the whole buffer, then the view: faster
         else:
-            dz = da * (1.0 - a * a)
+            dz *= 1.0 - h * h
     return loss, grads
+
+
+@lru_cache(maxsize=64)
+def _blocks(sizes: tuple[int, ...]) -> tuple[tuple[int, int, int, int], ...]:
+    """Per layer ``(start, end, in, out)``: where its ``(in + 1, out)`` block lies in a row."""
+    out, pos = [], 0
+    for i, o in zip(sizes[:-1], sizes[1:]):
+        out.append((pos, pos + (i + 1) * o, i, o))
+        pos += (i + 1) * o
+    return tuple(out)
 
 
 def predict_proba(layout: Layout, params: np.ndarray, X: np.ndarray, activation: str = "relu") -> np.ndarray:
@@ -198,25 +238,65 @@ def predict_proba(layout: Layout, params: np.ndarray, X: np.ndarray, activation:
     return np.exp(log_softmax(logits))
 
 
-def row_losses(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarray,
-               activation: str = "relu") -> tuple[np.ndarray, np.ndarray]:
+def row_losses(layout: Layout, params: np.ndarray, X: np.ndarray | None, y: np.ndarray,
+               activation: str = "relu", *, XT1: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-row cross-entropy ``(K, n)`` and whether each row is classified right ``(K, n)``.
 
     The loss of a row is ``log(sum(exp(z))) - z[y]``, computed as ``m + log(sum(exp(z - m)))
     - z[y]`` with ``m = max(z)`` so nothing overflows.
+
+    Evaluation runs in the column layout: activations ``(K, width, rows)``, one row of
+    the data per column. The first layer of all lanes, biases included, is then one
+    matrix product ``[W1, b1] (K*width, in + 1) @ [X.T; 1]`` (the input is shared), and
+    the softmax reductions run over the class axis with the rows contiguous (vectorised)
+    instead of over short rows of 10 numbers. ``XT1``: :func:`columns_with_ones` of
+    ``X``, for a caller that evaluates the same rows again and again (then ``X`` is not read).
     """
     k, n = params.shape[0], len(y)
     losses, right = np.empty((k, n)), np.empty((k, n), dtype=bool)
-    # in chunks of rows: the (K, rows, width) activations then stay in the CPU cache
-    chunk = max(16, 8192 // max(k, 1))
+    if n == 0:
+        return losses, right
+    if XT1 is None:
+        XT1 = columns_with_ones(X)
+    start, end, i, width0 = _blocks(layout.sizes)[0]
+    # all lanes' first [W, b] stacked, in torch's (out, in + 1) layout (a copy)
+    W0 = params[:, start:end].reshape(k, i + 1, width0).transpose(0, 2, 1).reshape(k * width0, i + 1)
+    rest = [(W, b[:, :, None]) for W, b in layout.views(params)[1:]]
+    # in chunks of rows, so the (K, width, rows) activations stay small
+    chunk = max(16, _EVAL_NUMBERS // (k * max(layout.sizes[1:])))
     for s in range(0, n, chunk):
-        z, _ = forward(layout, params, X[s:s + chunk], activation)
+        xt = XT1[:, s:s + chunk]
+        c = xt.shape[1]
+        z = np.matmul(W0, xt).reshape(k, width0, c)
+        for W, b in rest:
+            z = np.matmul(W, _act_(z, activation))
+            z += b
         yy = y[s:s + chunk]
-        m = z.max(axis=-1, keepdims=True)
-        lse = m[..., 0] + np.log(np.exp(z - m).sum(axis=-1))
-        losses[:, s:s + chunk] = lse - z[:, np.arange(len(yy)), yy]
-        right[:, s:s + chunk] = z.argmax(axis=-1) == yy[None, :]
+        m = z.max(axis=1)  # (K, c)
+        lse = np.log(np.exp(z - m[:, None, :]).sum(axis=1))
+        lse += m
+        picked = np.take_along_axis(z, np.broadcast_to(yy, (k, 1, c)), axis=1)[:, 0, :]
+        np.subtract(lse, picked, out=losses[:, s:s + chunk])
+        np.equal(z.argmax(axis=1), yy, out=right[:, s:s + chunk])
     return losses, right
+
+
+def columns_with_ones(X: np.ndarray) -> np.ndarray:
+    """``X.T`` with a row of ones below it, ``(in + 1, n)``: the input :func:`row_losses`
+    multiplies by every lane's first weights and bias at once."""
+    X = np.asarray(X, dtype=float)
+    XT1 = np.empty((X.shape[1] + 1, X.shape[0]))
+    XT1[:-1] = X.T
+    XT1[-1] = 1.0
+    return XT1
+
+
+_EVAL_NUMBERS = 1 << 19  # activations per evaluation chunk (4 MiB of doubles)
+
+
+def _act_(z: np.ndarray, activation: str) -> np.ndarray:
+    """The activation, in place."""
+    return np.maximum(z, 0.0, out=z) if activation == "relu" else np.tanh(z, out=z)
 
 
 def evaluate(layout: Layout, params: np.ndarray, X: np.ndarray, y: np.ndarray,

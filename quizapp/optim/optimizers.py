@@ -30,6 +30,7 @@ Conventions (they differ between libraries, so they are stated and tested):
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -183,6 +184,35 @@ def _decay_grad(grads: Array, params: Array, weight_decay: Any) -> Array:
     return grads + weight_decay * params
 
 
+def _step(params: Array, coef: Any, direction: Array, *, reuse: bool = False) -> Array:
+    """``params + coef * direction`` (torch's ``add_(direction, alpha=coef)``) as a new array.
+
+    ``reuse``: ``direction`` is the caller's temporary and may be overwritten (one
+    array fewer; the numbers are the same).
+    """
+    out = np.multiply(direction, coef, out=direction) if reuse else coef * direction
+    out += params
+    return out
+
+
+def _moments(g: Array, m: Array, v: Array, beta1: Any, beta2: Any) -> tuple[Array, Array]:
+    """Adam's moments: ``m + (1-beta1)*(g - m)`` (torch's ``lerp_``) and
+    ``beta2*v + (1-beta2)*g*g`` (``mul_`` then ``addcmul_``), as new arrays."""
+    m_new = g - m
+    m_new *= 1 - beta1
+    m_new += m
+    v_new = g * g
+    v_new *= 1 - beta2
+    v_new += beta2 * v
+    return m_new, v_new
+
+
+def _sqrt(x: Any) -> Any:
+    """``sqrt`` of a Python float with ``math`` (the same correctly rounded number,
+    without a NumPy call), of an array with NumPy."""
+    return math.sqrt(x) if isinstance(x, float) else np.sqrt(x)
+
+
 # ------------------------------------------------------------------ any shape
 
 
@@ -251,18 +281,27 @@ def sgd(lr: Any = 1e-3, momentum: Any = 0.0, dampening: Any = 0.0,
     if uses_momentum.ndim == 0:
         uses_momentum = bool(uses_momentum)
 
+    undamped = isinstance(dampening, float) and dampening == 0.0  # (1 - 0) * g is g
+
     def update(grads, state, params, lr_t):
         d_p = _decay_grad(grads, params, weight_decay)
         if uses_momentum is False:
-            return params + (-lr_t) * d_p, SGDState(state.count + 1, state.momentum_buffer)
+            return _step(params, -lr_t, d_p), SGDState(state.count + 1, state.momentum_buffer)
         if state.count == 0:
             buf = d_p.copy()
         else:
-            buf = momentum * state.momentum_buffer + (1 - dampening) * d_p
-        direction = _where(nesterov, d_p + momentum * buf, buf)
-        direction = _where(uses_momentum, direction, d_p)
-        buf = _where(uses_momentum, buf, state.momentum_buffer)  # rows without momentum keep none
-        return params + (-lr_t) * direction, SGDState(state.count + 1, buf)
+            buf = momentum * state.momentum_buffer
+            buf += d_p if undamped else (1 - dampening) * d_p
+        if nesterov is False:
+            direction = buf
+        else:
+            ahead = momentum * buf
+            ahead += d_p
+            direction = _where(nesterov, ahead, buf)
+        if uses_momentum is not True:
+            direction = _where(uses_momentum, direction, d_p)
+            buf = _where(uses_momentum, buf, state.momentum_buffer)  # rows without momentum keep none
+        return _step(params, -lr_t, direction), SGDState(state.count + 1, buf)
 
     return _any_shape("sgd", dict(lr=lr, momentum=momentum, dampening=dampening,
                                  nesterov=nesterov, weight_decay=weight_decay), init, update)
@@ -285,8 +324,10 @@ def momentum(lr: Any = 1e-3, beta: Any = 0.9) -> Optimizer:
         return MomentumState(0, np.zeros_like(params))
 
     def update(grads, state, params, lr_t):
-        v = beta * state.velocity + (1 - beta) * grads
-        return params - lr_t * v, MomentumState(state.count + 1, v)
+        v = beta * state.velocity
+        v += (1 - beta) * grads
+        step = lr_t * v
+        return np.subtract(params, step, out=step), MomentumState(state.count + 1, v)
 
     return _any_shape("momentum", dict(lr=lr, beta=beta), init, update)
 
@@ -307,9 +348,11 @@ def adagrad(lr: Any = 1e-2, lr_decay: Any = 0.0, weight_decay: Any = 0.0,
         step = state.count + 1
         g = _decay_grad(grads, params, weight_decay)
         clr = lr_t / (1 + (step - 1) * lr_decay)
-        total = state.sum + g * g
-        std = np.sqrt(total) + eps
-        return params + (-clr) * (g / std), AdagradState(step, total)
+        total = g * g
+        total += state.sum
+        std = np.sqrt(total)
+        std += eps
+        return _step(params, -clr, np.divide(g, std, out=std), reuse=True), AdagradState(step, total)
 
     return _any_shape("adagrad", dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                      initial_accumulator_value=initial_accumulator_value,
@@ -331,19 +374,33 @@ def rmsprop(lr: Any = 1e-2, alpha: Any = 0.99, eps: Any = 1e-8, weight_decay: An
         z = np.zeros_like(params)
         return RMSpropState(0, z, z.copy(), z.copy())
 
+    has_momentum = np.asarray(momentum) > 0
+    has_momentum = has_momentum if has_momentum.ndim else bool(has_momentum)
+
     def update(grads, state, params, lr_t):
         g = _decay_grad(grads, params, weight_decay)
-        square_avg = alpha * state.square_avg + (1 - alpha) * (g * g)
-        grad_avg = state.grad_avg + (1 - alpha) * (g - state.grad_avg)
-        grad_avg = _where(centered, grad_avg, state.grad_avg)
-        with np.errstate(invalid="ignore"):
-            avg = _where(centered, np.sqrt(square_avg - grad_avg * grad_avg), np.sqrt(square_avg))
-        avg = avg + eps
-        buf = momentum * state.momentum_buffer + g / avg
-        has_momentum = np.asarray(momentum) > 0
-        cond = has_momentum if has_momentum.ndim else bool(has_momentum)
-        new_params = _where(cond, params + (-lr_t) * buf, params + (-lr_t) * (g / avg))
-        buf = _where(cond, buf, state.momentum_buffer)
+        square_avg = g * g
+        square_avg *= 1 - alpha
+        square_avg += alpha * state.square_avg
+        if centered is False:
+            grad_avg = state.grad_avg
+            avg = np.sqrt(square_avg)
+        else:
+            grad_avg = g - state.grad_avg
+            grad_avg *= 1 - alpha
+            grad_avg += state.grad_avg
+            grad_avg = _where(centered, grad_avg, state.grad_avg)
+            with np.errstate(invalid="ignore"):
+                avg = _where(centered, np.sqrt(square_avg - grad_avg * grad_avg), np.sqrt(square_avg))
+        avg += eps
+        scaled = g / avg
+        if has_momentum is False:
+            return _step(params, -lr_t, scaled, reuse=True), RMSpropState(state.count + 1, square_avg, grad_avg,
+                                                             state.momentum_buffer)
+        buf = momentum * state.momentum_buffer
+        buf += scaled
+        new_params = _where(has_momentum, _step(params, -lr_t, buf), _step(params, -lr_t, scaled))
+        buf = _where(has_momentum, buf, state.momentum_buffer)
         return new_params, RMSpropState(state.count + 1, square_avg, grad_avg, buf)
 
     return _any_shape("rmsprop", dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
@@ -371,19 +428,21 @@ def _adam_like(name: str, lr, beta1, beta2, eps, weight_decay, amsgrad, decouple
             g = grads
         else:
             g = _decay_grad(grads, params, weight_decay)
-        m = state.exp_avg + (1 - beta1) * (g - state.exp_avg)
-        v = beta2 * state.exp_avg_sq + (1 - beta2) * (g * g)
+        m, v = _moments(g, state.exp_avg, state.exp_avg_sq, beta1, beta2)
         bias_correction1 = 1 - beta1_pow(step)
         bias_correction2 = 1 - beta2_pow(step)
         step_size = lr_t / bias_correction1
-        bc2_sqrt = np.sqrt(bias_correction2)
+        bc2_sqrt = _sqrt(bias_correction2)
         if amsgrad is False:  # skip the running maximum nobody reads
             v_max = state.max_exp_avg_sq
-            denom = np.sqrt(v) / bc2_sqrt + eps
+            denom = np.sqrt(v)
         else:
             v_max = _where(amsgrad, np.maximum(state.max_exp_avg_sq, v), state.max_exp_avg_sq)
-            denom = np.sqrt(_where(amsgrad, v_max, v)) / bc2_sqrt + eps
-        return params + (-step_size) * (m / denom), AdamState(step, m, v, v_max)
+            denom = np.sqrt(_where(amsgrad, v_max, v))
+        denom /= bc2_sqrt
+        denom += eps
+        return (_step(params, -step_size, np.divide(m, denom, out=denom), reuse=True),
+                AdamState(step, m, v, v_max))
 
     hyper = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
                  amsgrad=amsgrad)
@@ -423,19 +482,27 @@ def nadam(lr: Any = 2e-3, beta1: Any = 0.9, beta2: Any = 0.999, eps: Any = 1e-8,
 
     def update(grads, state, params, lr_t):
         step = state.count + 1
-        decayed = params * (1 - lr_t * weight_decay)
-        params = _where(decoupled, decayed, params)
-        g = _where(decoupled, grads, _decay_grad(grads, params, weight_decay))
+        if decoupled is False:
+            g = _decay_grad(grads, params, weight_decay)
+        elif decoupled is True:
+            params = params * (1 - lr_t * weight_decay)
+            g = grads
+        else:
+            params = _where(decoupled, params * (1 - lr_t * weight_decay), params)
+            g = _where(decoupled, grads, _decay_grad(grads, params, weight_decay))
         bias_correction2 = 1 - beta2_pow(step)
         mu = beta1 * (1.0 - 0.5 * mu_decay(step))
         mu_next = beta1 * (1.0 - 0.5 * mu_decay(step + 1))
         mu_product = state.mu_product * mu
-        m = state.exp_avg + (1 - beta1) * (g - state.exp_avg)
-        v = beta2 * state.exp_avg_sq + (1 - beta2) * (g * g)
-        denom = np.sqrt(v / bias_correction2) + eps
+        m, v = _moments(g, state.exp_avg, state.exp_avg_sq, beta1, beta2)
+        denom = v / bias_correction2
+        np.sqrt(denom, out=denom)
+        denom += eps
         mu_product_next = mu_product * mu_next
-        new = params + (-lr_t * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
-        new = new + ((-lr_t * mu_next) / (1.0 - mu_product_next)) * (m / denom)
+        new = _step(params, -lr_t * (1.0 - mu) / (1.0 - mu_product), g / denom, reuse=True)
+        look = np.divide(m, denom, out=denom)
+        look *= (-lr_t * mu_next) / (1.0 - mu_product_next)
+        new += look
         return new, NAdamState(step, m, v, mu_product)
 
     hyper = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,

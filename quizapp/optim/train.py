@@ -332,6 +332,7 @@ class _Group:
         else:
             self.rows = self.index
         self.all_lanes = False
+        self.lane = lanes[0] if len(lanes) == 1 else None  # a lone lane gets its rate as a float
         hypers = [specs[k].full_hyper() for k in lanes]
         hyper: dict[str, Any] = {"lr": _same_or_array([specs[k].base_lr() for k in lanes])}
         for key in hypers[0]:
@@ -409,11 +410,13 @@ class Trainer:
         self.batches: list[np.ndarray] = []
         offsets = self.layout.offsets()
         self._weight_slices = [slice(w0, b0) for w0, b0, _ in offsets]
+        self._ratio = np.empty((k, len(offsets)))  # scratch: one step's update ratios
         self._train_X = self.data.X[self.data.train_idx]
         self._train_y = self.data.y[self.data.train_idx]
         self._val_X = self.data.X[self.data.val_idx]
         self._val_y = self.data.y[self.data.val_idx]
-        self._eval_X = np.concatenate([self._train_X, self._val_X])
+        # the epoch evaluation's input: training then validation rows, in the column layout
+        self._eval_XT1 = _mlp.columns_with_ones(np.concatenate([self._train_X, self._val_X]))
         self._eval_y = np.concatenate([self._train_y, self._val_y])
 
     # ------------------------------------------------------------- state
@@ -486,7 +489,7 @@ class Trainer:
                 else:
                     h.clip_coef[sel, t] = 1.0
                 old = self.params
-                new = self._update(grads, old, lr[:, None])
+                new = self._update(grads, old, lr)
                 if not isinstance(sel, slice):  # stopped lanes keep their weights
                     new[~act] = old[~act]
                 self._record_ratios(t, old, new, sel)
@@ -507,31 +510,36 @@ class Trainer:
         return self
 
     def _update(self, grads: np.ndarray, params: np.ndarray, lr: np.ndarray) -> np.ndarray:
+        """The optimizers' step for every group; ``lr`` holds the K rates. A group of one
+        lane gets its rate as a Python float (cheaper arithmetic, the same numbers)."""
         if len(self._groups) == 1:
             g = self._groups[0]
-            new, g.state = g.opt.update(grads, g.state, params, lr)
+            rate = float(lr[g.lane]) if g.lane is not None else lr[:, None]
+            new, g.state = g.opt.update(grads, g.state, params, rate)
             return new
         new = np.empty_like(params)
         for g in self._groups:
             rows = g.rows
-            new[rows], g.state = g.opt.update(grads[rows], g.state, params[rows], lr[rows])
+            rate = float(lr[g.lane]) if g.lane is not None else lr[rows, None]
+            new[rows], g.state = g.opt.update(grads[rows], g.state, params[rows], rate)
         return new
 
     def _record_ratios(self, t: int, old: np.ndarray, new: np.ndarray, act: np.ndarray) -> None:
-        ratios = self.history.update_ratio
+        d = new - old  # one subtraction for every layer (the biases' few numbers come along)
+        ratio = self._ratio
         for l, sl in enumerate(self._weight_slices):
-            d = new[:, sl] - old[:, sl]
-            w = old[:, sl]
-            ratio = np.sqrt(np.einsum("kp,kp->k", d, d) / np.einsum("kp,kp->k", w, w))
-            ratios[act, t, l] = ratio[act]  # act: a lane mask, or slice(None) for all
+            dl, w = d[:, sl], old[:, sl]
+            ratio[:, l] = np.einsum("kp,kp->k", dl, dl) / np.einsum("kp,kp->k", w, w)
+        np.sqrt(ratio, out=ratio)
+        self.history.update_ratio[act, t] = ratio[act]  # act: a lane mask, or slice(None) for all
 
     def _end_epoch(self, epoch: int) -> list[tuple[int, str]]:
         h = self.history
         act = self.active
         e = epoch - 1
         # one forward pass over the training and validation rows together
-        losses, right = _mlp.row_losses(self.layout, self.params, self._eval_X, self._eval_y,
-                                        self.spec.activation)
+        losses, right = _mlp.row_losses(self.layout, self.params, None, self._eval_y,
+                                        self.spec.activation, XT1=self._eval_XT1)
         n = len(self._train_y)
         train_loss = losses[:, :n].mean(axis=1)
         if len(self._val_y):

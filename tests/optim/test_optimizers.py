@@ -127,6 +127,42 @@ def test_state_is_visible_for_every_optimizer():
                                    atol=1e-15)
 
 
+# every flag that switches a branch of an update, as scalars and as per-run arrays
+_BRANCHES = [
+    ("sgd", {}), ("sgd", {"momentum": 0.9, "dampening": 0.2, "weight_decay": 0.1}),
+    ("sgd", {"momentum": [0.0, 0.9, 0.5], "nesterov": [False, True, False]}),
+    ("momentum", {}), ("nesterov", {"weight_decay": 0.1}),
+    ("adagrad", {"lr_decay": 0.1, "weight_decay": 0.1}),
+    ("rmsprop", {}), ("rmsprop", {"momentum": 0.9, "centered": True, "weight_decay": 0.1}),
+    ("rmsprop", {"momentum": [0.0, 0.9, 0.5], "centered": [True, False, True]}),
+    ("adam", {"weight_decay": 0.1}), ("adam", {"amsgrad": [True, False, True]}),
+    ("adamw", {"amsgrad": True}),
+    ("nadam", {"weight_decay": 0.1}), ("nadam", {"weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("nadam", {"weight_decay": 0.1, "decoupled_weight_decay": [True, False, True]}),
+    ("radam", {"weight_decay": 0.1, "decoupled_weight_decay": True}),
+]
+
+
+@pytest.mark.parametrize("name,hyper", _BRANCHES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(_BRANCHES)])
+def test_an_update_never_writes_into_its_inputs(name, hyper):
+    # the updates reuse their own temporaries in place; gradients, weights and the old
+    # state must stay as they were (the trainer and the simulator keep reading them)
+    rng = np.random.default_rng(3)
+    opt = make(name, lr=0.01, **hyper)
+    params = rng.standard_normal((3, 6))
+    state = opt.init(params)
+    for step in range(3):
+        grads = rng.standard_normal((3, 6))
+        before = [grads.copy(), params.copy()] + [np.array(v, copy=True) for v in state]
+        lr = 0.01 if step != 1 else np.array([[0.01], [0.02], [0.03]])
+        new, new_state = opt.update(grads, state, params, lr)
+        after = [grads, params] + [np.asarray(v) for v in state]
+        for b, a in zip(before, after):
+            np.testing.assert_array_equal(a, b)
+        assert new is not params and not any(new is v for v in state)
+        params, state = new, new_state
+
+
 def test_defaults_are_torch_defaults():
     assert defaults("sgd") == dict(lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False,
                                    weight_decay=0.0)
