@@ -814,3 +814,31 @@ def test_finished_or_dropped_work_leaves_nothing_behind(page, qtbot):
     settle(page, qtbot)
     qtbot.wait(20)  # deleteLater runs on a later turn
     assert page.findChildren(_Slices) == []
+
+
+def test_a_new_run_that_moves_only_the_loss_limits_redraws_the_loss_plot_alone(page, qtbot, monkeypatch):
+    """Same pixels as a whole-figure draw, without redrawing the map."""
+    canvas = page.canvas
+
+    def pixels():
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    page.run_to_end()
+    canvas.full_redraw()
+    layered = pixels()
+    canvas.draw()  # one plain figure draw (its draw_event puts the frame back on top)
+    canvas.blitter.update()
+    np.testing.assert_array_equal(layered, pixels())
+    canvas.full_redraw()  # keeps the map-only picture again
+    limits = canvas.ax_loss.get_ylim()
+    draws = []
+    monkeypatch.setattr(canvas.ax, "draw", lambda *a, **k: draws.append(1))  # the map must not be drawn
+    page.lane_list.list.setCurrentRow(0)
+    type_into(page.editor.lr_field, "1.5")  # SGD diverges: the loss plot needs other limits
+    page.flush()
+    assert canvas.ax_loss.get_ylim() != limits and draws == []
+    partial = pixels()
+    monkeypatch.undo()
+    canvas.draw()
+    canvas.blitter.update()
+    np.testing.assert_array_equal(partial, pixels())

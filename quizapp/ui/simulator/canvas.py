@@ -148,6 +148,25 @@ class _Canvas(FigureCanvasQTAgg):
             self.restyle()
 
 
+class _RaceBlit(BlitManager):
+    """The race's blit manager, plus: a full draw the canvas composes itself (the map,
+    then the loss plot over it) takes its base only when :meth:`rebase` says so."""
+
+    def __init__(self, canvas):
+        super().__init__(canvas)
+        self.suspended = False
+
+    def _on_draw(self, event) -> None:
+        if self.suspended:
+            return
+        self.canvas._map_base = None  # a draw of its own (resize, zoom): no map-only picture
+        super()._on_draw(event)
+
+    def rebase(self) -> None:
+        """The canvas now holds a new static picture: keep it, then the frame on top."""
+        super()._on_draw(None)
+
+
 @dataclass
 class _LaneArtists:
     path: object
@@ -169,7 +188,8 @@ class RaceCanvas(_Canvas):
         fig = self.figure
         self.ax = fig.add_axes([0.1, 0.4, 0.85, 0.55])
         self.ax_loss = fig.add_axes([0.1, 0.08, 0.85, 0.25])
-        self.blitter = BlitManager(self)
+        self.blitter = _RaceBlit(self)
+        self._map_base = None  # the last full draw without the loss plot (see full_redraw)
         self.surface: optim.Surface | None = None
         self.view = (-1.0, 1.0, -1.0, 1.0)
         self.grid_min: float | None = None
@@ -473,20 +493,56 @@ class RaceCanvas(_Canvas):
             self.step = max(0, min(int(step), self.steps))
         key = self._static_signature()
         if static and key != self._static_key or not self.blitter.ready:
-            self.full_redraw()
+            if self._only_loss_axes_changed(key):
+                self._redraw_loss_axes()
+            else:
+                self.full_redraw()
             return
         self.show_step(self.step, blit=False)
         if self.isVisible():
             self.blitter.refresh_underlay()
 
     def full_redraw(self) -> None:
-        """Redraw everything (static background included)."""
+        """Redraw everything (static background included).
+
+        Drawn in two layers, the map and then the loss plot over it (what one figure draw
+        does, in that order), keeping the map-only picture: when a new run changes only
+        the loss plot's limits, :meth:`_redraw_loss_axes` then redraws that plot alone."""
         self.show_step(self.step, blit=False)
         self._static_key = self._static_signature()
+        self._map_base = None
         if not self.isVisible():  # drawn when first painted; no work for a hidden canvas
             self.draw_idle()
             return
-        self.draw()  # its draw_event makes the blit manager keep the new background
+        self.blitter.suspended = True
+        self.ax_loss.set_visible(False)
+        try:
+            self.draw()
+        finally:
+            self.ax_loss.set_visible(True)
+            self.blitter.suspended = False
+        self._map_base = self.copy_from_bbox(self.figure.bbox)
+        self.ax_loss.draw(self.get_renderer())
+        self.blitter.rebase()
+        self.blitter.update()
+
+    def _only_loss_axes_changed(self, key: tuple) -> bool:
+        """True when the static picture differs from the drawn one only in the loss plot's
+        scale or limits (a new run reaching lower or higher), the map being as drawn."""
+        old = self._static_key
+        if old is None or self._map_base is None or not self.isVisible() or not self.blitter.ready:
+            return False
+        loss = (2, 3, 4)  # yscale, ylim, xlim of the loss plot in _static_signature
+        return all(a == b for i, (a, b) in enumerate(zip(old, key)) if i not in loss)
+
+    def _redraw_loss_axes(self) -> None:
+        """Put the kept map back and draw the loss plot over it: the same picture as a full
+        draw, at a third of its cost."""
+        self.show_step(self.step, blit=False)
+        self._static_key = self._static_signature()
+        self.restore_region(self._map_base)
+        self.ax_loss.draw(self.get_renderer())
+        self.blitter.rebase()
         self.blitter.update()
 
     def restyle(self) -> None:
