@@ -146,6 +146,9 @@ def test_learns_try_it_after_a_finished_race_shows_step_0(window, qtbot):
     qtbot.mouseClick(learn.try_button, Qt.MouseButton.LeftButton)
     assert sim.state.preset == section.try_preset
     assert sim.step == 0 and sim.canvas.step == 0
+    # the new lanes may still be on their worker: nothing of the old race is drawn meanwhile
+    assert all(len(a.path.get_xdata()) <= 1 for a in sim.canvas._lane_artists)
+    qtbot.waitUntil(lambda: not sim.busy, timeout=10000)
     assert len(sim.canvas._lane_artists[0].path.get_xdata()) == 1
     assert sim.status.text().startswith("Step 0 of")
 

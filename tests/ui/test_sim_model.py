@@ -157,3 +157,104 @@ def test_format_number_is_compact():
     assert sim_model.format_number(1.5e20) == "1.5e20"
     assert sim_model.format_number(0.5) == "0.5"
     assert sim_model.format_number(float("nan")) == "nan"
+
+
+# ------------------------------------------------------- many lanes in one loop
+
+
+def _same_run(a: optim.Run, b: optim.Run) -> None:
+    """Bit for bit, NaN where NaN."""
+    assert a.diverged_at == b.diverged_at
+    for name in ("path", "loss", "lr"):
+        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+    assert set(a.states) == set(b.states)
+    for name in a.states:
+        assert np.array_equal(a.states[name], b.states[name], equal_nan=True), name
+
+
+def _engine_run(task: sim_model.LaneTask) -> optim.Run:
+    c = task.call
+    return optim.simulate(c["surface"], c["optimizer"], steps=c["steps"], start=c["start"],
+                          hyper=c["hyper"], schedule=c["schedule"], clip_norm=c["clip_norm"],
+                          noise=c["noise"], seed=c["seed"], record_state=True)
+
+
+@pytest.mark.parametrize("preset_id", list(presets.load(validate=False)))
+def test_a_race_in_one_loop_equals_the_engine_lane_by_lane(preset_id):
+    """Every preset (schedules, clipping, noise, minibatches, a divergence): one loop for
+    all lanes gives each lane exactly the engine's run, recorded state included."""
+    state = sim_model.state_from_preset(presets.get(preset_id))
+    tasks = [sim_model.lane_task(state, lane) for lane in state.lanes]
+    batches = sim_model.simulate_many([t.call for t in tasks], record_state=True)
+    for task, batch in zip(tasks, batches):
+        _same_run(batch.row(0), _engine_run(task))
+
+
+def _mixed_race(steps: int = 300) -> SimState:
+    state = SimState(surface="rosenbrock", start=(-1.5, 2.0), steps=steps)
+    for name, lr in (("sgd", 0.002), ("momentum", 0.002), ("nesterov", 0.001), ("adagrad", 0.5),
+                     ("rmsprop", 0.01), ("adam", 0.05), ("adamw", 0.05), ("nadam", 0.01),
+                     ("radam", 0.01)):
+        state.lanes.append(sim_model.Lane(optimizer=name, hyper={"lr": lr}))
+    state.lanes[0].hyper["momentum"] = 0.9  # SGD's buffer starts as the gradient itself
+    state.lanes[1].clip_norm = 5.0
+    state.lanes[4].noise = 0.5
+    state.lanes[4].seed = 3
+    state.lanes[5].schedule = {"name": "cosine", "args": {"T_max": steps, "eta_min": 0.0}}
+    state.lanes[2].hyper["lr"] = 0.02  # diverges early: its rows stop, the others go on
+    return state
+
+
+def test_lanes_that_diverge_early_stop_without_changing_the_others():
+    state = _mixed_race()
+    tasks = [sim_model.lane_task(state, lane) for lane in state.lanes]
+    batches = sim_model.simulate_many([t.call for t in tasks], record_state=True)
+    runs = [b.row(0) for b in batches]
+    assert runs[2].diverged_at is not None and runs[0].diverged_at is None
+    for task, run in zip(tasks, runs):
+        _same_run(run, _engine_run(task))
+
+
+def test_a_sweep_in_one_loop_gives_the_engines_final_losses():
+    state = _mixed_race(200)
+    lrs = np.geomspace(1e-4, 10.0, 17)
+    calls = []
+    for lane in state.lanes:
+        call = sim_model.lane_task(state, lane).call
+        calls.append(dict(call, hyper=dict(call["hyper"], lr=lrs)))
+    results = sim_model.sweep_many(calls)
+    saw_divergence = False
+    for call, (final, diverged_at) in zip(calls, results):
+        batch = optim.sweep(call["surface"], call["optimizer"], lrs=lrs, steps=call["steps"],
+                            start=call["start"],
+                            hyper={k: v for k, v in call["hyper"].items() if k != "lr"},
+                            schedule=call["schedule"], clip_norm=call["clip_norm"],
+                            noise=call["noise"], seed=call["seed"])
+        assert np.array_equal(final, batch.final_loss(), equal_nan=True)
+        assert np.array_equal(diverged_at, batch.diverged_at)
+        saw_divergence |= bool((diverged_at >= 0).any() and (diverged_at < 0).any())
+    assert saw_divergence  # the range spans both regimes
+
+
+def test_a_stopped_loop_gives_nothing():
+    state = _mixed_race(400)
+    calls = [sim_model.lane_task(state, lane).call for lane in state.lanes]
+    seen = []
+
+    def stop(step, steps):
+        seen.append(step)
+        return step >= 100
+
+    assert sim_model.simulate_many(calls, stop=stop) is None
+    assert seen[-1] == 100 and seen[0] == 0
+
+
+def test_an_invalid_lane_is_refused_before_any_work():
+    state = SimState(surface="valley", steps=50, lanes=[sim_model.Lane(optimizer="adam")])
+    state.lanes[0].seed = -1
+    with pytest.raises(ValueError, match="seed"):
+        sim_model.lane_task(state, state.lanes[0])
+    state.lanes[0].seed = 0
+    state.lanes[0].hyper["beta1"] = 1.5
+    with pytest.raises(ValueError, match="beta1"):
+        sim_model.lane_task(state, state.lanes[0])

@@ -60,13 +60,19 @@ def test_typed_start_point(page):
     assert page.runs[1].path[0] == pytest.approx([-5.0, 2.5])
 
 
-def test_add_duplicate_remove_optimizers(page):
+def settle(page, qtbot) -> None:
+    """Wait until the lanes computed off the GUI thread have arrived and are drawn."""
+    qtbot.waitUntil(lambda: not page.busy and not page._pending, timeout=10000)
+
+
+def test_add_duplicate_remove_optimizers(page, qtbot):
     page.add_lane("rmsprop")
     assert [lane.optimizer for lane in page.state.lanes] == ["sgd", "momentum", "adam", "rmsprop"]
     colors = [lane.color for lane in page.state.lanes]
     assert len(set(colors)) == 4
     assert page.current == 3 and page.editor.optimizer.currentData() == "rmsprop"
     assert set(page.editor.hyper_fields) == set(optim.defaults("rmsprop"))
+    settle(page, qtbot)  # the new lane is computed on a worker
     assert page.runs[3] is not None
     page.duplicate_lane()
     assert len(page.state.lanes) == 5
@@ -181,12 +187,13 @@ def test_a_frame_is_blitted_not_redrawn(page, monkeypatch):
 
 
 @pytest.mark.parametrize("preset_id", list(presets.load()))
-def test_each_preset_loads_and_replays_its_story(page, preset_id):
+def test_each_preset_loads_and_replays_its_story(page, qtbot, preset_id):
     preset = presets.get(preset_id)
     page.load_preset(preset_id)
     assert page.state.preset == preset_id and page.step == 0
     assert [lane.label for lane in page.state.lanes] == [lane.label for lane in preset.lanes]
     assert preset.title in page.caption.text()
+    settle(page, qtbot)  # the lanes arrive from a worker thread
     for lane, run in zip(preset.lanes, page.runs):
         np.testing.assert_array_equal(run.path, presets.run_lane(preset, lane).path)
     page.run_to_end()
@@ -395,21 +402,21 @@ def test_notebook_without_a_store_keeps_runs_in_memory(qtbot, tmp_path):
     assert "newer quizapp" in page.notebook_panel.status.text()
 
 
-def test_lr_sweep_uses_one_batched_call_per_optimizer(page, monkeypatch, qtbot):
+def test_lr_sweep_runs_every_lane_and_rate_in_one_loop(page, monkeypatch, qtbot):
     calls = []
-    real = optim.sweep
+    real = sim_model.iter_many
 
-    def counting(*args, **kwargs):
-        calls.append((args[1], len(kwargs["lrs"])))
-        return real(*args, **kwargs)
+    def counting(many, *args, **kwargs):
+        calls.append([(c["optimizer"], len(np.atleast_1d(c["hyper"]["lr"]))) for c in many])
+        return real(many, *args, **kwargs)
 
-    monkeypatch.setattr(optim, "sweep", counting)
+    monkeypatch.setattr(sim_model, "iter_many", counting)
     page.show_sweep()
-    # off the GUI thread: the page says it is busy and offers to cancel meanwhile
+    # in slices between other events: the page says it is busy and offers to cancel meanwhile
     assert page.sweep_results is None and "Cancel" in page.sweep_button.text()
     qtbot.waitUntil(lambda: page.sweep_results is not None, timeout=10000)
     assert page.sweep_button.text() == "Run s&weep" and page.sweep_progress.isHidden()
-    assert calls == [("sgd", 40), ("momentum", 40), ("adam", 40)]
+    assert calls == [[("sgd", 40), ("momentum", 40), ("adam", 40)]]
     results = page.sweep_results
     sgd = results[0]
     assert sgd[4][-1] and not sgd[4][0]  # the largest rates diverge, the smallest do not
@@ -420,24 +427,16 @@ def test_lr_sweep_uses_one_batched_call_per_optimizer(page, monkeypatch, qtbot):
     assert page.runs[1].lr[0] == pytest.approx(0.01235)
 
 
-def test_a_running_lr_sweep_can_be_cancelled(page, monkeypatch, qtbot):
-    import threading
-
-    gate = threading.Event()
-    real = optim.sweep
-
-    def slow(*args, **kwargs):
-        gate.wait(5)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(optim, "sweep", slow)
+def test_a_running_lr_sweep_can_be_cancelled(page, qtbot):
+    type_into(page.surface_panel.steps, "5000")  # long enough to catch it running
+    page.flush()
     page.show_sweep()
-    assert page.sweep_progress.isVisible()
+    qtbot.waitUntil(lambda: page.sweep_progress.value() > 0, timeout=5000)
+    assert page.sweep_progress.isVisible() and page.sweep_results is None
     qtbot.mouseClick(page.sweep_button, Qt.MouseButton.LeftButton)  # the button cancels
-    gate.set()
     assert page.sweep_button.text() == "Run s&weep" and "cancelled" in page.status.text()
-    qtbot.wait(300)  # the worker finishes its lane and reports nothing
-    assert page.sweep_results is None
+    qtbot.wait(300)  # nothing more runs, nothing reports
+    assert page.sweep_results is None and page.sweep_progress.isHidden()
 
 
 def test_3d_view_follows_the_race(page):
@@ -515,9 +514,14 @@ def test_a_new_race_is_drawn_at_step_0_after_a_finished_one(page, qtbot):
     qtbot.keyClick(page.canvas, Qt.Key.Key_End)
     assert page.step == page.state.steps and drawn_points(page) == page.state.steps + 1
     # a new race loaded the way another page does it (Learn's Try it, Practice's Show)
+    sim_model._RUNS.clear()  # the new race is computed, not taken from an earlier test's cache
     page.open_with(preset="lr-too-large")
+    assert page.busy  # its lanes are on a worker thread: nothing of the old race is drawn meanwhile
     assert page.step == 0 and "Step 0 of" in page.status.text()
     assert page.canvas.step == 0
+    assert all(drawn_points(page, i) == 0 for i in range(len(page.state.lanes)))
+    settle(page, qtbot)
+    assert page.canvas.step == 0 and "Step 0 of" in page.status.text()
     assert drawn_points(page) == 1  # only the start, not the old run's 80 steps
     assert page.canvas.cursor.get_xdata()[0] == 0
     # switching to a custom formula after a finished race: map and status agree
@@ -710,3 +714,131 @@ def test_exported_png_has_a_margin_on_every_side(page, tmp_path, monkeypatch):
     border = [(x, y) for x in range(w) for y in (0, 1, 2, h - 3, h - 2, h - 1)]
     border += [(x, y) for y in range(h) for x in (0, 1, 2, w - 3, w - 2, w - 1)]
     assert all(image.pixelColor(x, y) == background for x, y in border)
+
+
+# ------------------------------------------------- big races stay responsive
+
+
+def _big_race() -> sim_model.SimState:
+    state = sim_model.SimState(surface="valley", start=(-9.0, 3.0), steps=1500)
+    for i, (name, lr) in enumerate((("sgd", 0.05), ("momentum", 0.05), ("nesterov", 0.02),
+                                    ("adagrad", 0.5), ("rmsprop", 0.05), ("adam", 0.3),
+                                    ("adamw", 0.3), ("adam", 0.05))):
+        state.lanes.append(sim_model.Lane(optimizer=name, color=sim_model.PALETTE[i], hyper={"lr": lr}))
+    return state
+
+
+def test_a_big_race_is_computed_in_slices_while_the_window_runs(page, qtbot, monkeypatch):
+    """8 lanes x 1500 steps: loading returns at once, the work runs in many short turns
+    of the event loop (a timer of the page keeps firing meanwhile), then every lane is
+    drawn, each run exactly the engine's."""
+    from quizapp.ui.simulator import page as page_module
+
+    turns = []
+    real_turn = page_module._Slices._turn
+
+    def counting(self):
+        turns.append(1)
+        real_turn(self)
+
+    monkeypatch.setattr(page_module._Slices, "_turn", counting)
+    sim_model._RUNS.clear()
+    ticks = []
+    timer = page_module.QTimer(page, interval=1)
+    timer.timeout.connect(lambda: ticks.append(page.busy))
+    timer.start()
+    page._load_state(_big_race(), reset_step=True)
+    assert page.busy and all(run is None for run in page.runs)
+    settle(page, qtbot)
+    timer.stop()
+    assert len(turns) > 3 and ticks.count(True) >= 3  # the loop ran between slices
+    assert all(run is not None and run.steps == 1500 for run in page.runs)
+    lane = page.state.lanes[5]
+    direct = optim.simulate("valley", "adam", steps=1500, start=(-9.0, 3.0), hyper=lane.hyper,
+                            record_state=True)
+    np.testing.assert_array_equal(page.runs[5].path, direct.path)
+    np.testing.assert_array_equal(page.runs[5].states["exp_avg"], direct.states["exp_avg"])
+    assert page.canvas._ghosts[7].get_visible()  # every lane drawn (its faint preview)
+
+
+def test_flush_finishes_the_work_at_once_and_a_newer_edit_drops_the_older(page, qtbot):
+    sim_model._RUNS.clear()
+    page._load_state(_big_race(), reset_step=True)
+    assert page.busy
+    page.flush()  # what play, step, export and the notebook do before they read the runs
+    assert not page.busy and all(run is not None for run in page.runs)
+    # an edit while lanes compute: the older work is dropped, the newest values win
+    sim_model._RUNS.clear()
+    page.lane_list.list.setCurrentRow(5)
+    page.editor.set_lr(0.123)
+    qtbot.waitUntil(lambda: page.busy, timeout=2000)
+    page.editor.set_lr(0.0456)
+    settle(page, qtbot)
+    assert page.runs[5].lr[0] == pytest.approx(0.0456)
+    assert "Computing" not in page.status.text()
+
+
+def test_space_while_a_race_is_computing_plays_it(page, qtbot):
+    sim_model._RUNS.clear()
+    page.canvas.setFocus()
+    page._load_state(_big_race(), reset_step=True)
+    assert page.busy
+    qtbot.keyClick(page.canvas, Qt.Key.Key_Space)
+    assert page.playing and not page.busy and all(run is not None for run in page.runs)
+    page.pause()
+
+
+def test_loading_another_story_never_resizes_the_map(page, qtbot):
+    """A resize redraws the whole map: the caption keeps the height of the longest story."""
+    qtbot.wait(50)
+    size = page.canvas.size()
+    for preset_id in list(presets.load()) + [None]:
+        if preset_id is None:
+            combo = page.surface_panel.combo
+            combo.setCurrentIndex(combo.findData("bowl") if combo.findData("bowl") >= 0 else 0)
+        else:
+            page.load_preset(preset_id)
+        settle(page, qtbot)
+        qtbot.wait(20)
+        assert page.canvas.size() == size, preset_id
+        assert page.caption.height() >= page.caption.heightForWidth(page.caption.width()) - 1
+
+
+def test_finished_or_dropped_work_leaves_nothing_behind(page, qtbot):
+    from quizapp.ui.simulator.page import _Slices
+
+    page.lane_list.list.setCurrentRow(2)
+    for k in range(12):  # edits: each starts work, the next drops it or it finishes
+        page.editor.set_lr(0.01 + 0.001 * k)
+        qtbot.wait(1)
+    settle(page, qtbot)
+    qtbot.wait(20)  # deleteLater runs on a later turn
+    assert page.findChildren(_Slices) == []
+
+
+def test_a_new_run_that_moves_only_the_loss_limits_redraws_the_loss_plot_alone(page, qtbot, monkeypatch):
+    """Same pixels as a whole-figure draw, without redrawing the map."""
+    canvas = page.canvas
+
+    def pixels():
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    page.run_to_end()
+    canvas.full_redraw()
+    layered = pixels()
+    canvas.draw()  # one plain figure draw (its draw_event puts the frame back on top)
+    canvas.blitter.update()
+    np.testing.assert_array_equal(layered, pixels())
+    canvas.full_redraw()  # keeps the map-only picture again
+    limits = canvas.ax_loss.get_ylim()
+    draws = []
+    monkeypatch.setattr(canvas.ax, "draw", lambda *a, **k: draws.append(1))  # the map must not be drawn
+    page.lane_list.list.setCurrentRow(0)
+    type_into(page.editor.lr_field, "1.5")  # SGD diverges: the loss plot needs other limits
+    page.flush()
+    assert canvas.ax_loss.get_ylim() != limits and draws == []
+    partial = pixels()
+    monkeypatch.undo()
+    canvas.draw()
+    canvas.blitter.update()
+    np.testing.assert_array_equal(partial, pixels())

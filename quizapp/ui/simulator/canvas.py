@@ -17,7 +17,7 @@ from matplotlib.colors import LinearSegmentedColormap, LogNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 from PySide6.QtCore import QEvent, QSize, QTimer, Signal
 from PySide6.QtWidgets import QSizePolicy
 
@@ -148,6 +148,25 @@ class _Canvas(FigureCanvasQTAgg):
             self.restyle()
 
 
+class _RaceBlit(BlitManager):
+    """The race's blit manager, plus: a full draw the canvas composes itself (the map,
+    then the loss plot over it) takes its base only when :meth:`rebase` says so."""
+
+    def __init__(self, canvas):
+        super().__init__(canvas)
+        self.suspended = False
+
+    def _on_draw(self, event) -> None:
+        if self.suspended:
+            return
+        self.canvas._map_base = None  # a draw of its own (resize, zoom): no map-only picture
+        super()._on_draw(event)
+
+    def rebase(self) -> None:
+        """The canvas now holds a new static picture: keep it, then the frame on top."""
+        super()._on_draw(None)
+
+
 @dataclass
 class _LaneArtists:
     path: object
@@ -169,7 +188,8 @@ class RaceCanvas(_Canvas):
         fig = self.figure
         self.ax = fig.add_axes([0.1, 0.4, 0.85, 0.55])
         self.ax_loss = fig.add_axes([0.1, 0.08, 0.85, 0.25])
-        self.blitter = BlitManager(self)
+        self.blitter = _RaceBlit(self)
+        self._map_base = None  # the last full draw without the loss plot (see full_redraw)
         self.surface: optim.Surface | None = None
         self.view = (-1.0, 1.0, -1.0, 1.0)
         self.grid_min: float | None = None
@@ -217,11 +237,16 @@ class RaceCanvas(_Canvas):
 
     # ------------------------------------------------------------------ surface
 
-    def set_surface(self, surface: optim.Surface, view=None) -> None:
-        """Draw the contour map (log-spaced levels) and mark the minima."""
-        self.surface = surface
-        self.view = tuple(view or surface.view)
+    def set_surface(self, surface: optim.Surface, view=None, force: bool = False) -> None:
+        """Draw the contour map (log-spaced levels) and mark the minima (nothing to do when
+        that map is already shown, unzoomed: a new race on the same surface)."""
+        view = tuple(view or surface.view)
         ax = self.ax
+        if (not force and surface is self.surface and view == self.view and self._static
+                and tuple(ax.get_xlim()) == view[:2] and tuple(ax.get_ylim()) == view[2:]):
+            return
+        self.surface = surface
+        self.view = view
         for artist in self._static:
             artist.remove()
         self._static = []
@@ -354,6 +379,9 @@ class RaceCanvas(_Canvas):
             if axl.get_yscale() != "log":
                 axl.set_yscale("log")
                 use_plain_log_ticks(axl.yaxis)
+                # no minor marks: over up to 20 decades they are noise, and their tick
+                # objects cost a tenth of every full redraw (and more of the first)
+                axl.yaxis.set_minor_locator(NullLocator())
             pos = vals[vals > LOSS_FLOOR]
             start = np.array([self._gap(r)[0] for _, r in self.lanes if r is not None] or [1.0])
             start = start[np.isfinite(start) & (start > 0)]
@@ -388,9 +416,11 @@ class RaceCanvas(_Canvas):
         dx, dy = x1 - x0, y1 - y0
         log = self.surface is None or self.surface.min_value is not None
         for i, ((lane, run), arts) in enumerate(zip(self.lanes, self._lane_artists)):
-            if run is None or not lane.visible:
+            if run is None or not lane.visible:  # hidden, or its run is still being computed
                 for artist in vars(arts).values():
                     artist.set_visible(False)
+                for artist in (arts.path, arts.head, arts.loss):
+                    artist.set_data([], [])  # nothing of an older run stays behind
                 continue
             n = min(step, run.steps)
             path = _finite_path(run.path[: n + 1])
@@ -455,27 +485,64 @@ class RaceCanvas(_Canvas):
             arrow.set_color(color)
             arrow.set_visible(True)
 
-    def redraw(self, step: int | None = None) -> None:
+    def redraw(self, step: int | None = None, static: bool = True) -> None:
         """Show new runs at ``step`` (default: the current one): a full draw only when axes,
-        limits or legend changed."""
+        limits or legend changed. ``static=False``: never a full draw (while runs are still
+        being computed: the one full draw comes with them), only the lanes and previews."""
         if step is not None:
             self.step = max(0, min(int(step), self.steps))
         key = self._static_signature()
-        if key != self._static_key or not self.blitter.ready:
-            self.full_redraw()
+        if static and key != self._static_key or not self.blitter.ready:
+            if self._only_loss_axes_changed(key):
+                self._redraw_loss_axes()
+            else:
+                self.full_redraw()
             return
         self.show_step(self.step, blit=False)
         if self.isVisible():
             self.blitter.refresh_underlay()
 
     def full_redraw(self) -> None:
-        """Redraw everything (static background included)."""
+        """Redraw everything (static background included).
+
+        Drawn in two layers, the map and then the loss plot over it (what one figure draw
+        does, in that order), keeping the map-only picture: when a new run changes only
+        the loss plot's limits, :meth:`_redraw_loss_axes` then redraws that plot alone."""
         self.show_step(self.step, blit=False)
         self._static_key = self._static_signature()
+        self._map_base = None
         if not self.isVisible():  # drawn when first painted; no work for a hidden canvas
             self.draw_idle()
             return
-        self.draw()  # its draw_event makes the blit manager keep the new background
+        self.blitter.suspended = True
+        self.ax_loss.set_visible(False)
+        try:
+            self.draw()
+        finally:
+            self.ax_loss.set_visible(True)
+            self.blitter.suspended = False
+        self._map_base = self.copy_from_bbox(self.figure.bbox)
+        self.ax_loss.draw(self.get_renderer())
+        self.blitter.rebase()
+        self.blitter.update()
+
+    def _only_loss_axes_changed(self, key: tuple) -> bool:
+        """True when the static picture differs from the drawn one only in the loss plot's
+        scale or limits (a new run reaching lower or higher), the map being as drawn."""
+        old = self._static_key
+        if old is None or self._map_base is None or not self.isVisible() or not self.blitter.ready:
+            return False
+        loss = (2, 3, 4)  # yscale, ylim, xlim of the loss plot in _static_signature
+        return all(a == b for i, (a, b) in enumerate(zip(old, key)) if i not in loss)
+
+    def _redraw_loss_axes(self) -> None:
+        """Put the kept map back and draw the loss plot over it: the same picture as a full
+        draw, at a third of its cost."""
+        self.show_step(self.step, blit=False)
+        self._static_key = self._static_signature()
+        self.restore_region(self._map_base)
+        self.ax_loss.draw(self.get_renderer())
+        self.blitter.rebase()
         self.blitter.update()
 
     def restyle(self) -> None:
@@ -483,7 +550,7 @@ class RaceCanvas(_Canvas):
         style_figure(self.figure, self.colors)
         self.cursor.set_color(self.colors.text)
         if self.surface is not None:
-            self.set_surface(self.surface, self.view)
+            self.set_surface(self.surface, self.view, force=True)
             self._legend_key = None
             self.set_runs(self.lanes, self.steps)
         self.full_redraw()

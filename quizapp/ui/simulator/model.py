@@ -281,21 +281,329 @@ def compute(state: SimState, lane: Lane) -> optim.Run:
     Raises ValueError (or FormulaError) when a value is invalid; never raises for a
     run that diverges: that is a result.
     """
-    config = lane_config(state, lane)
-    key = config_key(config)
-    run = _RUNS.get(key)
+    task = lane_task(state, lane)
+    run = cached_run(task.key)
     if run is None:
-        surface = build_surface(state, lane)
-        sched = config["schedule"]
-        run = optim.simulate(surface, lane.optimizer, steps=state.steps, start=state.start,
-                             hyper=lane.hyper,
-                             schedule=None if sched is None else (sched["name"], sched["args"]),
-                             clip_norm=lane.clip_norm, noise=lane.noise, seed=lane.seed,
-                             record_state=True)
-        if len(_RUNS) > 256:
-            _RUNS.clear()
-        _RUNS[key] = run
+        run = run_lane_tasks([task])[task.key]
     return run
+
+
+@dataclass(frozen=True)
+class LaneTask:
+    """One lane's engine call as plain data, checked and ready to run (on any thread).
+
+    ``call`` holds :func:`quizapp.optim.simulate_batch`'s keyword arguments; nothing in
+    it refers to the page's state, so the page may go on editing while a worker runs it.
+    """
+
+    key: str  # the cache key: the lane's notebook config
+    call: dict[str, Any]
+
+
+def lane_task(state: SimState, lane: Lane) -> LaneTask:
+    """The engine call of ``lane``; raises ValueError (or FormulaError) when a value is invalid."""
+    config = lane_config(state, lane)
+    sched = config["schedule"]
+    call = dict(surface=build_surface(state, lane), optimizer=lane.optimizer, steps=int(state.steps),
+                start=(float(state.start[0]), float(state.start[1])), hyper=dict(lane.hyper),
+                schedule=None if sched is None else (sched["name"], dict(sched["args"])),
+                clip_norm=lane.clip_norm, noise=float(lane.noise), seed=lane.seed)
+    if _prepare(call)["fallback"]:  # the engine's own checks, now (not later on a worker)
+        optim.simulate_batch(**dict(call, steps=0))
+    return LaneTask(config_key(config), call)
+
+
+def cached_run(key: str) -> optim.Run | None:
+    return _RUNS.get(key)
+
+
+def run_lane_tasks(tasks: list[LaneTask], stop=None) -> dict[str, optim.Run]:
+    """Run the lanes (one loop for all of them, see :func:`simulate_many`) and cache each
+    run under its key; {} when ``stop`` stopped it (see :func:`drive`)."""
+    return drive(iter_lane_tasks(tasks), stop) or {}
+
+
+def iter_lane_tasks(tasks: list[LaneTask]):
+    """:func:`run_lane_tasks` one step at a time: a generator of (step, steps) whose
+    return value is the runs by key (see :func:`drive`)."""
+    todo: dict[str, LaneTask] = {}
+    for task in tasks:
+        todo.setdefault(task.key, task)
+    batches = yield from iter_many([t.call for t in todo.values()], record_state=True)
+    runs = {key: batch.row(0) for key, batch in zip(todo, batches)}
+    store_runs(runs)
+    return runs
+
+
+def drive(work, stop=None):
+    """Run a generator of (step, steps) to its end and give its return value; None when
+    ``stop(step, steps)`` returns True (checked at every step)."""
+    try:
+        while True:
+            step, steps = next(work)
+            if stop is not None and stop(step, steps):
+                work.close()
+                return None
+    except StopIteration as end:
+        return end.value
+
+
+def store_runs(runs: dict[str, optim.Run]) -> None:
+    if len(_RUNS) + len(runs) > 256:
+        _RUNS.clear()
+    _RUNS.update(runs)
+
+
+# ------------------------------------------------------------- many runs at once
+
+
+def _prepare(call: dict[str, Any]) -> dict[str, Any]:
+    """Check one engine call as :func:`quizapp.optim.simulate_batch` checks it and build
+    what the loop needs; raises ValueError with the engine's own message when a value is
+    invalid."""
+    surface = call["surface"]
+    if isinstance(surface, str):
+        surface = optim.get_surface(surface)
+    steps = int(call["steps"])
+    hyper = dict(call.get("hyper") or {})
+    opt = optim.make(call["optimizer"], **hyper)
+    k = 1
+    for value in hyper.values():
+        if isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) >= 1:
+            k = len(value)
+    simple = (0 <= steps <= 1_000_000
+              and all(np.ndim(call.get(n)) == 0 for n in ("clip_norm", "noise", "seed"))
+              and np.shape(call.get("start")) == (2,))
+    clip, noise, seed = call.get("clip_norm"), float(call.get("noise") or 0.0), call.get("seed", 0)
+    if simple:
+        whole = isinstance(seed, (int, np.integer)) or (
+            isinstance(seed, (float, np.floating)) and float(seed).is_integer())
+        simple = (not isinstance(seed, (bool, np.bool_)) and whole and seed >= 0
+                  and (clip is None or (math.isfinite(clip) and clip > 0))
+                  and math.isfinite(noise) and noise >= 0
+                  and all(math.isfinite(v) for v in call["start"]))
+    if not simple:  # anything out of the ordinary: the engine says what is wrong (or runs it)
+        return {"fallback": True}
+    sched = call.get("schedule")
+    if sched is None or sched[0] == "constant":
+        lr_fn = _schedules.constant(opt.hyper["lr"])
+    else:
+        name, args = sched
+        _schedules.make(name, 1.0, **args)  # checked now, before any work
+        lr_fn = _schedules.make(name, opt.hyper["lr"], **args)
+    return {"fallback": False, "surface": surface, "opt": opt, "lr_fn": lr_fn, "k": k,
+            "steps": steps, "start": np.asarray(call["start"], dtype=float),
+            "clip": None if clip is None else np.full((1, 1), float(clip)),
+            "sigma": np.full((1, 1), noise), "seed": int(seed),
+            "constant": sched is None or sched[0] == "constant",
+            # a data-set gradient is summed over samples: its rounding may depend on how
+            # many rows share the call, so such a surface gets one call per lane
+            "pointwise": not surface.stochastic and not hasattr(surface, "samples")}
+
+
+def simulate_many(calls: list[dict[str, Any]], record_state: bool = False,
+                  stop=None) -> list[optim.BatchRun] | None:
+    """Several engine calls (``simulate_batch`` keyword arguments) in one loop over the
+    steps, each giving exactly the rows ``simulate_batch`` gives.
+
+    The engine's cost is per step, not per row (a step of 40 rows costs about what a
+    step of one row costs), so eight lanes in one loop cost much less than eight loops:
+    per step, each surface's gradient is one call for every row on it, then each call's
+    own noise, clipping and optimizer update, then one divergence test for all rows.
+    Calls out of the ordinary (several starts, per-row noise...) go to the engine.
+    ``stop``: see :func:`drive` (then the result is None).
+    """
+    return drive(iter_many(calls, record_state), stop)
+
+
+def iter_many(calls: list[dict[str, Any]], record_state: bool = False, keep_path: bool = True):
+    """:func:`simulate_many` (or, without ``keep_path``, :func:`sweep_many`) as a generator
+    of (step, steps), so a caller can run it in slices between other work."""
+    preps = [_prepare(c) for c in calls]
+    fused = [i for i, p in enumerate(preps) if not p["fallback"]]
+    if fused:  # one loop needs one length
+        keep = preps[fused[0]]["steps"]
+        fused = [i for i in fused if preps[i]["steps"] == keep]
+    out: list = [None] * len(calls)
+    for i, call in enumerate(calls):
+        if i not in fused:
+            batch = optim.simulate_batch(**call, record_state=record_state)
+            out[i] = batch if keep_path else (batch.final_loss(), batch.diverged_at)
+    if fused:
+        results = yield from _fused_loop([preps[i] for i in fused], record_state, keep_path)
+        for i, result in zip(fused, results):
+            out[i] = result
+    return out
+
+
+def sweep_many(calls: list[dict[str, Any]], stop=None) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """LR sweeps (``simulate_batch`` keyword arguments with ``hyper["lr"]`` an array) in one
+    loop, keeping only what the sweep plot needs: per call, the final loss of each rate (at
+    its divergence point for a diverged row) and ``diverged_at`` (-1: never). None if stopped."""
+    return drive(iter_many(calls, keep_path=False), stop)
+
+
+_LIMIT = 1e10  # the engine's divergence limit (quizapp.optim.simulate.DIVERGENCE_LIMIT)
+_CLIP_EPS = 1e-6  # added to the norm, as torch's clip_grad_norm_ does
+
+
+def _fused_loop(preps: list[dict[str, Any]], record_state: bool, keep_path: bool = True):
+    """The loop of :func:`simulate_many`. Without ``keep_path`` (a sweep) no trajectory is
+    kept: each call gives (final loss, diverged_at) per row, as ``BatchRun.final_loss()``
+    and ``BatchRun.diverged_at`` would give them."""
+    from quizapp.optim import simulate as _sim
+
+    limit = getattr(_sim, "DIVERGENCE_LIMIT", _LIMIT)
+    clip_eps = getattr(_sim, "CLIP_EPS", _CLIP_EPS)
+    steps = preps[0]["steps"]
+    # rows: each call owns a slice; rows on one pointwise surface share a gradient call
+    slices, n = [], 0
+    for p in preps:
+        slices.append(slice(n, n + p["k"]))
+        n += p["k"]
+    grad_groups: list[tuple[Any, slice | np.ndarray]] = []
+    by_surface: dict[int, list[int]] = {}
+    for i, p in enumerate(preps):
+        if p["pointwise"]:
+            by_surface.setdefault(id(p["surface"]), []).append(i)
+        else:
+            grad_groups.append((p["surface"], slices[i]))
+    for members in by_surface.values():
+        rows = np.concatenate([np.arange(slices[i].start, slices[i].stop) for i in members])
+        whole = len(rows) == rows[-1] - rows[0] + 1
+        grad_groups.append((preps[members[0]]["surface"],
+                            slice(int(rows[0]), int(rows[-1]) + 1) if whole else rows))
+    single = grad_groups[0][0] if len(grad_groups) == 1 and grad_groups[0][1] == slice(0, n) else None
+    params = np.empty((n, 2))
+    for p, sl in zip(preps, slices):
+        params[sl] = p["start"]
+    # step-major while running (each step writes one contiguous block), row-major at the end
+    path = np.full((steps + 1, n, 2), np.nan) if keep_path else None
+    final = None if keep_path else np.full((n, 2), np.nan)  # where each row ended
+    lrs = np.full((n, steps), np.nan)
+    diverged_at = np.full(n, -1, dtype=np.int64)
+    if keep_path:
+        path[0] = params
+    recorded: list[dict[str, np.ndarray]] = [{} for _ in preps]
+    # per call: [index, slice, rows, update, state, lr_fn, constant rate, sigma, draws, clip]
+    work = []
+    for i, (p, sl) in enumerate(zip(preps, slices)):
+        draws = None
+        if float(p["sigma"][0, 0]) > 0:
+            draws = np.random.default_rng(p["seed"]).standard_normal((steps, 2))
+        const = p["lr_fn"](0) if p["constant"] else None
+        work.append([i, sl, p["k"], p["opt"].update, p["opt"].init(params[sl].copy()), p["lr_fn"],
+                     const, p["sigma"], draws, p["clip"]])
+    done = [steps] * len(preps)  # steps each call took (the engine stops a call when all its rows diverged)
+    live = list(work)
+    active = np.ones(n, dtype=bool)
+    all_active = True
+    with np.errstate(all="ignore"):
+        for t in range(steps):
+            yield t, steps
+            # fresh arrays every step, as in the engine: an optimizer may keep a reference
+            # (SGD's momentum buffer starts as the first gradient itself)
+            if single is not None:
+                grads = single.grad(params, t)
+            else:
+                grads = np.empty((n, 2))
+                for surface, rows in grad_groups:
+                    grads[rows] = surface.grad(params[rows], t)
+            new_params = params.copy() if len(live) < len(work) else np.empty((n, 2))
+            for w in live:
+                i, sl, k, update, state, lr_fn, const, sigma, draws, clip = w
+                if const is None:
+                    lr_t = lr_fn(t)
+                    lrs[sl, t] = np.reshape(lr_t, -1)
+                else:
+                    lr_t = const
+                g = grads[sl]
+                if draws is not None:
+                    g = g + sigma * draws[t]
+                if clip is not None:
+                    norm = np.sqrt(np.sum(g * g, axis=1, keepdims=True))
+                    g = g * np.minimum(clip / (norm + clip_eps), 1.0)
+                old = params[sl]
+                new, w[4] = update(g, state, old, lr_t)
+                new_params[sl] = new
+                if record_state:
+                    _record(recorded[i], t, steps, k, g, new - old, w[4])
+            ok = (np.abs(new_params) <= limit).all(axis=1)
+            if all_active:
+                if keep_path:
+                    path[t + 1] = new_params
+                if ok.all():
+                    params = new_params
+                    continue
+                all_active = False
+                diverged_at[~ok] = t + 1
+                if not keep_path:  # a diverged row ends at the point that failed the test
+                    final[~ok] = new_params[~ok]
+                newly = True
+                active = ok
+            else:
+                if keep_path:
+                    path[t + 1][active] = new_params[active]
+                fresh = active & ~ok
+                newly = fresh.any()
+                if newly:
+                    diverged_at[fresh] = t + 1
+                    if not keep_path:
+                        final[fresh] = new_params[fresh]
+                    active = active & ok
+            params = np.where(active[:, None], new_params, params)
+            if newly:
+                for w in list(live):
+                    if not active[w[1]].any():
+                        live.remove(w)
+                        done[w[0]] = t + 1
+                if not live:
+                    break
+    if not keep_path:
+        final[active] = params[active]
+        out = []
+        for p, sl in zip(preps, slices):
+            with np.errstate(all="ignore"):
+                out.append((p["surface"].loss(final[sl]), diverged_at[sl].copy()))
+        return out
+    out = []
+    for i, (p, sl) in enumerate(zip(preps, slices)):
+        sub = np.ascontiguousarray(path[:, sl].transpose(1, 0, 2))
+        if p["constant"]:
+            lrs[sl, : done[i]] = np.reshape(work[i][6], -1)[:, None] if p["k"] > 1 or np.ndim(work[i][6]) else work[i][6]
+        st = {name: arr[:, : done[i]] for name, arr in recorded[i].items()}
+        out.append(optim.BatchRun(sub, _path_loss(p["surface"], sub), lrs[sl].copy(),
+                                  diverged_at[sl].copy(), st))
+    return out
+
+
+def _record(into: dict[str, np.ndarray], t: int, steps: int, k: int, grad, update, state) -> None:
+    """Keep step ``t``'s gradient, update and optimizer state (copied: nothing may change them later)."""
+    values = {"grad": grad, "update": update}
+    for name, value in state._asdict().items():
+        if name != "count":
+            value = np.asarray(value)
+            if value.shape[0:1] != (k,) or value.ndim != 2:  # shared by the batch
+                value = np.broadcast_to(value, (k, value.shape[-1]))
+            values[name] = value
+    for name, value in values.items():
+        arr = into.get(name)
+        if arr is None:
+            arr = into[name] = np.zeros((k, steps) + value.shape[1:], dtype=value.dtype)
+        arr[:, t] = value
+
+
+def _path_loss(surface: optim.Surface, path: np.ndarray) -> np.ndarray:
+    """The loss at every point of a (K, n, 2) path, in chunks small enough for a data set."""
+    k, n, _ = path.shape
+    width = k * int(getattr(surface, "samples", 1))
+    chunk = max(1, (1 << 22) // max(width, 1))
+    if chunk >= n:
+        return surface.loss(path)
+    out = np.empty((k, n))
+    for s in range(0, n, chunk):
+        out[:, s:s + chunk] = surface.loss(path[:, s:s + chunk])
+    return out
 
 
 def outcome(surface: optim.Surface, run: optim.Run) -> dict[str, Any]:

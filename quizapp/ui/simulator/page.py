@@ -1,8 +1,12 @@
 """The optimizer simulator page.
 
-Runs are computed synchronously (they take milliseconds) whenever a valid value
-changes; playing only *reveals* the precomputed steps, frame by frame, with blitting.
-Every race that is played is written to the lab notebook.
+Runs are computed whenever a valid value changes: lanes already computed come from the
+model's cache at once, the others on a worker thread, all of them in one loop over the
+steps (a race of 8 lanes x 1000 steps takes a tenth of a second: the window keeps
+painting and taking keys meanwhile, and a newer edit drops the older work). Actions
+that need every run now (play, step, export, the notebook, tests) call :meth:`flush`,
+which finishes the work on the spot. Playing only *reveals* the precomputed steps,
+frame by frame, with blitting. Every race that is played is written to the lab notebook.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_qtagg import NavigationToolbar2QT
-from PySide6.QtCore import QEvent, QObject, QRunnable, QSignalBlocker, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton, QAbstractItemView, QComboBox, QFileDialog, QFrame, QGroupBox, QHBoxLayout,
@@ -51,38 +55,105 @@ class _RaceToolbar(NavigationToolbar2QT):
         return self._page.export_figure()
 
 
-class _SweepSignals(QObject):
-    progress = Signal(int)  # lanes done
-    done = Signal(object)  # (results, failures, lrs)
+SLICE_S = 0.010  # the longest a slice of computing keeps the event loop waiting
 
 
-class _SweepJob(QRunnable):
-    """The LR sweep on a worker thread: one batched engine call per lane (no Qt inside)."""
+class _Slices(QObject):
+    """Long work on the GUI thread in slices of at most ``SLICE_S``, between other events.
 
-    def __init__(self, tasks: list, base: float | None):
-        super().__init__()
-        self.tasks = tasks
-        self.base = base
-        self.cancelled = False
-        self.signals = _SweepSignals()
-        self.setAutoDelete(False)  # the page keeps it while it may still report
+    ``work`` is a generator of (step, steps) (see :func:`sim_model.drive`); a 0 ms timer
+    runs it slice by slice, so the window paints and takes keys between slices, and
+    nothing competes with painting for Python's interpreter lock (a worker thread
+    would: every Qt call the GUI thread makes must win the lock back from it).
+    :meth:`cancel` drops the work; :meth:`finish` runs the rest at once. ``done`` carries
+    the generator's return value."""
 
-    def run(self) -> None:
-        results, failures, lrs = [], [], None
-        for n, (i, lane, surface, kwargs) in enumerate(self.tasks):
-            if self.cancelled:
-                return
-            lrs = kwargs["lrs"]
+    progress = Signal(int)  # per cent of the steps done
+    done = Signal(object)
+
+    def __init__(self, work, parent: QObject):
+        super().__init__(parent)
+        self.work = work
+        self.result = None
+        self.finished = False
+        self._timer = QTimer(self, interval=0)
+        self._timer.timeout.connect(self._turn)
+
+    def start(self) -> None:
+        """Run slices from the next event-loop turn on (the drawing of the runs, when
+        they are in, then gets a turn of its own)."""
+        self._timer.start()
+
+    def cancel(self) -> None:
+        self._timer.stop()
+        if not self.finished:
+            self.finished = True
+            self.work.close()
+        self.deleteLater()  # one per recompute: none may pile up under the page
+
+    def finish(self) -> None:
+        self._run(None)
+
+    def _turn(self) -> None:
+        self._run(time.perf_counter() + SLICE_S)
+
+    def _run(self, deadline: float | None) -> None:
+        if self.finished:
+            return
+        step = steps = 0
+        try:
+            while True:
+                step, steps = next(self.work)
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
+        except StopIteration as end:
+            self._timer.stop()
+            self.finished = True
+            self.result = end.value
+            self.done.emit(end.value)
+            self.deleteLater()
+            return
+        self.progress.emit(int(100 * step / max(steps, 1)))
+
+
+def _race_work(tasks: dict):
+    """Compute lane tasks (lane index -> :class:`sim_model.LaneTask`), all in one loop;
+    returns (runs by key, failures by lane index). One lane the engine refuses never
+    takes the others (or the window) down."""
+    try:
+        runs = yield from sim_model.iter_lane_tasks(list(tasks.values()))
+        return runs, {}
+    except Exception:  # find which lane it was: each alone
+        runs, failures = {}, {}
+        for i, task in tasks.items():
             try:
-                batch = optim.sweep(surface, lane.optimizer, **kwargs)
-            except Exception as exc:  # reported in the status line, never raised in a thread
+                runs.update((yield from sim_model.iter_lane_tasks([task])))
+            except Exception as exc:  # reported in the status line
+                failures[i] = str(exc)
+        return runs, failures
+
+
+def _sweep_work(tasks: list, lrs: np.ndarray, base: float | None):
+    """Every lane's rates in one loop, keeping final losses; returns (results, failures, lrs)."""
+    calls = [call for _i, _lane, call in tasks]
+    failures = []
+    try:
+        finals = yield from sim_model.iter_many(calls, keep_path=False)
+    except Exception:  # find which lane it was: each alone
+        finals = []
+        for _i, lane, call in tasks:
+            try:
+                finals += (yield from sim_model.iter_many([call], keep_path=False))
+            except Exception as exc:
                 failures.append(f"Sweep of {lane.label} failed: {exc}")
-            else:
-                final = batch.final_loss() - (self.base if self.base is not None else 0.0)
-                results.append((i, lane, lrs, final, batch.diverged_at >= 0))
-            self.signals.progress.emit(n + 1)
-        if not self.cancelled:
-            self.signals.done.emit((results, failures, lrs if lrs is not None else []))
+                finals.append(None)
+    shift = base if base is not None else 0.0
+    results = []
+    for (i, lane, _call), out in zip(tasks, finals):
+        if out is not None:
+            final, diverged_at = out
+            results.append((i, lane, lrs, final - shift, diverged_at >= 0))
+    return results, failures, lrs
 
 
 class SimulatorPage(QWidget):
@@ -112,13 +183,18 @@ class SimulatorPage(QWidget):
         self.view3d = None
         self.sweep_canvas = None
         self.sweep_results = None
-        self._sweep_job: _SweepJob | None = None
+        self._sweep_job: _Slices | None = None
+        self._race_job: _Slices | None = None
+        self._failures: list[str] = []
 
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._tick)
         self._recompute_timer = QTimer(self, singleShot=True, interval=0)
-        self._recompute_timer.timeout.connect(self.flush)
+        self._recompute_timer.timeout.connect(self._apply_pending)
+        # "Computing…" only when the work lasts long enough to notice (no flicker)
+        self._busy_timer = QTimer(self, singleShot=True, interval=150)
+        self._busy_timer.timeout.connect(self._show_busy)
         # while playing, the state panel is refreshed after the frame is on screen, and
         # only when it is shown (its HTML costs more than a frame)
         self._panel_timer = QTimer(self, singleShot=True, interval=0)
@@ -127,7 +203,7 @@ class SimulatorPage(QWidget):
 
         self._build()
         self._build_actions()
-        self._load_state(self.state, reset_step=True)
+        self._load_state(self.state, reset_step=True, wait=True)  # a few ms: drawn at first paint
 
     # ------------------------------------------------------------------ layout
 
@@ -237,8 +313,10 @@ class SimulatorPage(QWidget):
         self.caption.setTextFormat(Qt.TextFormat.RichText)
         self.caption.setMargin(2)
         self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         cap_row.addWidget(self.caption_toggle, 0, Qt.AlignmentFlag.AlignTop)
         cap_row.addWidget(self.caption, 1)
+        self.caption.installEventFilter(self)  # its height follows its width (_fit_caption)
         cv.addLayout(cap_row)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Views")
@@ -350,7 +428,7 @@ class SimulatorPage(QWidget):
 
     # ----------------------------------------------------------- state in/out
 
-    def _load_state(self, state: SimState, reset_step: bool) -> None:
+    def _load_state(self, state: SimState, reset_step: bool, wait: bool = False) -> None:
         self.pause()
         self.state = state
         self.errors = {}
@@ -363,11 +441,19 @@ class SimulatorPage(QWidget):
             self.step = 0
         self._surface_key = None
         self._show_caption()
-        self.recompute(surface=True)
+        self.recompute(surface=True, wait=wait)
 
     def _on_caption_toggle(self, expanded: bool) -> None:
         self.caption_toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         self._show_caption()
+
+    OWN_RACE = ("Your own race.",
+                "Click the map to choose a start point, add optimizers on the left, then press "
+                "Play (Space). Change one knob at a time and compare runs in the Notebook tab.")
+    CHANGED = " <i>(changed by you: the story describes the original)</i>"
+
+    def _caption_text(self, title: str, body: str, expanded: bool) -> str:
+        return f"<b>{title}</b> {body}" if expanded else f"<b>{title}</b>"
 
     def _show_caption(self) -> None:
         expanded = self.caption_toggle.isChecked()
@@ -375,17 +461,46 @@ class SimulatorPage(QWidget):
         with QSignalBlocker(self.preset_combo):
             self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findData(self.state.preset)))
         if preset is None:
-            title = "Your own race."
-            body = ("Click the map to choose a start point, add optimizers on the left, then "
-                    "press Play (Space). Change one knob at a time and compare runs in the "
-                    "Notebook tab.")
+            title, body = self.OWN_RACE
         else:
             title = f"{preset.title}."
             if self.state.modified:
-                title += " <i>(changed by you: the story describes the original)</i>"
+                title += self.CHANGED
             body = preset.caption
         self.caption.setToolTip(body)
-        self.caption.setText(f"<b>{title}</b> {body}" if expanded else f"<b>{title}</b>")
+        self.caption.setText(self._caption_text(title, body, expanded))
+        self._fit_caption()
+
+    def _fit_caption(self) -> None:
+        """Give the caption the height of the longest story at its width, so loading
+        another story never resizes the map (a resize costs a whole redraw of it)."""
+        width = self.caption.width()
+        expanded = self.caption_toggle.isChecked()
+        key = (width, expanded, self.caption.font().key())
+        if width <= 0 or key == getattr(self, "_caption_fit", None):
+            return
+        self._caption_fit = key
+        measure = getattr(self, "_caption_measure", None)
+        if measure is None:
+            measure = self._caption_measure = QLabel()
+            measure.setWordWrap(True)
+            measure.setTextFormat(Qt.TextFormat.RichText)
+            measure.setMargin(self.caption.margin())
+        measure.setFont(self.caption.font())
+        stories = [self.OWN_RACE] + [(f"{p.title}.{self.CHANGED}", p.caption)
+                                     for p in self.presets.values()]
+        # the longest texts (by characters) are the tallest: measure only those
+        stories.sort(key=lambda tb: len(tb[0]) + (len(tb[1]) if expanded else 0), reverse=True)
+        height = 0
+        for title, body in stories[:2]:
+            measure.setText(self._caption_text(title, body, expanded))
+            height = max(height, measure.heightForWidth(width))
+        self.caption.setMinimumHeight(height)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if obj is self.caption and event.type() == QEvent.Type.Resize:
+            self._fit_caption()
+        return super().eventFilter(obj, event)
 
     def load_preset(self, preset_id: str) -> None:
         """Replace the race by one of the chapter's stories (at step 0, ready to play)."""
@@ -409,7 +524,7 @@ class SimulatorPage(QWidget):
         except Exception as exc:  # an old or hand-edited row: say so, keep the current race
             self._set_status(f"Cannot load those runs: {exc}", error=True)
             return
-        self._load_state(state, reset_step=False)
+        self._load_state(state, reset_step=False, wait=True)
         items = self._race_items()
         if items:  # already in the notebook: playing it again adds no duplicate
             self._recorded_key = sim_model.config_key([c for c, _ in items])
@@ -425,14 +540,31 @@ class SimulatorPage(QWidget):
         self._pending_surface |= surface
         self._recompute_timer.start()
 
-    def flush(self) -> None:
+    def _apply_pending(self) -> None:
         if self._pending:
             self.recompute(self._pending_surface)
 
-    def recompute(self, surface: bool = False) -> None:
-        """Compute every valid lane (cached) and redraw; invalid values keep the last run."""
+    def flush(self) -> None:
+        """Apply pending edits and finish every run now (for actions that need the runs)."""
+        if self._pending:
+            self.recompute(self._pending_surface, wait=True)
+        elif self._race_job is not None:
+            self._race_job.finish()  # the rest of the work, now
+
+    @property
+    def busy(self) -> bool:
+        """True while lanes are being computed (in slices, between other events)."""
+        return self._race_job is not None
+
+    def recompute(self, surface: bool = False, wait: bool = False) -> None:
+        """Compute every valid lane and redraw; invalid values keep the last run.
+
+        Cached lanes are drawn at once; the others are computed in slices between other
+        events (``wait``: here and now) and drawn when they are in. Until then a lane
+        being recomputed keeps its previous run on screen (a new race starts with none)."""
         self._pending = False
         self._pending_surface = False
+        self._cancel_race()
         problems = self.surface_panel.errors
         if problems:
             self._set_status("Waiting for valid values: " + "; ".join(problems), error=True)
@@ -450,24 +582,81 @@ class SimulatorPage(QWidget):
                 self.view3d.set_surface(map_surface)
         self.canvas.set_start(*self.state.start)
         self.runs = (self.runs + [None] * len(self.state.lanes))[: len(self.state.lanes)]
-        failures = []
+        self._failures = []
+        tasks = {}
         for i, lane in enumerate(self.state.lanes):
             if self.errors.get(i):
                 continue  # waits until valid; the previous run stays on screen
             try:
-                self.runs[i] = sim_model.compute(self.state, lane)
+                task = sim_model.lane_task(self.state, lane)
             except Exception as exc:  # an engine refusal must never take the window down
                 self.runs[i] = None
-                failures.append(f"{lane.label}: {exc}")
+                self._failures.append(f"{lane.label}: {exc}")
+                continue
+            run = sim_model.cached_run(task.key)
+            if run is not None:
+                self.runs[i] = run
+            else:
+                tasks[i] = task
+        if tasks and wait:
+            self._take_runs(tasks, *sim_model.drive(_race_work(tasks)))
+            tasks = {}
+        shown = not tasks or any(self.runs[i] is None for i in tasks) or surface
+        if shown:
+            self._show_runs(light=bool(tasks))
+        # else (an edit of lanes that are on screen): they stay until their new runs are in
+        if tasks:
+            job = _Slices(_race_work(tasks), self)
+            job.tasks = tasks
+            job.done.connect(lambda out, j=job: self._on_race_done(j, out))
+            self._race_job = job
+            self._busy_timer.start()
+            job.start()
+
+    def _cancel_race(self) -> None:
+        job, self._race_job = self._race_job, None
+        if job is not None:
+            job.cancel()
+        self._busy_timer.stop()
+        self.canvas.unsetCursor()
+
+    def _take_runs(self, tasks: dict, runs: dict, failures: dict) -> None:
+        for i, task in tasks.items():
+            if i < len(self.runs):
+                self.runs[i] = runs.get(task.key)
+                if i in failures:
+                    self._failures.append(f"{self.state.lanes[i].label}: {failures[i]}")
+
+    def _on_race_done(self, job: _Slices, out) -> None:
+        if job is not self._race_job:  # dropped: a newer edit started newer work
+            return
+        self._cancel_race()
+        if self._pending:  # an edit is about to recompute (the runs are cached by now)
+            return
+        self._take_runs(job.tasks, *out)
+        self._show_runs()
+
+    def _show_busy(self) -> None:
+        if self._race_job is not None:
+            n = len(self._race_job.tasks)
+            self._set_status(f"Computing {n} optimizer{'s' if n > 1 else ''}…")
+            self.canvas.setCursor(Qt.CursorShape.BusyCursor)
+
+    def _show_runs(self, light: bool = False) -> None:
+        """Draw the runs there are (the page's step is the one truth: a new race starts at 0).
+
+        ``light`` (more runs are coming): lanes and step at once, but the axes, legend
+        and limits only with the runs, so one load or edit costs one full draw."""
+        failures = self._failures
         self.step = min(self.step, self.state.steps)
         self.canvas.selected = self.current
         self.canvas.set_runs(self._pairs(), self.state.steps)
-        self.canvas.redraw(self.step)  # the page's step is the one truth (a new race starts at 0)
+        self.canvas.redraw(self.step, static=not light)
         # the new trajectories first; the state panel's HTML on the next turn
         self._last_panel = time.perf_counter()
         self._panel_stale = True
         self._panel_timer.start()
-        if self.view3d is not None and self.tabs.currentWidget() is self.tab3d:
+        if not light and self.view3d is not None and self.tabs.currentWidget() is self.tab3d:
             self.view3d.set_runs(self._pairs(), self.step)
         self.lane_list.set_lanes(self.state.lanes, self.current, self.errors)
         self._update_lanes_title()
@@ -497,9 +686,9 @@ class SimulatorPage(QWidget):
             self.play()
 
     def play(self) -> None:
+        self.flush()  # the runs still being computed, now
         if not any(r is not None for r in self.runs):
             return
-        self.flush()
         self._record_if_new()
         if self.step >= self.state.steps:
             self.step = 0
@@ -815,9 +1004,9 @@ class SimulatorPage(QWidget):
         self.sweep_button.setAccessibleName("Run the learning-rate sweep")
         self.sweep_button.clicked.connect(self.run_sweep)
         row.addWidget(self.sweep_button)
-        self.sweep_progress = QProgressBar()  # lanes done while a sweep runs
+        self.sweep_progress = QProgressBar()  # steps done while a sweep runs
         self.sweep_progress.setMaximumWidth(120)
-        self.sweep_progress.setFormat("%v of %m lanes")
+        self.sweep_progress.setFormat("%p% of the steps")
         self.sweep_progress.setAccessibleName("Sweep progress")
         self.sweep_progress.hide()
         row.addWidget(self.sweep_progress)
@@ -836,11 +1025,12 @@ class SimulatorPage(QWidget):
         self.run_sweep()
 
     def run_sweep(self) -> None:
-        """One batched engine call per shown lane: final loss for each learning rate.
+        """Final loss for each learning rate, for every shown lane: all lanes and rates in
+        one loop over the steps (:func:`sim_model.sweep_many`), keeping only final losses.
 
-        The engine runs on a worker thread, lane by lane, while the page stays live: the
-        button turns into *Cancel* and a bar counts the lanes done; the plot shows the
-        result when every lane is in (a new sweep or Cancel drops the running one)."""
+        It runs in slices between other events while the page stays live: the button turns into
+        *Cancel* and a bar shows the share of the steps done; the plot shows the result
+        when it is in (a new sweep or Cancel drops the running one)."""
         self._ensure_sweep()
         if self._sweep_job is not None:  # the button cancels a running sweep
             self.cancel_sweep()
@@ -860,33 +1050,35 @@ class SimulatorPage(QWidget):
         except ValueError as exc:
             self._set_status(f"Sweep: {exc}", error=True)
             return
-        tasks = []
+        tasks, failures = [], []
         for i, lane in enumerate(self.state.lanes):
             if not lane.visible or self.errors.get(i):
                 continue
-            config = sim_model.lane_config(self.state, lane)
-            sched = config["schedule"]
-            tasks.append((i, lane, sim_model.build_surface(self.state, lane), dict(
-                lrs=lrs, steps=self.state.steps, start=self.state.start,
-                hyper={k: v for k, v in lane.hyper.items() if k != "lr"},
-                schedule=None if sched is None else (sched["name"], sched["args"]),
-                clip_norm=lane.clip_norm, noise=lane.noise, seed=lane.seed)))
-        job = _SweepJob(tasks, base)
-        job.signals.progress.connect(self._on_sweep_progress)
-        job.signals.done.connect(lambda out, j=job: self._on_sweep_done(j, out))
+            try:
+                call = sim_model.lane_task(self.state, lane).call
+            except Exception as exc:  # an engine refusal: that lane is left out, and said so
+                failures.append(f"Sweep of {lane.label} failed: {exc}")
+                continue
+            call["hyper"] = dict(call["hyper"], lr=lrs)
+            tasks.append((i, lane, call))  # the worker reads only the call (plain data)
+        job = _Slices(_sweep_work(tasks, lrs, base), self)
+        job.failures = failures
+        job.base = base
+        job.progress.connect(self._on_sweep_progress)
+        job.done.connect(lambda out, j=job: self._on_sweep_done(j, out))
         self._sweep_job = job
         self.sweep_button.setText("Cancel s&weep")
         self.sweep_button.setAccessibleName("Cancel the running learning-rate sweep")
-        self.sweep_progress.setRange(0, max(1, len(tasks)))
+        self.sweep_progress.setRange(0, 100)
         self.sweep_progress.setValue(0)
         self.sweep_progress.show()
         self._set_status(f"Sweeping {len(lrs)} rates for {len(tasks)} optimizer(s)…")
-        QThreadPool.globalInstance().start(job)
+        job.start()
 
     def cancel_sweep(self) -> None:
         job, self._sweep_job = self._sweep_job, None
         if job is not None:
-            job.cancelled = True
+            job.cancel()
             self._sweep_idle()
             self._set_status("Sweep cancelled.")
 
@@ -895,16 +1087,17 @@ class SimulatorPage(QWidget):
         self.sweep_button.setAccessibleName("Run the learning-rate sweep")
         self.sweep_progress.hide()
 
-    def _on_sweep_progress(self, done: int) -> None:
+    def _on_sweep_progress(self, done: int) -> None:  # per cent
         if self._sweep_job is not None:
             self.sweep_progress.setValue(done)
 
-    def _on_sweep_done(self, job: "_SweepJob", out) -> None:
+    def _on_sweep_done(self, job: _Slices, out) -> None:
         if job is not self._sweep_job:  # cancelled, or replaced by a newer sweep
             return
         self._sweep_job = None
         self._sweep_idle()
         results, failures, lrs = out
+        failures = list(getattr(job, "failures", [])) + list(failures)
         self.sweep_results = results
         self.sweep_canvas.plot(results, job.base is not None)
         if failures:
@@ -937,6 +1130,7 @@ class SimulatorPage(QWidget):
         return path or None
 
     def export_trajectories(self) -> Path | None:
+        self.flush()  # every run, as the race now stands
         path = self.ask_save_path(self, "Export trajectories", "CSV (*.csv);;JSON (*.json)",
                                   f"trajectories-{self.state.surface}.csv")
         if not path:
@@ -956,6 +1150,7 @@ class SimulatorPage(QWidget):
         return path
 
     def export_figure(self) -> Path | None:
+        self.flush()
         path = self.ask_save_path(self, "Export figure", "PNG (*.png);;SVG (*.svg);;PDF (*.pdf)",
                                   f"race-{self.state.surface}.png")
         if not path:
