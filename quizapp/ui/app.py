@@ -318,19 +318,20 @@ class MainWindow(QMainWindow):
             return
         from quizapp.ui.shared.mathtext import warm_up
 
-        warm.submit("models", _import_models)  # the pages' Qt-free modules (and the store's)
-        warm_up()  # then the math grammar and fonts (warm-up thread): most pages draw math
+        warm_up()  # the math grammar and fonts (warm-up thread): most pages draw math
         if self._warming is None:
             self._warming = Slices(self, self._warm_steps())
 
     def _warm_steps(self):
+        # first the store (here: its connection belongs to this thread), while the warm-up
+        # thread builds the math grammar (SQLite's page check lets it run): done well
+        # before a first click, as it is one block of about a tenth of a second
+        self._open_store_when_idle()
+        yield
         todo = [spec for spec in self.specs if spec.key not in self.pages]
+        warm.run(_import_models)  # the pages' Qt-free modules
         for spec in todo:  # then the page modules, in the sidebar's order
             warm.submit(f"page-class:{spec.key}", spec.load)
-        while warm.pending("models") and not warm.ready("models"):
-            yield warm.WAIT  # the store's modules among them: not imported twice at once
-        warm.take("models", _import_models)
-        self._open_store_when_idle()  # its SQLite page check runs while the pages are imported
         yield
         settings = open_settings()
         for spec in todo:
@@ -345,8 +346,8 @@ class MainWindow(QMainWindow):
             if callable(head_start):
                 settings.beginGroup(f"pages/{spec.key}")
                 try:
-                    with warm.ahead():  # before the imports of the pages after it
-                        head_start(self.ctx, settings)
+                    with warm.ahead():  # before the imports of the pages after it (long
+                        head_start(self.ctx, settings)  # jobs go last: see warm.submit)
                 except Exception:  # only a head start: the page does the work itself then
                     pass
                 settings.endGroup()

@@ -26,6 +26,11 @@ CHAPTER_JOB = "learn-chapter"
 PRESETS_JOB = "learn-preset-titles"
 
 
+def _math_pieces(text: str) -> list[str]:
+    """The ``$...$`` pieces of ``text``, dollars included."""
+    return [piece for piece, is_math in learn.split_math(text.replace("\x00", "")) if is_math]
+
+
 class LearnPage(QWidget):
     """Section list + reader; "Try it" opens the simulator, "Practice it" a session."""
 
@@ -76,7 +81,7 @@ class LearnPage(QWidget):
 
         warm.submit(CHAPTER_JOB, learn.load_chapter)
         warm.submit(PRESETS_JOB, LearnPage._load_preset_titles)
-        warm.run(prerender)
+        warm.run(prerender, last=True)  # after the page imports: the page can draw its own
 
     @property
     def sections(self) -> list[learn.Section]:
@@ -324,7 +329,11 @@ class LearnPage(QWidget):
         self._new_content()
         self.title.setText(plain_text(section.title))
         self.title.setAccessibleDescription(plain_text(section.title))
+        draw = prerenderer()  # one formula per step (a paragraph may hold several)
         for block in section.paragraphs():
+            for piece in _math_pieces(block):
+                draw([piece])
+                yield
             self._add_block(MathLabel(block))
             yield
         if section.formulas:
@@ -340,6 +349,8 @@ class LearnPage(QWidget):
             bv.setSpacing(10)
             self.content_layout.addWidget(box)
             for tex in section.formulas:
+                draw([], [tex])
+                yield
                 label = MathLabel(tex, display=True)
                 bv.addWidget(label)
                 self.formula_labels.append(label)
@@ -352,7 +363,11 @@ class LearnPage(QWidget):
         box.setAccessibleName("Key points")
         gv = QVBoxLayout(box)
         gv.setContentsMargins(8, 8, 8, 8)
-        self.key_point_label = MathLabel("\n".join(f"- {p}" for p in section.key_points))
+        key_points = "\n".join(f"- {p}" for p in section.key_points)
+        for piece in _math_pieces(key_points):
+            draw([piece])
+            yield
+        self.key_point_label = MathLabel(key_points)
         gv.addWidget(self.key_point_label)
         self.content_layout.addWidget(box)
         self.content_layout.addStretch(1)

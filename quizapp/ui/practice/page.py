@@ -90,7 +90,7 @@ class _BankLoader(QObject):
                 error = f"cannot load the question bank: {exc}"
             self._finish(bank, error)
 
-        warm.run(work)  # after the head starts already queued
+        warm.run(work, last=True)  # after the jobs already queued (the page imports)
 
     def _finish(self, bank, error: str) -> None:
         self.bank, self.error = (bank if not error else None), error

@@ -82,14 +82,15 @@ def ahead():
         _ahead.pop()
 
 
-def submit(key: str, fn: Callable[[], Any]) -> None:
+def submit(key: str, fn: Callable[[], Any], last: bool = False) -> None:
     """Run ``fn`` on the warm-up thread (after the jobs before it); once per ``key`` until
-    its result is taken. ``fn`` must not touch widgets."""
+    its result is taken. ``fn`` must not touch widgets. ``last``: at the end of the queue
+    even inside :func:`ahead` (long jobs that nothing waits for)."""
     global _thread
     with _lock:
         if key in _results or key in _running or any(k == key for k, _ in _queue):
             return
-        if _ahead:
+        if _ahead and not last:
             at = sum(1 for k, _ in _queue if k in _first)
             _queue.insert(at, (key, fn))
             _first.add(key)
@@ -104,12 +105,13 @@ _ANONYMOUS = "\x00run:"
 _count = 0
 
 
-def run(fn: Callable[[], Any]) -> None:
+def run(fn: Callable[[], Any], last: bool = False) -> None:
     """Run ``fn`` on the warm-up thread after the jobs before it; nothing is kept (``fn``
-    delivers its own result, e.g. by a signal, which Qt queues to the GUI thread)."""
+    delivers its own result, e.g. by a signal, which Qt queues to the GUI thread).
+    ``last``: see :func:`submit`."""
     global _count
     _count += 1
-    submit(f"{_ANONYMOUS}{_count}", fn)
+    submit(f"{_ANONYMOUS}{_count}", fn, last=last)
 
 
 def pending(key: str) -> bool:
