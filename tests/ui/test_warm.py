@@ -132,3 +132,19 @@ def test_first_switches_do_not_build_whole_pages_in_one_turn(qtbot, window):
     assert author._form is None
     qtbot.waitUntil(lambda: author._form is not None, timeout=5000)
     assert author.form_scroll.widget() is author.form
+
+
+def test_closing_a_window_keeps_the_jobs_others_wait_for():
+    """A window's close forgets what was read ahead for it, but a job queued with run() (the
+    question bank every Practice page of the process waits for) still runs: dropping it left
+    later Practice pages "Loading questions…" for ever."""
+    gate, done = threading.Event(), threading.Event()
+    warm.submit("slow", lambda: gate.wait(5))
+    warm.submit("for-this-window", lambda: 1)
+    warm.run(done.set)
+    closer = threading.Thread(target=warm.reset)
+    closer.start()
+    gate.set()
+    closer.join(5)
+    assert done.wait(5)
+    assert not warm.pending("for-this-window") and warm.take("for-this-window", lambda: 2) == 2

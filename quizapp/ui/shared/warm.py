@@ -175,11 +175,23 @@ def shutdown(timeout: float = 5.0) -> None:
 
 
 def reset(timeout: float = 5.0) -> None:
-    """:func:`shutdown`, then forget every result not taken (the window that asked for them
-    is closing: a later window reads its files afresh)."""
-    shutdown(timeout)
+    """Forget the keyed jobs not started and every result not taken (the window that asked
+    for them is closing: a later window reads its files afresh), after the running job.
+    Jobs queued with :func:`run` stay: they deliver to someone who is still waiting (the
+    question bank's loader is shared by every Practice page of the process)."""
     with _lock:
+        kept = [(k, fn) for k, fn in _queue if k.startswith(_ANONYMOUS)]
+        _queue.clear()
+        _queue.extend(kept)
+        _first.intersection_update(k for k, _ in kept)
+        while _keyed_running():
+            if not _lock.wait(timeout):
+                break
         _results.clear()
+
+
+def _keyed_running() -> bool:
+    return any(not k.startswith(_ANONYMOUS) for k in _running)
 
 
 #: what a step of :class:`Slices` yields to end its turn at once (it waits for something)
