@@ -2,6 +2,7 @@
 the About dialog and settings that survive a restart."""
 from __future__ import annotations
 
+import gc
 import platform
 import sys
 
@@ -17,15 +18,17 @@ from quizapp.ui.context import AppContext
 from quizapp.ui.pages import DEFAULT_PAGE, PAGES, PageSpec
 from quizapp.ui.shared.settings import open_settings
 from quizapp.ui.shared import wheel
+from quizapp.ui.shared import warm
+from quizapp.ui.shared.warm import Slices
 from quizapp.ui.shared.theme import (
     SETTINGS_KEY as THEME_KEY, THEME_TITLES, THEMES, app_icon, apply_theme, current_mode,
 )
 from quizapp.ui.achievements.toast import ToastManager
 
 APP_NAME = "quizapp"
+HELP_TITLE = "&Help"
 DEFAULT_SIZE = QSize(1280, 800)
-STORE_AFTER_MS = 150  # after the first paint: the progress file is opened
-MATH_AFTER_MS = 300  # then mathtext is warmed on a worker thread
+WARM_AFTER_MS = 150  # after the first paint: the warm-up starts (see _warm_up)
 
 
 def versions() -> dict[str, str]:
@@ -43,6 +46,31 @@ def versions() -> dict[str, str]:
         "NumPy": numpy.__version__,
         "matplotlib": matplotlib.__version__,
     }
+
+
+#: Qt-free modules the pages import (the question bank, sessions, the chapter, presets):
+#: imported on the warm-up thread, so importing a page here compiles little more than itself
+MODEL_MODULES = ("quizapp.progress.store", "quizapp.bank", "quizapp.bank.numeric", "quizapp.progress.session", "quizapp.learn",
+                 "quizapp.presets", "quizapp.ui.practice.model", "quizapp.ui.progress.model",
+                 "quizapp.ui.author.model", "quizapp.ui.achievements.model", "quizapp.ui.learn.model")
+
+
+def _import_models() -> None:
+    import importlib
+
+    for name in MODEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # pragma: no cover - the page's own import reports it
+            pass
+
+
+def freeze_heap() -> None:
+    """Move every object alive now (modules, pages, the bank: what lives as long as the
+    window) out of the cyclic garbage collector's reach (:func:`gc.freeze`). Its full
+    passes otherwise walk all of them, a pause of a tenth of a second in the middle of
+    whatever runs then; objects made later are collected as before."""
+    gc.freeze()
 
 
 class AboutDialog(QDialog):
@@ -87,6 +115,8 @@ class MainWindow(QMainWindow):
         self.specs = list(PAGES if pages is None else pages)
         self.pages: dict[str, QWidget] = {}
         self._current: str | None = None
+        self._warming: Slices | None = None  # the idle warm-up (see _warm_up)
+        self._closed = False
         self.setWindowIcon(app_icon())
         self.setWindowTitle(APP_NAME)
         self.resize(DEFAULT_SIZE)
@@ -129,10 +159,9 @@ class MainWindow(QMainWindow):
         ctx.achievementsUnlocked.connect(self._on_unlocked)
         self.restore_settings()
         # work the first paint does not need, done while the window sits idle after it:
-        # opening the progress file (its connection belongs to this thread), then the
-        # math renderer's grammar and fonts (on a worker thread)
-        QTimer.singleShot(STORE_AFTER_MS, self._open_store_when_idle)
-        QTimer.singleShot(MATH_AFTER_MS, self._warm_math)
+        # opening the progress file (its connection belongs to this thread), then what
+        # the other pages need when first shown (see _warm_up)
+        QTimer.singleShot(WARM_AFTER_MS, self._warm_up)
 
     # ------------------------------------------------------------------ menus
 
@@ -177,7 +206,7 @@ class MainWindow(QMainWindow):
         if hasattr(hints, "colorSchemeChanged"):  # Qt 6.5+: the desktop switched light/dark
             hints.colorSchemeChanged.connect(self._on_color_scheme)
 
-        self.help_menu = bar.addMenu("&Help")
+        self.help_menu = bar.addMenu(HELP_TITLE)
         self.act_about = QAction(f"&About {APP_NAME}", self)
         self.act_about.setShortcut(QKeySequence("F1"))
         self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
@@ -223,14 +252,25 @@ class MainWindow(QMainWindow):
             self.pages[key] = page
             menu = page.menu() if hasattr(page, "menu") else None
             if menu is not None:
-                self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+                self.menuBar().insertMenu(self._help_action(), menu)
                 self._page_menus[key] = menu
             settings = open_settings()
             settings.beginGroup(f"pages/{key}")
             if hasattr(page, "restore_settings"):
                 page.restore_settings(settings)
             settings.endGroup()
+            if self._warming is not None and not self._warming.active:
+                freeze_heap()  # the new page lives as long as the window
         return self.pages[key]
+
+    def _help_action(self) -> QAction | None:
+        """The Help menu's entry in the menu bar, looked up afresh: the Python wrapper of the
+        Help menu kept from when it was made goes stale once the Author page has been shown
+        (PySide invalidates it although the menu lives on), so it is not used here."""
+        for action in self.menuBar().actions():
+            if action.text() == HELP_TITLE:
+                return action
+        return None
 
     def show_page(self, key: str, focus: bool = False) -> None:
         i = self._index(key)
@@ -266,11 +306,61 @@ class MainWindow(QMainWindow):
     def _open_store_when_idle(self) -> None:
         self.ctx.store  # noqa: B018 - opens it (or records why it cannot be opened)
 
-    @staticmethod
-    def _warm_math() -> None:
+    def _warm_up(self) -> None:
+        """Ahead of the first visit to each page, while the window is idle: the progress
+        file opened (its connection belongs to this thread), files read and math drawn on
+        the warm-up thread (:mod:`quizapp.ui.shared.warm`), page modules imported here one
+        per event-loop turn (so a key pressed meanwhile waits for one import at most)."""
+        if self._closed:
+            return  # closed before the idle came: nothing to get ready for
+        if not self.isVisible():  # not shown (yet): only the store, as before the warm-up
+            self._open_store_when_idle()
+            return
         from quizapp.ui.shared.mathtext import warm_up
 
-        warm_up()
+        warm_up()  # the math grammar and fonts (warm-up thread): most pages draw math
+        if self._warming is None:
+            self._warming = Slices(self, self._warm_steps())
+
+    def _warm_steps(self):
+        # first the store (here: its connection belongs to this thread), while the warm-up
+        # thread builds the math grammar (SQLite's page check lets it run): done well
+        # before a first click, as it is one block of about a tenth of a second
+        self._open_store_when_idle()
+        yield
+        todo = [spec for spec in self.specs if spec.key not in self.pages]
+        warm.run(_import_models)  # the pages' Qt-free modules
+        for spec in todo:  # then the page modules, in the sidebar's order
+            warm.submit(f"page-class:{spec.key}", spec.load)
+        yield
+        settings = open_settings()
+        for spec in todo:
+            key = f"page-class:{spec.key}"
+            while warm.pending(key) and not warm.ready(key):
+                yield warm.WAIT  # being imported: look again next turn
+            try:
+                cls = warm.take(key, spec.load)
+            except Exception:  # the page reports it when it is shown
+                continue
+            head_start = getattr(cls, "warm_up", None)  # the page's own (files, math)
+            if callable(head_start):
+                settings.beginGroup(f"pages/{spec.key}")
+                try:
+                    with warm.ahead():  # before the imports of the pages after it (long
+                        head_start(self.ctx, settings)  # jobs go last: see warm.submit)
+                except Exception:  # only a head start: the page does the work itself then
+                    pass
+                settings.endGroup()
+            yield
+        self._freeze_when_warm()
+
+    def _freeze_when_warm(self) -> None:
+        """Once the warm-up thread is done too, :func:`freeze_heap` (checked every 50 ms)."""
+        if warm.idle():
+            freeze_heap()
+        else:
+            QTimer.singleShot(50, self, self._freeze_when_warm)
+
 
     def _on_unlocked(self, unlocked: list) -> None:
         titles = ", ".join(getattr(a, "title", str(a)) for a in unlocked)
@@ -326,6 +416,10 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._closed = True
+        if self._warming is not None:
+            self._warming.cancel()
+        warm.reset()  # what was read ahead for this window and not used yet
         for page in self.pages.values():
             if hasattr(page, "deactivated"):
                 page.deactivated()
@@ -333,7 +427,15 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+#: how long a thread running Python keeps the GIL while another wants it (seconds). The
+#: window's thread mostly makes short calls into Qt, each giving the GIL up and taking it
+#: back; behind a worker busy in Python (reading files, drawing math, a database read) each
+#: of them waited up to Python's default 5 ms, so building a page took twice as long.
+GIL_SWITCH_S = 0.001
+
+
 def create_app(argv: list[str] | None = None) -> QApplication:
+    sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
     app = QApplication.instance()
     if app is None:
         QApplication.setHighDpiScaleFactorRoundingPolicy(

@@ -16,7 +16,11 @@ A page is a QWidget class, imported only when the page is first shown, built as
   already inside the page's own group (``pages/<key>``);
 * ``open_with(**kwargs)``: what ``ctx.navigate(key, **kwargs)`` passes on, e.g. the
   Learn page's "try it" calls ``ctx.navigate("simulator", preset="valley-race")``;
-* ``activated()`` / ``deactivated()``: the page became current / stopped being current.
+* ``activated()`` / ``deactivated()``: the page became current / stopped being current;
+* ``warm_up(ctx, settings)`` (a static method): a head start taken while the window sits
+  idle after start-up, before the page is first shown (read its files, draw its math on
+  the warm-up thread of :mod:`quizapp.ui.shared.warm`; never build widgets there). The
+  main window also imports every page's module ahead, on that thread.
 
 This module imports no Qt, so tests and tools can read the registry cheaply.
 """

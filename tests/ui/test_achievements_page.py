@@ -42,6 +42,7 @@ def badges(qtbot, ctx):
     page.resize(1160, 760)
     page.show()
     qtbot.waitExposed(page)
+    qtbot.waitUntil(lambda: not page.loading and bool(page.cards), timeout=5000)  # built a slice per turn
     return page
 
 
@@ -126,6 +127,7 @@ def test_a_page_built_while_hidden_reads_the_store_when_shown(qtbot, ctx, seeded
     assert page.cards == {}  # nothing read yet
     page.show()
     qtbot.waitExposed(page)
+    qtbot.waitUntil(lambda: "first-correct" in page.cards, timeout=5000)
     assert page.cards["first-correct"].unlocked
 
 

@@ -174,3 +174,17 @@ def test_every_control_has_an_accessible_name(learn):
         assert w.accessibleName(), w
     named = [w for w in learn.findChildren(QScrollArea) if w.accessibleName()]
     assert learn.scroll in named
+
+
+def test_a_section_chosen_from_the_keyboard_is_built_over_a_few_turns(qtbot, learn, chapter):
+    """Alt+Down shows the next section's title and buttons at once and adds its text and
+    formulas a few per event-loop turn (each formula drawn is a slice), until all are there."""
+    learn.show_section(chapter[1].id)
+    learn.act_next.trigger()
+    section = chapter[2]
+    assert learn.current.id == section.id and learn.title.text() == section.title
+    assert learn.rendering and len(learn.blocks) < len(section.paragraphs())
+    qtbot.waitUntil(lambda: not learn.rendering, timeout=5000)
+    assert len(learn.blocks) == len(section.paragraphs())
+    assert [f.text() for f in learn.formula_labels] == list(section.formulas)
+    assert learn.key_point_label.html().count("<li>") == len(section.key_points)

@@ -167,3 +167,15 @@ def test_progress_as_the_last_page_starts_without_opening_the_store(qtbot, ctx):
     page = window.pages["progress"]
     qtbot.waitUntil(lambda: page.data is not None and not page.loading, timeout=5000)
     assert page.summary.text().startswith("0 answers")
+
+
+def test_a_page_menu_opened_after_the_author_page_goes_before_help(qtbot, window):
+    """After the Author page had been shown, opening another page with a menu (Learn) raised
+    "Internal C++ object (QMenu) already deleted" from the kept Help menu: the page did not
+    switch and its menu never appeared."""
+    window.show_page("author", focus=True)
+    qtbot.wait(300)
+    window.show_page("learn", focus=True)
+    assert window.current_page() == "learn"
+    titles = [a.text() for a in window.menuBar().actions() if a.isVisible()]
+    assert "&Learn" in titles and titles.index("&Learn") < titles.index("&Help") == len(titles) - 1

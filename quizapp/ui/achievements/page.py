@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 from quizapp.ui.achievements import model
 from quizapp.ui.achievements.model import local_date  # noqa: F401  (the page's old name)
 from quizapp.ui.achievements.toast import GROUPS, badge_pixmap, group_color, group_of
+from quizapp.ui.shared import warm
 from quizapp.ui.shared.a11y import quiet_scroll
+from quizapp.ui.shared.warm import Slices
 from quizapp.ui.shared.theme import ERROR_COLOR, blend, readable
 
 CARD_WIDTH = 300  # a column of badges needs about this many pixels
@@ -130,6 +132,19 @@ class BadgeCard(QFrame):
         super().changeEvent(event)
 
 
+CARDS_PER_SLICE = 8  # badge cards built per event-loop turn
+
+
+def _topics_job(ctx) -> str:
+    return f"achievements-topics:{tuple(getattr(ctx, 'bank_paths', None) or ())!r}"
+
+
+def _read_topics(ctx) -> dict[str, str]:
+    from quizapp.bank.loader import topic_titles
+
+    return topic_titles(getattr(ctx, "bank_paths", None) or None)
+
+
 class AchievementsPage(QWidget):
     """A grid of badges per group with a summary and an all / unlocked / locked filter."""
 
@@ -146,11 +161,17 @@ class AchievementsPage(QWidget):
         self._dirty = True
         self._pending_highlight: str | None = None
         self._reload_timer = QTimer(self, singleShot=True, interval=0)
-        self._reload_timer.timeout.connect(self.reload)
+        self._reload_timer.timeout.connect(self._start_reload)
+        self._slices: Slices | None = None
         self._build()
         ctx.dataChanged.connect(self.refresh)
         ctx.achievementsUnlocked.connect(self._on_signal)
         ctx.learnerChanged.connect(self._on_signal)
+
+    @staticmethod
+    def warm_up(ctx, _settings) -> None:
+        """The main window's idle head start: the bank's topics read on the warm-up thread."""
+        warm.submit(_topics_job(ctx), lambda: _read_topics(ctx))
 
     # ------------------------------------------------------------------ layout
 
@@ -240,35 +261,52 @@ class AchievementsPage(QWidget):
 
     def reload(self) -> None:
         """Re-read the achievements now."""
+        if self._slices is not None:
+            self._slices.cancel()
+            self._slices = None
+        for _ in self._reload_steps():
+            pass
+
+    def _start_reload(self) -> None:
+        """Re-read the achievements a slice per event-loop turn (reading, then the cards a
+        few at a time, then one group per turn), so showing the page never freezes it."""
+        self._reload_timer.stop()
+        self._dirty = False
+        if self._slices is not None:
+            self._slices.cancel()
+        self._slices = Slices(self, self._reload_steps())
+
+    def _reload_steps(self):
         self._reload_timer.stop()
         self._dirty = False
         store = self.ctx.store
         if store is None:
-            self.statuses = []
+            statuses = []
             self.problem.setText("The progress file could not be opened, so there are no "
                                  f"achievements to show: {self.ctx.store_problem}")
             self.problem.show()
         else:
             try:
+                topics = self._bank_topics()
+                yield
                 learner = store.get_learner(self.ctx.learner_id)
-                self.statuses = store.achievements(learner.id, bank_topics=self._bank_topics())
+                statuses = store.achievements(learner.id, bank_topics=topics)
                 self._show_streak(store.study_streak(learner.id))
                 self.problem.hide()
                 self.heading.setText(f"Achievements of {learner.name}")
             except Exception as exc:  # a damaged file must not take the page down
-                self.statuses = []
+                statuses = []
                 self.problem.setText(f"Cannot read the achievements: {exc}")
                 self.problem.show()
-        self._rebuild()
+        yield
+        yield from self._rebuild_steps(statuses)
 
     def _bank_topics(self) -> dict[str, str]:
         """The bank's topics (one mastery badge each; read once from the file headers), so
         a fresh profile sees every badge it can earn, not only the topic-free ones."""
         if getattr(self, "_topics", None) is None:
-            from quizapp.bank.loader import topic_titles
-
-            try:
-                self._topics = topic_titles(self.ctx.bank_paths or None)
+            try:  # read ahead by warm_up, or now
+                self._topics = warm.take(_topics_job(self.ctx), lambda: _read_topics(self.ctx))
             except Exception:  # the badges the file knows are still shown
                 self._topics = {}
         return self._topics
@@ -302,22 +340,30 @@ class AchievementsPage(QWidget):
         self.reload()
 
     def _rebuild(self) -> None:
-        for card in self.cards.values():
-            card.setParent(None)
-            card.deleteLater()
-        self.cards = {}
-        for status in self.statuses:
+        for _ in self._rebuild_steps(self.statuses):
+            pass
+
+    def _rebuild_steps(self, statuses: list):
+        cards: dict[str, BadgeCard] = {}
+        for i, status in enumerate(statuses):
             card = BadgeCard(status, self.sections[group_of(status)][1])
             card.hide()  # shown by _layout_cards once it sits in its grid
             card.installEventFilter(self)  # arrow keys move between cards
-            self.cards[status.id] = card
+            cards[status.id] = card
+            if i % CARDS_PER_SLICE == CARDS_PER_SLICE - 1:
+                yield
+        for card in self.cards.values():
+            if card not in cards.values():
+                card.setParent(None)
+                card.deleteLater()
+        self.statuses, self.cards = list(statuses), cards
         text, done, total, percent = model.summary(self.statuses)
         self.summary.setText(text)
         self.total_bar.setRange(0, max(1, total))
         self.total_bar.setValue(done)
         self.total_bar.setFormat(percent)
         self._columns = 0
-        self._layout_cards()
+        yield from self._layout_steps()
         if self._pending_highlight:
             QTimer.singleShot(0, self, lambda: self.highlight(self._pending_highlight or ""))
 
@@ -326,6 +372,11 @@ class AchievementsPage(QWidget):
         return max(1, min(4, width // CARD_WIDTH))
 
     def _layout_cards(self) -> None:
+        for _ in self._layout_steps():
+            pass
+
+    def _layout_steps(self):
+        """Lay the cards out in their groups, one group per step."""
         columns = self._wanted_columns()
         self._columns = columns
         mode = self.filter.currentData() or "all"
@@ -347,6 +398,8 @@ class AchievementsPage(QWidget):
                 c.setVisible(c in shown)
             for col in range(4):
                 grid.setColumnStretch(col, 1 if col < columns else 0)
+            if shown:
+                yield
         shown = self.visible_cards()
         if shown and not any(c.focusPolicy() & Qt.FocusPolicy.TabFocus for c in shown):
             self._rove(shown[0])
@@ -449,20 +502,25 @@ class AchievementsPage(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)
         if self._dirty:
-            self.reload()
+            self._start_reload()
+
+    @property
+    def loading(self) -> bool:
+        """Whether a re-read is still being shown (a slice per event-loop turn)."""
+        return self._slices is not None and self._slices.active
 
     def activated(self) -> None:
         if self._dirty and self.isVisible():
-            self.reload()
+            self._start_reload()
         self.filter.setFocus()
 
     def open_with(self, highlight: str | None = None, **_kwargs) -> None:
         """``ctx.navigate("achievements", highlight=id)``: scroll to that badge and mark it."""
         if highlight:
-            if self._dirty or highlight not in self.cards:
+            if self._dirty or self.loading or highlight not in self.cards:
                 self._pending_highlight = highlight
-                if self.isVisible():
-                    self.reload()
+                if self.isVisible() and not self.loading:
+                    self._start_reload()
             else:
                 self.highlight(highlight)
 

@@ -2,7 +2,7 @@
 with search and filters (a part of :class:`quizapp.ui.author.page.AuthorPage`)."""
 from __future__ import annotations
 
-
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker
@@ -12,9 +12,23 @@ from PySide6.QtWidgets import QTreeWidgetItem
 from quizapp.ui.author import dialogs
 from quizapp.ui.author.common import ROLE, SETTINGS_GROUP, esc, tooltip
 from quizapp.ui.author.model import ItemEntry, same_path, scan
+from quizapp.ui.shared import warm
 from quizapp.ui.shared.settings import open_settings
 from quizapp.ui.shared.text import plural
 from quizapp.ui.shared.theme import ERROR_COLOR
+
+
+def shipped_job(folder: Path) -> str:
+    """The warm-up job (:mod:`quizapp.ui.shared.warm`) that reads the shipped ``folder``."""
+    return f"author-shipped:{os.path.realpath(folder)}"
+
+
+def warm_shipped() -> None:
+    """Read the shipped bank on the warm-up thread; the first Author page takes it."""
+    from quizapp.resources import bank_dir
+
+    folder = bank_dir()
+    warm.submit(shipped_job(folder), lambda: scan([folder], read_only=True))
 
 
 class BrowserMixin:
@@ -111,8 +125,10 @@ class BrowserMixin:
     def rescan(self) -> None:
         """Read the folders again and rebuild the tree (the item on screen stays)."""
         mine = [p for p in self.author_paths if not self._is_shipped(p)]
-        if self._shipped_files is None:  # read-only: read once
-            self._shipped_files = scan([self.shipped_dir], read_only=True)
+        if self._shipped_files is None:  # read-only: read once (perhaps ahead, by warm_up)
+            shipped = self.shipped_dir
+            self._shipped_files = warm.take(shipped_job(shipped),
+                                            lambda: scan([shipped], read_only=True))
         self.files = scan(mine, read_only=False) + self._shipped_files
         # the item on screen: find it again in the new index
         if self.target is not None:

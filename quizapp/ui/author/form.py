@@ -894,11 +894,15 @@ class ItemForm(QWidget):
 
     def _apply_read_only(self) -> None:
         ro = self._read_only
-        for w in self.findChildren(QWidget):
-            if isinstance(w, (QLineEdit, QPlainTextEdit)):
-                w.setReadOnly(ro)
-            elif isinstance(w, (QComboBox, QRadioButton, QPushButton, QToolButton)):
-                w.setEnabled(not ro)
+        # writable after writable: nothing was made read-only, so only the row buttons
+        # below change (walking every field of a long form costs tens of milliseconds)
+        if ro or getattr(self, "_applied_read_only", None) is not False:
+            for w in self.findChildren(QWidget):
+                if isinstance(w, (QLineEdit, QPlainTextEdit)):
+                    w.setReadOnly(ro)
+                elif isinstance(w, (QComboBox, QRadioButton, QPushButton, QToolButton)):
+                    w.setEnabled(not ro)
+        self._applied_read_only = ro
         self.tf_formula.setEnabled(self.tf_value.currentData() == "formula" or ro)
         if not ro:
             for editor in (self.params, self.choices, self.formulas, self.multi):

@@ -20,7 +20,9 @@ Moodle XML), ``undo`` (undo steps and keys), ``common`` (shared constants and he
 """
 from __future__ import annotations
 
+import atexit
 import random
+import weakref
 from pathlib import Path
 from typing import Any, Callable
 
@@ -37,12 +39,13 @@ from quizapp.ui.shared import wheel
 from quizapp.ui.author.common import DEBOUNCE_MS, READ_ONLY_BANNER, esc
 from quizapp.ui.author.form import ItemForm
 from quizapp.ui.author.model import Evaluation, FileEntry, ItemEntry, evaluate
-from quizapp.ui.author.browser import BrowserMixin
+from quizapp.ui.author.browser import BrowserMixin, warm_shipped
 from quizapp.ui.author.exchange import ExchangeMixin
 from quizapp.ui.author.items import ItemsMixin
 from quizapp.ui.author.preview import MAX_SEED, PreviewPanel, ProblemsList
 from quizapp.ui.author.undo import _Edit, _UndoKeys
-from quizapp.ui.shared.a11y import quiet_scroll, tab_first
+from quizapp.ui.shared.a11y import quiet_scroll, tab_first, tab_into
+from quizapp.ui.shared.warm import AFTER_PAINT_MS
 from quizapp.ui.shared.theme import ERROR_COLOR
 
 
@@ -67,6 +70,23 @@ class _Task(QRunnable):
             self.bridge.done.emit(self.token, result)
         except RuntimeError:  # the page is gone
             pass
+
+
+_PAGES: "weakref.WeakSet[AuthorPage]" = weakref.WeakSet()
+
+
+@atexit.register
+def _finish_work() -> None:
+    """Before Python shuts down: let each page's running evaluation or task end (a worker
+    thread still in Python code while the interpreter is torn down crashes the process)."""
+    for page in list(_PAGES):
+        for pool in (getattr(page, "eval_pool", None), getattr(page, "task_pool", None)):
+            try:
+                if pool is not None:
+                    pool.clear()
+                    pool.waitForDone(5000)
+            except RuntimeError:  # the page's C++ side is gone already, and its pools with it
+                pass
 
 
 class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
@@ -111,6 +131,7 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         self.task_pool = QThreadPool(self)
         self.task_pool.setMaxThreadCount(1)
         self._bridge = _Bridge(self)
+        _PAGES.add(self)
         self._bridge.done.connect(self._on_done)
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._evaluate_async)
@@ -121,6 +142,11 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         self._restore_draft()
         if self._current is None:
             self._show_nothing()
+
+    @staticmethod
+    def warm_up(_ctx, _settings) -> None:
+        """The main window's idle head start: the shipped bank read on the warm-up thread."""
+        warm_shipped()
 
     # ------------------------------------------------------------------ layout
 
@@ -219,20 +245,11 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setAccessibleName("Item being edited")
         mv.addWidget(self.header)
-        from quizapp import presets as _presets
-
-        try:
-            preset_list = [(pid, p.title) for pid, p in _presets.load(validate=False).items()]
-        except Exception:  # the simulator page reports a broken presets file; offer the ids
-            from quizapp.bank.model import PRESETS
-
-            preset_list = [(pid, pid) for pid in PRESETS]
-        self.form = ItemForm(preset_list)
-        self.form.changed.connect(self._on_form_changed)
+        # the form (the page's largest part) is built when first needed, or in an idle
+        # turn after the page is first shown (see _build_form)
+        self._form: ItemForm | None = None
         self.undo_keys = _UndoKeys(self.undo_stack, self)
-        self.form.install_text_filter(self.undo_keys)
         scroll = QScrollArea()
-        scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -271,6 +288,33 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         self.delete_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree)
         self.delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
         self.delete_key.activated.connect(self.delete_item)
+
+    @property
+    def form(self) -> ItemForm:
+        """The item form (built on first use)."""
+        if self._form is None:
+            self._build_form()
+        return self._form
+
+    def _build_form(self) -> None:
+        from quizapp import presets as _presets
+
+        try:
+            preset_list = [(pid, p.title) for pid, p in _presets.load(validate=False).items()]
+        except Exception:  # the simulator page reports a broken presets file; offer the ids
+            from quizapp.bank.model import PRESETS
+
+            preset_list = [(pid, pid) for pid in PRESETS]
+        form = ItemForm(preset_list)
+        form.changed.connect(self._on_form_changed)
+        form.install_text_filter(self.undo_keys)
+        self._form = form
+        self.form_scroll.setWidget(form)
+        tab_into(self.tree, form)  # made after the panels beside it: Tab follows the layout
+
+    def _build_form_soon(self) -> None:
+        if self._form is None:  # in a turn of its own, after the page's first paint
+            QTimer.singleShot(AFTER_PAINT_MS, self, lambda: self.form)
 
     def _build_actions(self) -> None:
         scope = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -551,8 +595,18 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         gen, seed, topic = self._gen, self.seed, self._topic()
         self._pending_table = table
         self.eval_pool.clear()
-        self._start(self.eval_pool, lambda: evaluate(table, topic, seed, gen, check=check),
-                    self._on_evaluation)
+        draw = self.preview.prerenderer()
+
+        def job() -> Evaluation:
+            result = evaluate(table, topic, seed, gen, check=check)
+            if result.instance is not None:  # its math drawn here, not on the GUI thread
+                try:
+                    draw(result.instance)
+                except Exception:  # only a head start: the preview draws what is missing
+                    pass
+            return result
+
+        self._start(self.eval_pool, job, self._on_evaluation)
 
     def evaluate_now(self) -> None:
         """Check and draw in this thread (before saving: no stale verdict)."""
@@ -627,6 +681,10 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         """``ctx.navigate("author", item=ID)`` from other pages."""
         if item and not self.select_item(item, read_only=False):
             self.select_item(item)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self._build_form_soon()  # shown without an item: the form is built a turn later
 
     def activated(self) -> None:
         # Tab: the toolbar first, as it is drawn (here: moving the page into the window

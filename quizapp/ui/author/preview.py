@@ -159,6 +159,28 @@ class PreviewPanel(QGroupBox):
         self._preset = item.preset if item is not None else None
         self.preset_button.setVisible(bool(self._preset))
 
+    def prerenderer(self):
+        """``draw(instance)`` for the evaluation thread: draws the math this panel will show
+        for ``instance`` into the renderer's cache, with the fonts and colours its labels
+        have now, so showing it on the GUI thread finds the images ready."""
+        if _MathLabel is None:  # pragma: no cover
+            return lambda _inst: None
+        from PySide6.QtGui import QPalette
+
+        from quizapp.ui.shared.mathtext import prerenderer
+
+        def for_label(label):  # the colour it has once enabled (the panel may be dimmed now)
+            color = label.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText)
+            return prerenderer(font=label.font(), color=color, dpr=label.devicePixelRatioF())
+
+        prompt, body = for_label(self.prompt), for_label(self.explanation)
+
+        def draw(inst) -> None:
+            prompt([inst.prompt or ""])
+            body([*(inst.choices or []), *(getattr(inst, "targets", None) or []), inst.explanation or ""])
+
+        return draw
+
     def _show_rows(self, inst) -> None:
         for w in self._choice_labels:
             w.setParent(None)

@@ -18,8 +18,17 @@ from PySide6.QtWidgets import (
 from quizapp import learn
 from quizapp.ui.shared.a11y import focus_ring
 from quizapp.ui.learn.model import PRACTICE_LENGTH, LearnModel  # noqa: F401  (re-exported)
-from quizapp.ui.shared.mathtext import MathLabel, plain_text
+from quizapp.ui.shared import warm
+from quizapp.ui.shared.mathtext import MathLabel, plain_text, prerenderer
+from quizapp.ui.shared.warm import Slices
 READER_MAX_WIDTH = 820  # logical pixels: long lines are hard to read
+CHAPTER_JOB = "learn-chapter"
+PRESETS_JOB = "learn-preset-titles"
+
+
+def _math_pieces(text: str) -> list[str]:
+    """The ``$...$`` pieces of ``text``, dollars included."""
+    return [piece for piece, is_math in learn.split_math(text.replace("\x00", "")) if is_math]
 
 
 class LearnPage(QWidget):
@@ -32,25 +41,47 @@ class LearnPage(QWidget):
         self.load_error: str | None = None
         if sections is None:
             try:
-                sections = learn.load_chapter()
+                sections = warm.take(CHAPTER_JOB, learn.load_chapter)  # read ahead by warm_up
             except ValueError as exc:  # a broken chapter file: say so on the page
                 sections, self.load_error = [], str(exc)
-        self.model = LearnModel(sections, self._load_preset_titles())
+        self.model = LearnModel(sections, warm.take(PRESETS_JOB, self._load_preset_titles))
         self._pending_scroll: float | None = None
         # the text settles its height over a few layout passes after it is shown; the
         # saved scroll position follows it until then (or until the reader scrolls)
         self._drop_timer = QTimer(self, singleShot=True, interval=800)
         self._drop_timer.timeout.connect(self._drop_pending)
+        self._rendering: Slices | None = None  # the first section, a block per turn
         self._build()
         self._build_actions()
         if self.sections:
-            self.show_section(self.sections[0].id)
+            self.show_section(self.sections[0].id, sliced=True)
         else:
             self.title.setText("The chapter could not be loaded")
             self._add_block(MathLabel(self.load_error or "The chapter has no sections."))
             for w in (self.prev_button, self.next_button, self.try_button, self.lab_button, self.practice_button,
                       self.act_prev, self.act_next, self.act_try, self.act_lab, self.act_practice):
                 w.setEnabled(False)
+
+    @staticmethod
+    def warm_up(ctx, settings) -> None:
+        """The main window's idle head start: read the chapter and draw the math of the
+        section the page will open on, on the warm-up thread (the page then takes both)."""
+        wanted = settings.value("section")
+        draw = prerenderer()
+
+        def prerender() -> None:  # after the chapter: the page may take that one meanwhile
+            try:
+                sections = learn.load_chapter()
+            except ValueError:
+                return
+            section = next((s for s in sections if s.id == wanted), sections[0] if sections else None)
+            if section is not None:
+                key_points = "\n".join(f"- {p}" for p in section.key_points)
+                draw([*section.paragraphs(), key_points], list(section.formulas))
+
+        warm.submit(CHAPTER_JOB, learn.load_chapter)
+        warm.submit(PRESETS_JOB, LearnPage._load_preset_titles)
+        warm.run(prerender, last=True)  # after the page imports: the page can draw its own
 
     @property
     def sections(self) -> list[learn.Section]:
@@ -227,18 +258,21 @@ class LearnPage(QWidget):
         return self.model.index(section_id)
 
     def _on_row(self, row: int) -> None:
-        if 0 <= row < len(self.sections):
-            self.show_section(self.sections[row].id)
+        if 0 <= row < len(self.sections):  # chosen in the list: built a few blocks per turn
+            self.show_section(self.sections[row].id, sliced=True)
 
     def step_section(self, delta: int) -> None:
         target = self.model.neighbour(delta)
         if target is not None:
-            self.show_section(target)
+            self.show_section(target, sliced=True)
 
-    def show_section(self, section_id: str, scroll: float | None = None) -> None:
+    def show_section(self, section_id: str, scroll: float | None = None, sliced: bool = False) -> None:
         """Show one section; ``scroll`` (0..1) is how far down to start (default: where
-        the reader left it during this session, else the top)."""
+        the reader left it during this session, else the top). ``sliced``: its text and
+        formulas are added a few per event-loop turn (the page's first section: the
+        window keeps repainting while it is built); otherwise all at once."""
         section = self.section(section_id)
+        self.finish_rendering()
         if self.current is not None and self.current.id == section.id:
             if scroll is not None:
                 self._set_scroll(scroll)
@@ -249,7 +283,12 @@ class LearnPage(QWidget):
             self.section_list.blockSignals(True)
             self.section_list.setCurrentRow(i)
             self.section_list.blockSignals(False)
-        self._render(section)
+        if sliced:  # the title and the first paragraph now, the rest over the next turns
+            steps = self._render_steps(section)
+            next(steps, None)
+            self._rendering = Slices(self, steps)
+        else:
+            self._render(section)
         view = self.model.view(section)
         for w in (self.prev_button, self.act_prev):
             w.setEnabled(view.has_prev)
@@ -272,12 +311,31 @@ class LearnPage(QWidget):
         self.practice_button.setToolTip(view.practice_tip)
         self._set_scroll(self._scroll.get(section.id, 0.0) if scroll is None else scroll)
 
+    def finish_rendering(self) -> None:
+        """Add what a sliced render has not added yet, now."""
+        if self._rendering is not None:
+            rendering, self._rendering = self._rendering, None
+            rendering.finish()
+
+    @property
+    def rendering(self) -> bool:
+        return self._rendering is not None and self._rendering.active
+
     def _render(self, section: learn.Section) -> None:
+        for _ in self._render_steps(section):
+            pass
+
+    def _render_steps(self, section: learn.Section):
         self._new_content()
         self.title.setText(plain_text(section.title))
         self.title.setAccessibleDescription(plain_text(section.title))
+        draw = prerenderer()  # one formula per step (a paragraph may hold several)
         for block in section.paragraphs():
+            for piece in _math_pieces(block):
+                draw([piece])
+                yield
             self._add_block(MathLabel(block))
+            yield
         if section.formulas:
             head = QLabel("In formulas")
             head.setObjectName("learn-heading")
@@ -289,11 +347,14 @@ class LearnPage(QWidget):
             bv = QVBoxLayout(box)
             bv.setContentsMargins(8, 8, 8, 8)
             bv.setSpacing(10)
+            self.content_layout.addWidget(box)
             for tex in section.formulas:
+                draw([], [tex])
+                yield
                 label = MathLabel(tex, display=True)
                 bv.addWidget(label)
                 self.formula_labels.append(label)
-            self.content_layout.addWidget(box)
+                yield
         head = QLabel("Key points")
         self._heading(head)
         self.content_layout.addWidget(head)
@@ -302,7 +363,11 @@ class LearnPage(QWidget):
         box.setAccessibleName("Key points")
         gv = QVBoxLayout(box)
         gv.setContentsMargins(8, 8, 8, 8)
-        self.key_point_label = MathLabel("\n".join(f"- {p}" for p in section.key_points))
+        key_points = "\n".join(f"- {p}" for p in section.key_points)
+        for piece in _math_pieces(key_points):
+            draw([piece])
+            yield
+        self.key_point_label = MathLabel(key_points)
         gv.addWidget(self.key_point_label)
         self.content_layout.addWidget(box)
         self.content_layout.addStretch(1)

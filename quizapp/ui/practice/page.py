@@ -21,7 +21,7 @@ import json
 import time
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
@@ -34,6 +34,8 @@ from quizapp.progress.session import CATEGORIES, MODES, SessionOptions, StudySes
 from quizapp.ui.shared.text import plural
 from quizapp.ui.practice import model
 from quizapp.ui.practice.model import PracticeFlow
+from quizapp.ui.shared import warm
+from quizapp.ui.shared.warm import AFTER_PAINT_MS
 from quizapp.ui.shared.a11y import focus_ring, quiet_scroll, tab_after
 from quizapp.ui.practice.kinds import KINDS as ANSWER_WIDGET_KINDS, answer_widget
 from quizapp.ui.shared.mathtext import MathLabel, plain_text, warm_up
@@ -75,22 +77,20 @@ class _BankLoader(QObject):
         if self._started or self.done:
             return
         self._started = True
-        loader = self
 
-        class Job(QRunnable):
-            def run(self) -> None:  # worker thread: no Qt widgets here
-                bank, error = None, ""
-                try:
-                    from quizapp.bank import load_bank
+        def work() -> None:  # the warm-up thread (one for the app's head starts): no widgets
+            bank, error = None, ""
+            try:
+                from quizapp.bank import load_bank
 
-                    bank = load_bank(list(loader.paths) or None)
-                    if not bank.items:
-                        error = "the question bank has no usable items"
-                except Exception as exc:  # a broken bank must not take the app down
-                    error = f"cannot load the question bank: {exc}"
-                loader._finish(bank, error)
+                bank = load_bank(list(self.paths) or None)
+                if not bank.items:
+                    error = "the question bank has no usable items"
+            except Exception as exc:  # a broken bank must not take the app down
+                error = f"cannot load the question bank: {exc}"
+            self._finish(bank, error)
 
-        QThreadPool.globalInstance().start(Job())
+        warm.run(work, last=True)  # after the jobs already queued (the page imports)
 
     def _finish(self, bank, error: str) -> None:
         self.bank, self.error = (bank if not error else None), error
@@ -215,9 +215,15 @@ class PracticePage(QWidget):
             self._on_bank(loader.bank, loader.error)
         else:
             loader.loaded.connect(self._on_bank)
-            loader.start()
+            # after the first paint: the loading thread would slow it down
+            QTimer.singleShot(AFTER_PAINT_MS, self, loader.start)
 
-        QTimer.singleShot(0, warm_up)  # mathtext's grammar and fonts, on a worker thread
+        QTimer.singleShot(AFTER_PAINT_MS, warm_up)  # mathtext's grammar and fonts (warm-up thread)
+
+    @staticmethod
+    def warm_up(ctx, _settings) -> None:
+        """The main window's idle head start: load the question bank now (warm-up thread)."""
+        bank_loader(getattr(ctx, "bank_paths", None)).start()
 
     # the flow's state under the names the page has always used
     session = property(lambda self: self.flow.session,

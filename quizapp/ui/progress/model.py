@@ -78,10 +78,26 @@ class ProgressData:
     weak_topics: list[tuple[str, dict]] = field(default_factory=list)
     learners: list = field(default_factory=list)  # every learner (the switcher)
     bucket: str = "day"
+    #: the weakest items' questions as one line of text (read with the data, off the GUI
+    #: thread, by :func:`question_texts`); None: not read
+    item_texts: dict[str, str] | None = None
 
     @property
     def mastered(self) -> int:
         return sum(1 for m in self.mastery.values() if m.get("mastered"))
+
+
+def question_texts(item_ids: list[str], bank_paths: list[str] | None = None) -> dict[str, str]:
+    """Each item's question as one line of plain text, read from the bank files of those
+    items' topics (items the bank no longer has are left out; {} if the bank is unreadable)."""
+    from quizapp.bank.loader import item_prompts
+    from quizapp.textmath import plain_text
+
+    try:
+        prompts = item_prompts(item_ids, bank_paths or None)
+    except Exception:  # the ids are shown instead
+        return {}
+    return {i: plain_text(p, one_line=True) for i, p in prompts.items()}
 
 
 def load_data(store, learner_id: int, bucket: str = "day") -> ProgressData:

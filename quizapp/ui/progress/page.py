@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from quizapp.ui.shared.a11y import focus_ring, quiet_scroll
+from quizapp.ui.shared.warm import AFTER_PAINT_MS
 from quizapp.ui.shared.text import plural, shorten
 from quizapp.ui.shared.theme import (
     ACCENT_COLOR, ERROR_COLOR, OK_COLOR, figure_colors, ink_on, style_figure,
@@ -69,8 +70,9 @@ class PlotCanvas(FigureCanvasQTAgg):
 
     Axes sit at fixed margins in points (:meth:`margins`), placed on every resize:
     matplotlib's constrained layout would double the cost of each draw. :meth:`show_data`
-    only stores the data; :meth:`render` builds and rasterises the plot, so the page can
-    draw its four plots one per event-loop turn instead of in one long block."""
+    only stores the data; :meth:`render` builds and rasterises the plot; :meth:`step` does
+    one of the two, so the page can draw its four plots a half at a time, one half per
+    event-loop turn, instead of in one long block."""
 
     TITLE = ""
     MARGINS = (40.0, 12.0, 26.0, 22.0)  # left, right, bottom, top (points)
@@ -78,16 +80,24 @@ class PlotCanvas(FigureCanvasQTAgg):
     def __init__(self, name: str, parent: QWidget | None = None):
         super().__init__(Figure(figsize=(5, 3)))
         self.setParent(parent)
-        self.ax = self.figure.add_subplot()
-        self.ax.set_axis_off()  # nothing to show yet: the first paint costs no ticks
+        self._ax = None  # made with the first plot: a page shown before its data costs no axes
         self.colors = figure_colors()
         self.data = None
         self.stale = False  # data arrived that is not drawn yet
+        self.built = True  # the artists show the data (what is left is rasterising them)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(220, 150)
         self.setAccessibleName(name)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.mpl_connect("resize_event", lambda _e: self.place_axes())
+
+    @property
+    def ax(self):
+        """The plot's axes (made on first use)."""
+        if self._ax is None:
+            self._ax = self.figure.add_subplot()
+            self.place_axes()
+        return self._ax
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         return QSize(420, 260)
@@ -107,15 +117,32 @@ class PlotCanvas(FigureCanvasQTAgg):
         """Keep ``data`` for the next :meth:`render` (the page decides when)."""
         self.data = data
         self.stale = True
+        self.built = False
 
     def render(self) -> None:
         """Build the plot and rasterise it now."""
-        self.redraw()
+        self.redraw(idle=False)
         self.draw()
         self.update()
 
-    def redraw(self) -> None:
-        self.stale = False
+    def step(self) -> None:
+        """Half of :meth:`render`: build the plot if it is not built, else rasterise it."""
+        if not self.built:
+            self.redraw(idle=False)
+        else:
+            self.draw()
+            self.update()
+
+    def draw(self) -> None:
+        super().draw()
+        if self.built:
+            self.stale = False
+
+    def redraw(self, idle: bool = True) -> None:
+        """Build the plot from the data (and the palette); ``idle``: rasterise it at the next
+        event-loop turn (else the caller does, with :meth:`draw`)."""
+        self.built = True
+        self.stale = True
         self.colors = figure_colors()
         for extra in self.figure.axes[1:]:
             extra.remove()
@@ -129,7 +156,8 @@ class PlotCanvas(FigureCanvasQTAgg):
         style_figure(self.figure, self.colors)
         self.setAccessibleDescription(description or "")
         self.setToolTip(description or "")
-        self.draw_idle()
+        if idle:
+            self.draw_idle()
 
     def plot(self, ax, data) -> str:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -1192,7 +1220,7 @@ class ProgressPage(QWidget):
             return
         for canvas in self.canvases:
             if canvas.stale:
-                canvas.render()
+                canvas.step()
                 break
         self._schedule_plots()
 
@@ -1208,12 +1236,12 @@ class ProgressPage(QWidget):
         self._dirty = True
         self._history_stale = True
         if self.isVisible():
-            self._reload_timer.start()
+            self._reload_timer.start(0)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)
-        if self._dirty:
-            self._reload_timer.start()
+        if self._dirty:  # the first read waits for the first paint (its worker would slow it)
+            self._reload_timer.start(AFTER_PAINT_MS if self.data is None else 0)
         self._schedule_plots()
 
     def _begin(self, open_store: bool = True) -> tuple[Any, int] | None:
@@ -1248,8 +1276,13 @@ class ProgressPage(QWidget):
             wanted = getattr(self.ctx, "preferred_learner_id", None)  # checked by the job
         self._set_loading(True)
 
+        paths = list(self.ctx.bank_paths or [])
+
         def job(store):
-            return model.load_data(store, model.resolve_learner(store, wanted), bucket)
+            data = model.load_data(store, model.resolve_learner(store, wanted), bucket)
+            if data.weakest_items:  # their questions too: reading bank files is slow
+                data.item_texts = model.question_texts([i for i, _n, _c in data.weakest_items], paths)
+            return data
 
         future = self.reader.submit(job, key="overview")
         future.add_done_callback(lambda f, t=token: self._done.done.emit(t, f))
@@ -1349,7 +1382,9 @@ class ProgressPage(QWidget):
             self.weak_rows.append(row)
             self.weak_layout.addWidget(row)
         if data.weakest_items:
-            texts = self.question_texts([item for item, _n, _c in data.weakest_items])
+            texts = data.item_texts
+            if texts is None:
+                texts = self.question_texts([item for item, _n, _c in data.weakest_items])
             lines, tips = [], []
             for item, n, c in data.weakest_items:
                 text = texts.get(item)
@@ -1364,14 +1399,7 @@ class ProgressPage(QWidget):
     def question_texts(self, item_ids: list[str]) -> dict[str, str]:
         """Each item's question as one line of plain text, read from the bank files of
         those items' topics (items the bank no longer has are left out)."""
-        from quizapp.bank.loader import item_prompts
-        from quizapp.textmath import plain_text
-
-        try:
-            prompts = item_prompts(item_ids, self.ctx.bank_paths or None)
-        except Exception:  # the ids are shown instead
-            return {}
-        return {i: plain_text(p, one_line=True) for i, p in prompts.items()}
+        return model.question_texts(item_ids, self.ctx.bank_paths or None)
 
     def _fill_topics(self, titles: dict[str, str]) -> None:
         """The topic filter: the topics this learner has answered (titles from the store)."""
@@ -1597,7 +1625,7 @@ class ProgressPage(QWidget):
     def _restyle(self) -> None:
         for canvas in getattr(self, "canvases", ()):  # a palette change may come mid-build
             if figure_colors() != canvas.colors and canvas.data is not None:
-                canvas.stale = True
+                canvas.stale, canvas.built = True, False
         self._schedule_plots()
         if self.class_panel.view is not None:
             self.class_panel._show()

@@ -31,8 +31,10 @@ import html
 import math
 import re
 import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QSize, Qt
@@ -86,16 +88,18 @@ def _too_complex(tex: str) -> bool:
 # mathtext's parser (pyparsing, with a shared packrat cache) is not safe to run on two
 # threads at once: the warm-up thread and the GUI thread take turns through this lock.
 _PARSE_LOCK = threading.Lock()
-_WARMING: list[threading.Thread] = []
+_WARMING: list[bool] = []
 
 
 def warm_up() -> None:
-    """Import mathtext, build its grammar and load the math fonts on a worker thread, once.
+    """Import mathtext, build its grammar and load the math fonts on the warm-up thread
+    (:mod:`quizapp.ui.shared.warm`), once.
 
     The first formula drawn otherwise freezes the window for a third of a second; pages
     that will show math call this when they are built (the window is up by then)."""
     if _WARMING:
         return
+    from quizapp.ui.shared import warm
 
     def work() -> None:
         try:
@@ -103,9 +107,33 @@ def warm_up() -> None:
         except Exception:  # only a head start: the real call reports any problem
             pass
 
-    thread = threading.Thread(target=work, name="mathtext-warm-up", daemon=True)
-    _WARMING.append(thread)
-    thread.start()
+    _WARMING.append(True)
+    warm.submit("mathtext-grammar", work)
+
+
+def prerenderer(font: QFont | None = None, color: QColor | str | None = None,
+                dpr: float | None = None) -> Callable[[list[str], list[str]], int]:
+    """``draw(texts, displays)``, for the warm-up thread: draws into the cache the math of
+    ``texts`` (as :class:`MathLabel` shows paragraphs) and ``displays`` (display formulas)
+    for ``font``/``color``/``dpr`` as the GUI thread sees them now (the application's by
+    default), so labels built later find their images ready. Returns how many it drew."""
+    font, qcolor, ratio = _context(None, font, color, dpr)
+    px = _font_px(font)
+    hex_color = qcolor.name(QColor.NameFormat.HexArgb)
+    ratio = round(ratio, 3)
+
+    def draw(texts: list[str], displays: list[str] = ()) -> int:
+        jobs: list[tuple[str, float, bool]] = []
+        for text in texts:
+            for piece, is_math in split_math((text or "").replace("\x00", "")):
+                if is_math:
+                    jobs.append((piece[1:-1].strip(), round(px, 1), True))
+        jobs += [(tex.strip(), round(px * DISPLAY_SCALE, 1), False) for tex in displays]
+        for tex, size, pad in jobs:
+            _render(tex, size, hex_color, ratio, pad)
+        return len(jobs)
+
+    return draw
 
 
 @lru_cache(maxsize=1)
@@ -115,7 +143,21 @@ def _parser():
     return MathTextParser("agg")
 
 
+_GUI_WAITING = [0]  # GUI-thread callers waiting for the lock: a worker lets them go first
+
+
 def _parse(tex: str, px: float, dpr: float) -> tuple[np.ndarray, float]:
+    if threading.current_thread() is threading.main_thread():
+        _GUI_WAITING[0] += 1
+        try:
+            with _PARSE_LOCK:
+                return _parse_locked(tex, px, dpr)
+        finally:
+            _GUI_WAITING[0] -= 1
+    # a worker drawing ahead (many formulas in a row) would otherwise take the lock again
+    # and again while the window waits for one formula
+    while _GUI_WAITING[0]:
+        time.sleep(0.001)
     with _PARSE_LOCK:
         return _parse_locked(tex, px, dpr)
 
