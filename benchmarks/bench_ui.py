@@ -298,9 +298,11 @@ def set_last_page(tmp: Path, key: str | None) -> None:
 
 
 def page_ready(win, key: str) -> bool:
-    """The page is current and has been laid out and shown."""
+    """The page is current, shown, and done filling in what it builds a slice per turn
+    (Achievements' cards, Learn's section, Author's form; the Simulator's runs)."""
     page = win.pages.get(key)
-    return page is not None and win.stack.currentWidget() is page and page.isVisible()
+    return (page is not None and win.stack.currentWidget() is page and page.isVisible()
+            and not getattr(page, "filling", False) and not getattr(page, "busy", False))
 
 
 def progress_done(page) -> bool:

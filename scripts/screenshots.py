@@ -227,6 +227,14 @@ def main(argv: list[str] | None = None) -> int:
 
     def save(widget, name: str) -> None:
         settle()
+        import time
+
+        page = widget.stack.currentWidget() if hasattr(widget, "stack") else None
+        deadline = time.perf_counter() + 10
+        while (page is not None and time.perf_counter() < deadline
+               and (getattr(page, "filling", False) or getattr(page, "busy", False))):
+            app.processEvents()  # what a page fills in a slice per turn, finished
+        settle()
         path = out / f"{name}.png"
         widget.grab().save(str(path))
         if not args.full_color:  # 256 colours: a third of the size, no visible change here

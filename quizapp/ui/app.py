@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_menus()
         self.statusBar().setSizeGripEnabled(True)
-        ctx.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        ctx.message.connect(self._show_message)  # a slot: Qt drops it with the window
         ctx.navigateRequested.connect(self._on_navigate)
         self.toasts = ToastManager(self)  # "achievement unlocked" overlays, bottom right
         self.toasts.activated.connect(self._open_achievement)
@@ -375,6 +375,9 @@ class MainWindow(QMainWindow):
 
     def current_page(self) -> str | None:
         return self._current
+
+    def _show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 6000)
 
     def _on_navigate(self, key: str, kwargs: dict) -> None:
         self.show_page(key, focus=True)

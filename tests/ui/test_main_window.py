@@ -179,3 +179,29 @@ def test_a_page_menu_opened_after_the_author_page_goes_before_help(qtbot, window
     assert window.current_page() == "learn"
     titles = [a.text() for a in window.menuBar().actions() if a.isVisible()]
     assert "&Learn" in titles and titles.index("&Learn") < titles.index("&Help") == len(titles) - 1
+
+
+def test_a_message_after_the_window_is_gone_is_not_an_error(qtbot, ctx):
+    # the context outlives its window (a second window, the screenshots script, a store
+    # notice during shutdown): the status-bar hook must go with the window, not raise
+    # "Internal C++ object (MainWindow) already deleted" from a stale lambda
+    import sys
+
+    from shiboken6 import delete
+
+    win = MainWindow(ctx)
+    win.statusBar().showMessage("", 1)
+    delete(win)
+    errors = []
+    old_hook = sys.excepthook
+    sys.excepthook = lambda *exc: errors.append(exc[1])
+    try:
+        ctx.message.emit("saved")
+        qtbot.wait(10)
+    finally:
+        sys.excepthook = old_hook
+    assert errors == []
+    second = MainWindow(ctx)
+    qtbot.addWidget(second)
+    ctx.message.emit("hello")
+    assert second.statusBar().currentMessage() == "hello"

@@ -259,6 +259,11 @@ class AchievementsPage(QWidget):
         if self.isVisible():
             self._reload_timer.start()
 
+    @property
+    def filling(self) -> bool:
+        """Whether the cards are still being filled in (a slice per event-loop turn)."""
+        return self._slices is not None and self._slices.active
+
     def reload(self) -> None:
         """Re-read the achievements now."""
         if self._slices is not None:

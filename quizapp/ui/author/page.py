@@ -312,6 +312,11 @@ class AuthorPage(BrowserMixin, ItemsMixin, ExchangeMixin, QWidget):
         self.form_scroll.setWidget(form)
         tab_into(self.tree, form)  # made after the panels beside it: Tab follows the layout
 
+    @property
+    def filling(self) -> bool:
+        """Whether the item form is still to be built (it comes a turn after the first paint)."""
+        return self._form is None and self.isVisible()
+
     def _build_form_soon(self) -> None:
         if self._form is None:  # in a turn of its own, after the page's first paint
             QTimer.singleShot(AFTER_PAINT_MS, self, lambda: self.form)

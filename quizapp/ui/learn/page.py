@@ -311,6 +311,11 @@ class LearnPage(QWidget):
         self.practice_button.setToolTip(view.practice_tip)
         self._set_scroll(self._scroll.get(section.id, 0.0) if scroll is None else scroll)
 
+    @property
+    def filling(self) -> bool:
+        """Whether the section shown is still being added (a block per event-loop turn)."""
+        return self._rendering is not None and self._rendering.active
+
     def finish_rendering(self) -> None:
         """Add what a sliced render has not added yet, now."""
         if self._rendering is not None:
