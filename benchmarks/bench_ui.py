@@ -302,7 +302,7 @@ def page_ready(win, key: str) -> bool:
     (Achievements' cards, Learn's section, Author's form; the Simulator's runs)."""
     page = win.pages.get(key)
     return (page is not None and win.stack.currentWidget() is page and page.isVisible()
-            and not getattr(page, "filling", False) and not getattr(page, "busy", False))
+            and getattr(page, "filling", False) is not True and getattr(page, "busy", False) is not True)
 
 
 def progress_done(page) -> bool:

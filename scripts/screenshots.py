@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         page = widget.stack.currentWidget() if hasattr(widget, "stack") else None
         deadline = time.perf_counter() + 10
         while (page is not None and time.perf_counter() < deadline
-               and (getattr(page, "filling", False) or getattr(page, "busy", False))):
+               and (getattr(page, "filling", False) is True or getattr(page, "busy", False) is True)):
             app.processEvents()  # what a page fills in a slice per turn, finished
         settle()
         path = out / f"{name}.png"
