@@ -117,7 +117,7 @@ def _batched(name: str, value: Any, k: int | None) -> tuple[Any, int | None]:
     return value, k
 
 
-def _path_loss(surface: Surface, path: np.ndarray) -> np.ndarray:
+def path_loss(surface: Surface, path: np.ndarray) -> np.ndarray:
     """The loss at every point of a (K, n, 2) path (NaN where the path is NaN), in chunks
     small enough that a data-set surface does not build one huge array."""
     k, n, _ = path.shape
@@ -247,7 +247,7 @@ def simulate_batch(surface: Surface | str, optimizer: str, *, steps: int,
             if not active.any():
                 break
             params = np.where(active[:, None], new_params, params)
-    loss = _path_loss(surface, path)
+    loss = path_loss(surface, path)
     states = {name: np.stack(vals, axis=1) for name, vals in recorded.items()}
     return BatchRun(path, loss, lrs, diverged_at, states)
 

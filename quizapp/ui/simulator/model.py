@@ -24,6 +24,7 @@ import numpy as np
 from quizapp import optim
 from quizapp.optim import schedules as _schedules
 from quizapp.optim.formula import FormulaError
+from quizapp.optim.simulate import path_loss
 
 #: Colour-blind-safe lane colours (Okabe and Ito), readable on light and dark maps.
 PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#D55E00", "#CC79A7", "#0072B2", "#F0E442",
@@ -572,7 +573,7 @@ def _fused_loop(preps: list[dict[str, Any]], record_state: bool, keep_path: bool
         if p["constant"]:
             lrs[sl, : done[i]] = np.reshape(work[i][6], -1)[:, None] if p["k"] > 1 or np.ndim(work[i][6]) else work[i][6]
         st = {name: arr[:, : done[i]] for name, arr in recorded[i].items()}
-        out.append(optim.BatchRun(sub, _path_loss(p["surface"], sub), lrs[sl].copy(),
+        out.append(optim.BatchRun(sub, path_loss(p["surface"], sub), lrs[sl].copy(),
                                   diverged_at[sl].copy(), st))
     return out
 
@@ -591,19 +592,6 @@ def _record(into: dict[str, np.ndarray], t: int, steps: int, k: int, grad, updat
         if arr is None:
             arr = into[name] = np.zeros((k, steps) + value.shape[1:], dtype=value.dtype)
         arr[:, t] = value
-
-
-def _path_loss(surface: optim.Surface, path: np.ndarray) -> np.ndarray:
-    """The loss at every point of a (K, n, 2) path, in chunks small enough for a data set."""
-    k, n, _ = path.shape
-    width = k * int(getattr(surface, "samples", 1))
-    chunk = max(1, (1 << 22) // max(width, 1))
-    if chunk >= n:
-        return surface.loss(path)
-    out = np.empty((k, n))
-    for s in range(0, n, chunk):
-        out[:, s:s + chunk] = surface.loss(path[:, s:s + chunk])
-    return out
 
 
 def outcome(surface: optim.Surface, run: optim.Run) -> dict[str, Any]:
