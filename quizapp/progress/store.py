@@ -1427,6 +1427,51 @@ def _wants_quick_check(path: Path) -> bool:
             or stamp.get("size") != st.st_size or stamp.get("mtime_ns") != st.st_mtime_ns)
 
 
+def check_pages_ahead(path: str | os.PathLike) -> bool | None:
+    """Run the open's page check now, on a connection of its own, so that the open that
+    follows can skip it: the desktop app calls this on its warm-up thread, and the open on
+    the GUI thread then takes milliseconds instead of a tenth of a second or more.
+
+    Returns None when there is nothing to do (no file, a small one, no check due, or a
+    ``-wal`` file left by a crash, which the open must look at itself), True when the pages
+    are sound (remembered, as an open's check would be), False when they are not: nothing
+    is remembered then, so the open checks again and reports the damage. Never writes to
+    the file and never creates one."""
+    path = Path(path)
+    try:
+        st = path.stat()
+        if st.st_size <= QUICK_CHECK_MAX_BYTES or not _wants_quick_check(path):
+            return None
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            return None
+    except OSError:
+        return None
+    # read-write but never create (as _open_read does), so that SQLite tidies the -wal and
+    # -shm files of a WAL file when this connection closes; query_only: nothing is written
+    uri = _ro_uri(path) if _readonly_reason(path) else _ro_uri(path).replace("?mode=ro", "?mode=rw")
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error:
+        return None
+    try:
+        conn.execute("PRAGMA query_only = 1")
+        sound = conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+    except sqlite3.Error as exc:
+        sound = False if _is_corrupt(exc) else None
+    finally:
+        conn.close()
+    if sound:
+        try:
+            unchanged = path.stat()
+        except OSError:
+            return None
+        if (unchanged.st_size, unchanged.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+            return None  # written to meanwhile: the open decides
+        _remember(path, checked=True)
+    return sound
+
+
 #: Where quizapp remembers, per progress file, the day of its last full page check and
 #: the size and time it left the file with (a small JSON file in the user's cache folder).
 def _stamp_file() -> Path:

@@ -28,6 +28,7 @@ from quizapp.ui.achievements.toast import ToastManager
 APP_NAME = "quizapp"
 HELP_TITLE = "&Help"
 DEFAULT_SIZE = QSize(1280, 800)
+STORE_PAGES = "store-pages"  # the warm-up job that checks the progress file's pages
 WARM_AFTER_MS = 150  # after the first paint: the warm-up starts (see _warm_up)
 
 
@@ -318,14 +319,19 @@ class MainWindow(QMainWindow):
             return
         from quizapp.ui.shared.mathtext import warm_up
 
+        if not self.ctx.store_opened:  # the file's page check, on the warm-up thread first
+            warm.submit(STORE_PAGES, self.ctx.check_pages_ahead)
         warm_up()  # the math grammar and fonts (warm-up thread): most pages draw math
         if self._warming is None:
             self._warming = Slices(self, self._warm_steps())
 
     def _warm_steps(self):
-        # first the store (here: its connection belongs to this thread), while the warm-up
-        # thread builds the math grammar (SQLite's page check lets it run): done well
-        # before a first click, as it is one block of about a tenth of a second
+        # first the store (here: its connection belongs to this thread) once the warm-up
+        # thread has checked its pages (a tenth of a second or more on a big file, which
+        # then no longer freezes the window: the open here takes milliseconds)
+        while warm.pending(STORE_PAGES) and not warm.ready(STORE_PAGES):
+            yield warm.WAIT
+        warm.take(STORE_PAGES, lambda: None)
         self._open_store_when_idle()
         yield
         todo = [spec for spec in self.specs if spec.key not in self.pages]

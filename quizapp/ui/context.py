@@ -68,6 +68,18 @@ class AppContext(QObject):
         self._ensure()
         return self._store
 
+    def check_pages_ahead(self) -> bool | None:
+        """Check the progress file's pages before it is opened (any thread; no Qt): the
+        open that follows then skips that check (see ``store.check_pages_ahead``)."""
+        if self.store_opened:
+            return None
+        try:
+            from quizapp.progress import store as store_mod
+
+            return store_mod.check_pages_ahead(self.db or store_mod.default_db_path())
+        except Exception:  # best effort: the open checks and reports as always
+            return None
+
     @property
     def store_opened(self) -> bool:
         """Whether the store was opened (or tried) already; reading :attr:`store` opens it.

@@ -835,3 +835,37 @@ def test_names_from_a_hostile_file_are_printed_without_escapes(tmp_path):
     res = _quizapp("learners", "--db", str(db), "--add", "bo")
     assert res.returncode == 0, res.stderr
     assert b"1 unreadable journal line(s)" in res.stderr
+
+
+def test_a_page_check_ahead_of_the_open_spares_the_open_and_never_hides_damage(tmp_path,
+                                                                              monkeypatch):
+    # the desktop app checks a big file's pages on its warm-up thread, on a read-only
+    # connection of its own, so that the open on the GUI thread does not freeze the window
+    from quizapp.progress import store as store_mod
+
+    db = _seeded(tmp_path)
+    monkeypatch.setattr(store_mod, "QUICK_CHECK_MAX_BYTES", 0)  # every file counts as big
+    conn = sqlite3.connect(db)  # another program wrote to it: a check is due
+    conn.execute("UPDATE learners SET name = 'ann2'")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    assert store_mod._wants_quick_check(db)
+    assert store_mod.check_pages_ahead(db) is True
+    assert db.read_bytes() == before and not Path(f"{db}-wal").exists()  # read only
+    assert not store_mod._wants_quick_check(db)  # the open that follows skips it
+    assert store_mod.check_pages_ahead(db) is None  # nothing due: nothing done
+    assert store_mod.check_pages_ahead(tmp_path / "missing.db") is None  # nothing created
+    assert not (tmp_path / "missing.db").exists()
+    # damage found ahead is left for the open to find and report
+    stamps = json.loads(Path(os.environ["QUIZAPP_CHECKS"]).read_text())
+    stamps[os.path.realpath(db)]["day"] = "2000-01-01"
+    Path(os.environ["QUIZAPP_CHECKS"]).write_text(json.dumps(stamps))
+    data = bytearray(db.read_bytes())
+    for offset in range(4096 * 3, len(data), 4096):
+        data[offset:offset + 64] = b"\xff" * 64
+    db.write_bytes(bytes(data))
+    assert store_mod.check_pages_ahead(db) is False
+    assert store_mod._wants_quick_check(db)
+    with pytest.raises(store_mod.StoreError, match="damaged"):
+        Store.open(db)

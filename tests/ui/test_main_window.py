@@ -205,3 +205,44 @@ def test_a_message_after_the_window_is_gone_is_not_an_error(qtbot, ctx):
     qtbot.addWidget(second)
     ctx.message.emit("hello")
     assert second.statusBar().currentMessage() == "hello"
+
+
+def test_a_big_files_page_check_runs_on_the_warm_up_thread_not_in_the_window(qtbot, tmp_path,
+                                                                             monkeypatch):
+    # a page check of a big progress file took 110-260 ms on the GUI thread at start-up:
+    # it now runs on the warm-up thread, and the window's own open finds nothing due
+    import sqlite3
+    import threading
+
+    from quizapp.progress import Store
+    from quizapp.progress import store as store_mod
+    from quizapp.ui.context import AppContext
+
+    db = tmp_path / "big.db"
+    with Store.open(db) as store:
+        store.add_learner("ann")
+    conn = sqlite3.connect(db)  # another program wrote to it: a page check is due
+    conn.execute("UPDATE learners SET name = 'ann2'")
+    conn.commit()
+    conn.close()
+    monkeypatch.setattr(store_mod, "QUICK_CHECK_MAX_BYTES", 0)  # every file counts as big
+    checks = []
+    real = store_mod._wants_quick_check
+
+    def wants(path):
+        due = real(path)
+        checks.append((threading.current_thread() is threading.main_thread(), due))
+        return due
+
+    monkeypatch.setattr(store_mod, "_wants_quick_check", wants)
+    ctx = AppContext.open(str(db))
+    try:
+        window = MainWindow(ctx)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: ctx.store_opened, timeout=5000)
+        assert (False, True) in checks  # due, seen on the warm-up thread, which checked it
+        assert checks[-1] == (True, False)  # the window's open: nothing left to check
+        assert ctx.store is not None and ctx.store.get_learner(ctx.learner_id).name == "ann2"
+    finally:
+        ctx.close()
