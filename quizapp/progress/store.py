@@ -1407,16 +1407,19 @@ def _damaged(path: Path | None, exc: Any) -> StoreError:
                       "restore a backup, or move it away to start a new one")
 
 
+def _left_unclean(path: Path) -> bool:
+    """A non-empty ``-wal`` file beside the file: a process did not close it."""
+    wal = Path(f"{path}-wal")
+    return wal.exists() and wal.stat().st_size > 0
+
+
 def _wants_quick_check(path: Path) -> bool:
     """Check every page when it is cheap (a small file), when the file was not closed
     cleanly (a -wal file beside it), when it changed since quizapp last closed it (size or
     modification time: another program wrote to it), or once a day."""
     try:
         st = path.stat()
-        if st.st_size <= QUICK_CHECK_MAX_BYTES:
-            return True
-        wal = Path(f"{path}-wal")
-        if wal.exists() and wal.stat().st_size > 0:
+        if st.st_size <= QUICK_CHECK_MAX_BYTES or _left_unclean(path):
             return True
     except OSError:
         return True
@@ -1440,10 +1443,8 @@ def check_pages_ahead(path: str | os.PathLike) -> bool | None:
     path = Path(path)
     try:
         st = path.stat()
-        if st.st_size <= QUICK_CHECK_MAX_BYTES or not _wants_quick_check(path):
-            return None
-        wal = Path(f"{path}-wal")
-        if wal.exists() and wal.stat().st_size > 0:
+        if (st.st_size <= QUICK_CHECK_MAX_BYTES or _left_unclean(path)
+                or not _wants_quick_check(path)):
             return None
     except OSError:
         return None
