@@ -30,7 +30,7 @@ from quizapp.ui.lab.canvas import (
 from quizapp.ui.lab.model import LabLane, LabRun, LabState, Series
 from quizapp.ui.lab.panels import LabNotebookPanel, SetupPanel, SymptomPanel
 from quizapp.ui.lab.worker import TrainThread
-from quizapp.ui.shared.buttons import add_all, transport_button
+from quizapp.ui.shared.buttons import add_all, preset_combo, transport_button
 from quizapp.ui.shared.keys import KeyForwarder
 from quizapp.ui.shared.a11y import quiet_scroll
 from quizapp.ui.simulator import model as sim_model
@@ -122,15 +122,9 @@ class LabPage(QWidget):
         cv.setSpacing(4)
         bar = QHBoxLayout()
         bar.setSpacing(4)
-        self.preset_combo = QComboBox()
-        self.preset_combo.setAccessibleName("Lab preset: one of the chapter's stories")
-        self.preset_combo.setToolTip("Load one of the chapter's stories (Alt+1 … Alt+6)")
-        self.preset_combo.addItem("Preset…", None)
-        for key, title in lab_model.preset_choices():
-            self.preset_combo.addItem(title, key)
-        self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.preset_combo.setMinimumContentsLength(12)
-        self.preset_combo.activated.connect(self._on_preset_combo)
+        self.preset_combo = preset_combo(
+            "Lab preset: one of the chapter's stories", "Load one of the chapter's stories (Alt+1 … Alt+6)",
+            lab_model.preset_choices(), 12, self._on_preset_combo)
         bar.addWidget(self.preset_combo, 2)
         style = self.style()
         self._icon_play = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)

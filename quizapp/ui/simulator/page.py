@@ -32,7 +32,7 @@ from quizapp.ui.simulator.controls import ArrowKeySlider, LaneEditor, LaneList, 
 from quizapp.ui.simulator.model import Lane, SimState
 from quizapp.ui.simulator.panels import NotebookPanel, StatePanel
 from quizapp.ui.shared import wheel
-from quizapp.ui.shared.buttons import add_all, transport_button
+from quizapp.ui.shared.buttons import add_all, preset_combo, transport_button
 from quizapp.ui.shared.keys import KeyForwarder
 from quizapp.ui.shared.a11y import focus_ring, keyboard_toolbar, quiet_scroll, tab_into
 from quizapp.ui.shared.theme import ERROR_COLOR
@@ -256,15 +256,9 @@ class SimulatorPage(QWidget):
         cv.setSpacing(4)
         bar = QHBoxLayout()
         bar.setSpacing(4)
-        self.preset_combo = QComboBox()
-        self.preset_combo.setAccessibleName("Preset: one of the chapter's stories")
-        self.preset_combo.setToolTip("Load one of the chapter's stories (Alt+1 … Alt+8)")
-        self.preset_combo.addItem("Preset…", None)
-        for pid, preset in self.presets.items():
-            self.preset_combo.addItem(preset.title, pid)
-        self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.preset_combo.setMinimumContentsLength(10)
-        self.preset_combo.activated.connect(self._on_preset_combo)
+        self.preset_combo = preset_combo(
+            "Preset: one of the chapter's stories", "Load one of the chapter's stories (Alt+1 … Alt+8)",
+            ((pid, preset.title) for pid, preset in self.presets.items()), 10, self._on_preset_combo)
         bar.addWidget(self.preset_combo, 2)
         style = self.style()
         self._icon_play = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
